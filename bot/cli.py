@@ -1,0 +1,74 @@
+"""``crm-bot``: the operator's command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.settings import Settings
+from crm.db import create_engine, create_session_factory
+from crm.migrate import upgrade_to_head
+from crm.models import Role
+from crm.seeding import seed_demo
+from crm.services.staff import create_invite
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = Settings()
+    asyncio.run(_with_engine(settings, lambda engine: args.command(engine, args)))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crm-bot", description="A CRM that lives in Telegram.")
+    commands = parser.add_subparsers(required=True, metavar="command")
+    commands.add_parser("migrate", help="bring the database to the newest schema").set_defaults(
+        command=_migrate
+    )
+    invite = commands.add_parser("invite", help="create a single-use invite")
+    invite.add_argument("--role", choices=[r.value for r in Role], required=True)
+    invite.set_defaults(command=_invite)
+    seed = commands.add_parser("seed-demo", help="fill the database with demo data")
+    seed.add_argument("--leads", type=int, default=1000)
+    seed.set_defaults(command=_seed_demo)
+    return parser
+
+
+async def _with_engine(
+    settings: Settings, run: Callable[[AsyncEngine], Awaitable[None]]
+) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await run(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _migrate(engine: AsyncEngine, _args: argparse.Namespace) -> None:
+    await upgrade_to_head(engine)
+    print("The database is at the newest schema.")
+
+
+async def _invite(engine: AsyncEngine, args: argparse.Namespace) -> None:
+    await upgrade_to_head(engine)
+    async with create_session_factory(engine)() as session:
+        invite = await create_invite(session, actor=None, role=Role(args.role))
+        await session.commit()
+    print(f"Invite for a new {invite.role} (single use, until {invite.expires_at:%Y-%m-%d %H:%M} UTC):")
+    print(invite.token)
+
+
+async def _seed_demo(engine: AsyncEngine, args: argparse.Namespace) -> None:
+    await upgrade_to_head(engine)
+    started = time.perf_counter()
+    report = await seed_demo(create_session_factory(engine), leads=args.leads)
+    elapsed = time.perf_counter() - started
+    print(
+        f"Seeded {report.leads} leads, {report.customers} customers, {report.tasks} tasks "
+        f"and {report.staff} demo reps in {elapsed:.1f} s."
+    )

@@ -1,0 +1,28 @@
+"""Settings from the environment and ``.env``, loaded once at start-up."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///crm.sqlite3"
+    bot_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    redis_url: str | None = None
+    phone_region: str = "UA"
+    default_currency: str = "UAH"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def split_admin_ids(cls, value: object) -> object:
+        """``ADMIN_IDS=1,2`` as well as a JSON list."""
+        if isinstance(value, str):
+            return [part for part in value.replace(" ", "").split(",") if part]
+        return value

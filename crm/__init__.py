@@ -1,0 +1,1 @@
+"""The CRM itself: models, schemas, services and errors. Knows nothing of Telegram or HTTP."""

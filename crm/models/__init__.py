@@ -1,0 +1,68 @@
+"""SQLAlchemy models of the CRM; importing this package registers every table."""
+
+from crm.models.activity import NOTE_MAX_LENGTH, Activity, AuditEntry
+from crm.models.base import Base, utcnow
+from crm.models.customer import (
+    Conversation,
+    ConversationMessage,
+    Customer,
+    CustomerContact,
+    LoyaltyEntry,
+    Order,
+    SupportTicket,
+)
+from crm.models.enums import (
+    ActivityKind,
+    Direction,
+    FieldKind,
+    Language,
+    LeadSource,
+    Notification,
+    Role,
+    SegmentTarget,
+    StageKind,
+    TicketStatus,
+)
+from crm.models.lead import Lead
+from crm.models.pipeline import Pipeline, Stage
+from crm.models.settings import FieldDefinition, Segment
+from crm.models.staff import AccessRequest, Invite, Staff
+from crm.models.tags import Tag, customer_tags, lead_tags
+from crm.models.task import Task
+
+__all__ = [
+    "NOTE_MAX_LENGTH",
+    "AccessRequest",
+    "Activity",
+    "ActivityKind",
+    "AuditEntry",
+    "Base",
+    "Conversation",
+    "ConversationMessage",
+    "Customer",
+    "CustomerContact",
+    "Direction",
+    "FieldDefinition",
+    "FieldKind",
+    "Invite",
+    "Language",
+    "Lead",
+    "LeadSource",
+    "LoyaltyEntry",
+    "Notification",
+    "Order",
+    "Pipeline",
+    "Role",
+    "Segment",
+    "SegmentTarget",
+    "Stage",
+    "StageKind",
+    "Staff",
+    "SupportTicket",
+    "Tag",
+    "Task",
+    "TicketStatus",
+    "customer_tags",
+    "lead_tags",
+    "utcnow",
+]

@@ -1,0 +1,109 @@
+"""The customer and everything the 360-degree view gathers about them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.models.base import Base, UtcDateTime, str_enum, utcnow
+from crm.models.enums import Direction, TicketStatus
+from crm.models.tags import Tag, customer_tags
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    telegram_username: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    contacts: Mapped[list[CustomerContact]] = relationship(
+        back_populates="customer", lazy="selectin", cascade="all, delete-orphan"
+    )
+    tags: Mapped[list[Tag]] = relationship(secondary=customer_tags, lazy="selectin")
+
+    @property
+    def phones(self) -> list[str]:
+        return [c.value for c in self.contacts if c.kind == CustomerContact.PHONE]
+
+    @property
+    def emails(self) -> list[str]:
+        return [c.value for c in self.contacts if c.kind == CustomerContact.EMAIL]
+
+
+class CustomerContact(Base):
+    """One phone (E.164) or e-mail (lower case) of a customer; indexed for deduplication."""
+
+    __tablename__ = "customer_contacts"
+    __table_args__ = (Index("ix_customer_contacts_kind_value", "kind", "value"),)
+    PHONE = "phone"
+    EMAIL = "email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(String(254))
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts", lazy="raise")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64), index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(32), default="new")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", use_alter=True))
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ConversationMessage(Base):
+    __tablename__ = "conversation_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[Direction] = mapped_column(str_enum(Direction, 4))
+    text: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class LoyaltyEntry(Base):
+    """Points earned (+) or spent (-); the balance is their sum."""
+
+    __tablename__ = "loyalty_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    points: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SupportTicket(Base):
+    __tablename__ = "support_tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    status: Mapped[TicketStatus] = mapped_column(str_enum(TicketStatus), default=TicketStatus.OPEN)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,0 +1,74 @@
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    REP = "rep"
+
+
+class Language(StrEnum):
+    EN = "en"
+    UK = "uk"
+
+
+class StageKind(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class LeadSource(StrEnum):
+    MANUAL = "manual"
+    WEB_FORM = "web_form"
+    WEBSITE_CHAT = "website_chat"
+    WHATSAPP = "whatsapp"
+    TELEGRAM = "telegram"
+    WOOCOMMERCE = "woocommerce"
+    FACEBOOK = "facebook"
+    IMPORT = "import"
+    OTHER = "other"
+
+
+class ActivityKind(StrEnum):
+    CREATED = "created"
+    CALL = "call"
+    NOTE = "note"
+    MEETING = "meeting"
+    MESSAGE = "message"
+    STAGE_CHANGE = "stage_change"
+    ASSIGNMENT = "assignment"
+    CONVERSION = "conversion"
+    SYSTEM = "system"
+
+
+class Direction(StrEnum):
+    INBOUND = "in"
+    OUTBOUND = "out"
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    CHOICE = "choice"
+
+
+class SegmentTarget(StrEnum):
+    LEADS = "leads"
+    CUSTOMERS = "customers"
+
+
+class Notification(StrEnum):
+    """What a staff member can choose to be told about."""
+
+    NEW_LEADS = "new_leads"
+    WINS_AND_LOSSES = "wins_and_losses"
+    OVERDUE_TASKS = "overdue_tasks"
+    IDLE_DEALS = "idle_deals"
+    DIGEST = "digest"

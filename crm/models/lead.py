@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.models.base import Base, UtcDateTime, str_enum, utcnow
+from crm.models.enums import LeadSource
+from crm.models.pipeline import Stage
+from crm.models.staff import Staff
+from crm.models.tags import Tag, lead_tags
+from crm.money import from_minor_units
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+    __table_args__ = (
+        # Covering indexes: the pipeline board sums values without touching the table.
+        Index("ix_leads_board", "stage_id", "currency", "value_minor"),
+        Index("ix_leads_board_by_owner", "responsible_id", "stage_id", "currency", "value_minor"),
+        Index("ix_leads_stage_activity", "stage_id", "last_activity_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    # The phone's digits backwards, so "ends with 4567" is an indexed prefix range.
+    phone_digits_reversed: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    source: Mapped[LeadSource] = mapped_column(str_enum(LeadSource), default=LeadSource.MANUAL)
+    source_detail: Mapped[str | None] = mapped_column(String(200))
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    value_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="UAH")
+    expected_close_on: Mapped[date | None] = mapped_column(Date)
+    lost_reason: Mapped[str | None] = mapped_column(String(500))
+    won_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lost_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    stage_entered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    # Case-folded title, contact and e-mail: SQLite's lower() knows only ASCII.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    stage: Mapped[Stage] = relationship(lazy="joined", innerjoin=True)
+    responsible: Mapped[Staff | None] = relationship(lazy="joined")
+    tags: Mapped[list[Tag]] = relationship(secondary=lead_tags, lazy="selectin", order_by=Tag.name)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def value(self) -> Decimal | None:
+        return None if self.value_minor is None else from_minor_units(self.value_minor)

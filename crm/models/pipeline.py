@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.models.base import Base, str_enum
+from crm.models.enums import StageKind
+
+
+class Pipeline(Base):
+    __tablename__ = "pipelines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    stages: Mapped[list[Stage]] = relationship(
+        back_populates="pipeline", order_by="Stage.position", lazy="selectin"
+    )
+
+
+class Stage(Base):
+    __tablename__ = "stages"
+    __table_args__ = (
+        CheckConstraint("probability BETWEEN 0 AND 100", name="probability_percent"),
+        CheckConstraint("idle_days IS NULL OR idle_days > 0", name="idle_days_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[StageKind] = mapped_column(str_enum(StageKind), default=StageKind.OPEN)
+    probability: Mapped[int] = mapped_column(Integer, default=0)
+    idle_days: Mapped[int | None] = mapped_column(Integer)
+
+    pipeline: Mapped[Pipeline] = relationship(back_populates="stages", lazy="raise")

@@ -1,0 +1,257 @@
+"""Realistic Ukrainian and English demo data, written in bulk so a million leads take minutes.
+
+Rows go in through Core ``INSERT ... executemany`` in chunks: no ORM objects, no per-row
+validation (the generator only makes valid phones and e-mails), the same shape the services
+would write, including one "created" timeline entry per lead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Insert, func, insert, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm.contacts import reversed_digits
+from crm.models import (
+    Activity,
+    ActivityKind,
+    Customer,
+    CustomerContact,
+    Language,
+    Lead,
+    LeadSource,
+    Role,
+    Staff,
+    StageKind,
+    Task,
+    utcnow,
+)
+from crm.services.leads import search_text
+from crm.services.pipelines import default_pipeline
+
+CHUNK = 5000
+DEMO_TELEGRAM_ID_BASE = 9_000_000_000
+FIRST_NAMES_UK = ["Олена", "Андрій", "Марія", "Тарас", "Ірина", "Богдан", "Оксана", "Дмитро",
+                  "Наталія", "Василь", "Юлія", "Сергій", "Катерина", "Олег", "Софія", "Ярослав"]
+LAST_NAMES_UK = ["Петренко", "Коваленко", "Шевченко", "Бондаренко", "Ткаченко", "Кравченко",
+                 "Мельник", "Олійник", "Лисенко", "Гнатюк", "Савчук", "Мороз", "Руденко"]
+FIRST_NAMES_EN = ["Emma", "James", "Olivia", "Noah", "Sophia", "Liam", "Ava", "Lucas", "Mia"]
+LAST_NAMES_EN = ["Smith", "Johnson", "Brown", "Taylor", "Wilson", "Davies", "Evans", "Clark"]
+COMPANIES = ["ТОВ «Будсервіс»", "ФОП Гнатюк", "Агро-Лан", "Kyiv Coffee Co", "Lviv Print",
+             "Odesa Logistics", "Дніпро Меблі", "Harkiv Tech", "Полтава Агро", "Smart Home UA"]
+MOBILE_PREFIXES = ["50", "63", "66", "67", "68", "73", "93", "95", "96", "97", "98", "99"]
+MAIL_DOMAINS = ["gmail.com", "ukr.net", "i.ua", "outlook.com", "meta.ua"]
+TAGS = ["vip", "опт", "роздріб", "повторний", "b2b", "urgent"]
+SOURCE_WEIGHTS = {
+    LeadSource.WEB_FORM: 30, LeadSource.MANUAL: 20, LeadSource.WEBSITE_CHAT: 15,
+    LeadSource.WHATSAPP: 10, LeadSource.TELEGRAM: 10, LeadSource.WOOCOMMERCE: 8,
+    LeadSource.FACEBOOK: 7,
+}
+TASK_TITLES = ["Передзвонити", "Надіслати КП", "Call back", "Send the invoice"]
+LOST_REASONS = ["Задорого", "Обрали конкурента", "Не на часі", "No budget", "No response"]
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    staff: int
+    customers: int
+    leads: int
+    tasks: int
+
+
+async def seed_demo(
+    session_factory: async_sessionmaker[AsyncSession], *, leads: int, seed: int = 1
+) -> SeedReport:
+    """Add ``leads`` demo leads (with staff, customers and tasks) to a migrated database."""
+    rng = random.Random(seed)
+    async with session_factory() as session:
+        staff_ids = await _seed_staff(session)
+        stages = [(s.id, s.kind) for s in (await default_pipeline(session)).stages]
+        customer_count = max(1, leads // 10)
+        first_customer = await _seed_customers(session, rng, customer_count)
+        first_lead = (await session.scalar(select(func.max(Lead.id)))) or 0
+        await session.commit()
+    generator = _LeadGenerator(rng, staff_ids, stages, first_customer, customer_count)
+    writing: asyncio.Task[None] | None = None
+    for start in range(0, leads, CHUNK):
+        rows = list(generator.rows(first_lead + start + 1, min(CHUNK, leads - start)))
+        if writing is not None:
+            await writing
+        # The database writes this chunk in its own thread while the next one is made.
+        writing = asyncio.create_task(_insert_lead_chunk(session_factory, rows))
+    if writing is not None:
+        await writing
+    return SeedReport(
+        staff=len(staff_ids), customers=customer_count, leads=leads, tasks=generator.task_count
+    )
+
+
+async def _seed_staff(session: AsyncSession) -> list[int]:
+    """Demo reps and managers, made once; their Telegram ids are out of real users' range."""
+    existing = list(
+        await session.scalars(select(Staff.id).where(Staff.telegram_id >= DEMO_TELEGRAM_ID_BASE))
+    )
+    if existing:
+        return existing
+    people = [("Марина Коваль", Role.MANAGER, Language.UK), ("Peter Hall", Role.MANAGER, Language.EN)]
+    people += [(f"{FIRST_NAMES_UK[i]} {LAST_NAMES_UK[i]}", Role.REP, Language.UK) for i in range(6)]
+    people += [(f"{FIRST_NAMES_EN[i]} {LAST_NAMES_EN[i]}", Role.REP, Language.EN) for i in range(2)]
+    rows = [
+        {"telegram_id": DEMO_TELEGRAM_ID_BASE + i, "display_name": name, "role": role,
+         "language": language}
+        for i, (name, role, language) in enumerate(people)
+    ]
+    for row in rows:
+        session.add(Staff(**row))
+    await session.flush()
+    return list(await session.scalars(
+        select(Staff.id).where(Staff.telegram_id >= DEMO_TELEGRAM_ID_BASE, Staff.role == Role.REP)
+    ))
+
+
+def _person(rng: random.Random) -> tuple[str, str]:
+    """A name and the Latin e-mail handle that goes with it."""
+    if rng.random() < 0.7:
+        first, last = rng.choice(FIRST_NAMES_UK), rng.choice(LAST_NAMES_UK)
+        handle = f"user{rng.randrange(10**6)}"
+    else:
+        first, last = rng.choice(FIRST_NAMES_EN), rng.choice(LAST_NAMES_EN)
+        handle = f"{first}.{last}{rng.randrange(1000)}".lower()
+    return f"{first} {last}", handle
+
+
+def _phone(rng: random.Random) -> str:
+    return f"+380{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**7):07d}"
+
+
+async def _seed_customers(session: AsyncSession, rng: random.Random, count: int) -> int:
+    first = ((await session.scalar(select(func.max(Customer.id)))) or 0) + 1
+    now = utcnow()
+    for start in range(0, count, CHUNK):
+        ids = range(first + start, first + min(count, start + CHUNK))
+        people = [_person(rng) for _ in ids]
+        await session.execute(
+            insert(Customer.__table__),
+            [{"id": cid, "name": name, "created_at": now - timedelta(days=rng.randrange(720))}
+             for cid, (name, _) in zip(ids, people, strict=True)],
+        )
+        await session.execute(
+            insert(CustomerContact.__table__),
+            [{"customer_id": cid, "kind": CustomerContact.PHONE, "value": _phone(rng)} for cid in ids],
+        )
+    return first
+
+
+@dataclass(frozen=True, slots=True)
+class LeadRows:
+    lead: dict[str, Any]
+    task: dict[str, Any] | None
+
+
+class _LeadGenerator:
+    """Makes one lead's rows at a time from a seeded random generator.
+
+    Names, sources and stages are drawn from pools built once: a million leads must be made
+    in well under the two minutes the whole seeding may take.
+    """
+
+    PEOPLE_POOL = 4096
+    YEAR = timedelta(days=365)
+
+    def __init__(
+        self,
+        rng: random.Random,
+        staff_ids: list[int],
+        stages: list[tuple[int, StageKind]],
+        first_customer: int,
+        customer_count: int,
+    ) -> None:
+        self.random = rng.random
+        self.pick = rng.choice
+        self.people = [_person(rng) for _ in range(self.PEOPLE_POOL)]
+        self.staff_ids = staff_ids
+        self.stages = stages
+        self.first_customer = first_customer
+        self.customer_count = customer_count
+        self.sources = [s for s, weight in SOURCE_WEIGHTS.items() for _ in range(weight)]
+        self.now = utcnow()
+        self.task_count = 0
+
+    def rows(self, first_id: int, count: int) -> Iterator[LeadRows]:
+        for lead_id in range(first_id, first_id + count):
+            yield self._lead(lead_id)
+
+    def _lead(self, lead_id: int) -> LeadRows:
+        random, pick = self.random, self.pick
+        name, handle = pick(self.people)
+        phone = f"+380{pick(MOBILE_PREFIXES)}{int(random() * 10**7):07d}" if random() < 0.9 else None
+        email = f"{handle}{lead_id}@{pick(MAIL_DOMAINS)}" if random() < 0.6 else None
+        title = pick(COMPANIES) if random() < 0.3 else name
+        stage_id, kind = pick(self.stages)
+        created = self.now - self.YEAR * random()
+        touched = created + (self.now - created) * random()
+        value = int(random() * 500_000 + 500) * 100
+        lead = {
+            "id": lead_id, "stage_id": stage_id, "title": title, "contact_name": name,
+            "phone": phone, "phone_digits_reversed": reversed_digits(phone) if phone else None,
+            "email": email, "source": pick(self.sources), "responsible_id": pick(self.staff_ids),
+            "value_minor": value if kind == StageKind.WON or random() < 0.8 else None,
+            "currency": "UAH" if random() < 0.85 else "USD",
+            "won_at": touched if kind == StageKind.WON else None,
+            "lost_at": touched if kind == StageKind.LOST else None,
+            "lost_reason": pick(LOST_REASONS) if kind == StageKind.LOST else None,
+            "stage_entered_at": touched, "last_activity_at": touched, "custom_fields": {},
+            "customer_id": self._customer(), "search_text": search_text(title, name, email),
+            "version": 1, "created_at": created,
+        }
+        task = self._task(lead) if kind == StageKind.OPEN and random() < 0.1 else None
+        return LeadRows(lead, task)
+
+    def _task(self, lead: dict[str, Any]) -> dict[str, Any]:
+        self.task_count += 1
+        due = self.now + timedelta(hours=int(self.random() * 312) - 72)
+        return {
+            "title": self.pick(TASK_TITLES), "due_at": due, "remind_at": due,
+            "assignee_id": lead["responsible_id"], "lead_id": lead["id"],
+            # Reminders long past are not sent all at once when the demo starts.
+            "reminder_sent_at": self.now if due < self.now else None,
+        }
+
+    def _customer(self) -> int | None:
+        if self.random() < 0.3:
+            return self.first_customer + int(self.random() * self.customer_count)
+        return None
+
+
+def _created_entries(first_id: int, last_id: int) -> Insert:
+    """The "created" timeline entry of each lead in the range, made by the database."""
+    columns = Activity.__table__.c
+    return insert(Activity).from_select(
+        ["kind", "lead_id", "customer_id", "author_id", "text", "created_at"],
+        select(
+            literal(ActivityKind.CREATED, columns.kind.type),
+            Lead.id,
+            Lead.customer_id,
+            Lead.responsible_id,
+            Lead.source,
+            Lead.created_at,
+        ).where(Lead.id.between(first_id, last_id)),
+    )
+
+
+async def _insert_lead_chunk(
+    session_factory: async_sessionmaker[AsyncSession], rows: list[LeadRows]
+) -> None:
+    async with session_factory() as session:
+        await session.execute(insert(Lead.__table__), [row.lead for row in rows])
+        await session.execute(_created_entries(rows[0].lead["id"], rows[-1].lead["id"]))
+        tasks = [row.task for row in rows if row.task is not None]
+        if tasks:
+            await session.execute(insert(Task.__table__), tasks)
+        await session.commit()

@@ -1,0 +1,78 @@
+"""The lead card: what a rep sees when opening a lead."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.models import Activity, Lead, Order, Staff, Stage, Task
+from crm.money import from_minor_units
+from crm.services.access import visible_lead
+from crm.services.pipelines import pipeline_stages
+from crm.services.tasks import next_task_for_lead
+
+RECENT_ACTIVITIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class LeadStatistics:
+    """The card's statistics block: tasks, orders and payments (as KeepinCRM shows them)."""
+
+    open_tasks: int
+    done_tasks: int
+    orders: int
+    paid: dict[str, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class LeadCard:
+    lead: Lead
+    stages: list[Stage]
+    recent_activities: list[Activity]
+    next_task: Task | None
+    statistics: LeadStatistics
+
+
+async def lead_card(session: AsyncSession, *, actor: Staff, lead_id: int) -> LeadCard:
+    lead = await visible_lead(session, actor=actor, lead_id=lead_id)
+    recent = await session.scalars(
+        select(Activity)
+        .where(Activity.lead_id == lead_id)
+        .order_by(Activity.created_at.desc(), Activity.id.desc())
+        .limit(RECENT_ACTIVITIES)
+    )
+    return LeadCard(
+        lead=lead,
+        stages=await pipeline_stages(session, pipeline_id=lead.stage.pipeline_id),
+        recent_activities=list(recent),
+        next_task=await next_task_for_lead(session, lead_id=lead_id),
+        statistics=await _statistics(session, lead),
+    )
+
+
+async def _statistics(session: AsyncSession, lead: Lead) -> LeadStatistics:
+    task_counts = await session.execute(
+        select(Task.done_at.is_(None), func.count()).where(Task.lead_id == lead.id).group_by(
+            Task.done_at.is_(None)
+        )
+    )
+    open_and_done = {is_open: count for is_open, count in task_counts}
+    order_scope = (
+        Order.customer_id == lead.customer_id if lead.customer_id else Order.lead_id == lead.id
+    )
+    order_rows = (
+        await session.execute(
+            select(Order.currency, func.count(), func.sum(Order.amount_minor))
+            .where(order_scope)
+            .group_by(Order.currency)
+        )
+    ).all()
+    return LeadStatistics(
+        open_tasks=open_and_done.get(True, 0),
+        done_tasks=open_and_done.get(False, 0),
+        orders=sum(count for _, count, _ in order_rows),
+        paid={currency: from_minor_units(total) for currency, _, total in order_rows},
+    )

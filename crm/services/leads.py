@@ -1,0 +1,396 @@
+"""Leads: creation with deduplication, edits, assignment, stage moves and conversion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm import events
+from crm.contacts import normalize_email, normalize_phone, reversed_digits
+from crm.errors import Conflict, DuplicateLead, Forbidden, ValidationFailed
+from crm.models import (
+    ActivityKind,
+    Lead,
+    Order,
+    Role,
+    Staff,
+    Stage,
+    StageKind,
+    utcnow,
+)
+from crm.money import parse_amount, parse_currency, to_minor_units
+from crm.schemas import LeadChanges, LeadDraft
+from crm.services.access import editable_lead, flush_or_conflict, require_active, require_role
+from crm.services.customers import customer_for_contacts, ensure_customer_for_lead
+from crm.services.fields import checked_custom_fields
+from crm.services.pipelines import default_pipeline, get_stage, pipeline_stages
+from crm.services.tags import tags_named
+from crm.services.timeline import add_lead_activity, audit
+
+DUPLICATES_SHOWN = 5
+LOST_REASON_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    phone: str | None
+    email: str | None
+
+
+def normalized_contact(
+    phone: str | None, email: str | None, *, phone_region: str
+) -> Contact:
+    return Contact(
+        phone=normalize_phone(phone, region=phone_region) if phone else None,
+        email=normalize_email(email) if email else None,
+    )
+
+
+def search_text(title: str, contact_name: str | None, email: str | None) -> str:
+    """What name search matches: title, contact and e-mail, case-folded."""
+    return " ".join((title, contact_name or "", email or "")).casefold()
+
+
+def set_phone(lead: Lead, phone: str | None) -> None:
+    lead.phone = phone
+    lead.phone_digits_reversed = reversed_digits(phone) if phone else None
+
+
+async def find_duplicates(session: AsyncSession, contact: Contact) -> list[Lead]:
+    """Leads sharing the phone or e-mail, newest first."""
+    matches = []
+    if contact.phone:
+        matches.append(Lead.phone == contact.phone)
+    if contact.email:
+        matches.append(Lead.email == contact.email)
+    if not matches:
+        return []
+    rows = await session.scalars(
+        select(Lead).where(or_(*matches)).order_by(Lead.id.desc()).limit(DUPLICATES_SHOWN)
+    )
+    return list(rows)
+
+
+async def create_lead(
+    session: AsyncSession,
+    *,
+    actor: Staff | None,
+    draft: LeadDraft,
+    phone_region: str = "UA",
+    allow_duplicate: bool = False,
+) -> Lead:
+    """Create a lead. ``actor`` is None for leads arriving over HTTP.
+
+    A lead sharing a phone or e-mail with earlier leads raises :class:`DuplicateLead` unless
+    ``allow_duplicate``; then it is created and linked to the newest of them. A lead whose
+    contact belongs to a known customer is linked to that customer.
+    """
+    if actor is not None:
+        require_active(actor)
+    contact = normalized_contact(draft.phone, draft.email, phone_region=phone_region)
+    duplicates = await find_duplicates(session, contact)
+    if duplicates and not allow_duplicate:
+        raise DuplicateLead(duplicates)
+    title = draft.title or draft.contact_name or contact.phone or contact.email
+    if not title:
+        raise ValidationFailed("lead-needs-name-or-contact", field="title")
+    stage = await _initial_stage(session, draft.stage_id)
+    lead = Lead(
+        title=title,
+        contact_name=draft.contact_name,
+        email=contact.email,
+        source=draft.source,
+        source_detail=draft.source_detail,
+        responsible_id=await _initial_responsible(session, actor, draft.responsible_id),
+        currency=parse_currency(draft.currency),
+        expected_close_on=draft.expected_close_on,
+        custom_fields=await checked_custom_fields(session, draft.custom_fields),
+        stage=stage,
+        stage_id=stage.id,
+        duplicate_of_id=duplicates[0].id if duplicates else None,
+    )
+    set_phone(lead, contact.phone)
+    if draft.value is not None:
+        lead.value_minor = to_minor_units(parse_amount(draft.value))
+    customer = await customer_for_contacts(session, phones=[contact.phone], emails=[contact.email])
+    lead.customer_id = customer.id if customer else None
+    lead.tags = await tags_named(session, draft.tags)
+    lead.search_text = search_text(lead.title, lead.contact_name, lead.email)
+    session.add(lead)
+    await session.flush()
+    add_lead_activity(session, lead, kind=ActivityKind.CREATED, author=actor, text=draft.source)
+    events.record(
+        session,
+        events.LeadCreated(
+            actor_id=actor.id if actor else None,
+            lead_id=lead.id,
+            responsible_id=lead.responsible_id,
+            source=lead.source.value,
+        ),
+    )
+    await session.flush()
+    return lead
+
+
+async def _initial_stage(session: AsyncSession, stage_id: int | None) -> Stage:
+    if stage_id is None:
+        pipeline = await default_pipeline(session)
+        return next(s for s in pipeline.stages if s.kind == StageKind.OPEN)
+    stage = await get_stage(session, stage_id)
+    if stage.kind != StageKind.OPEN:
+        raise ValidationFailed("stage-not-open", field="stage_id")
+    return stage
+
+
+async def _initial_responsible(
+    session: AsyncSession, actor: Staff | None, responsible_id: int | None
+) -> int | None:
+    if responsible_id is None:
+        return actor.id if actor else None
+    if actor is not None and actor.role == Role.REP and responsible_id != actor.id:
+        raise Forbidden("reps create leads for themselves")
+    return (await _active_staff(session, responsible_id)).id
+
+
+async def _active_staff(session: AsyncSession, staff_id: int) -> Staff:
+    staff = await session.get(Staff, staff_id)
+    if staff is None or not staff.is_active:
+        raise ValidationFailed("responsible-invalid", field="responsible_id")
+    return staff
+
+
+async def update_lead(
+    session: AsyncSession,
+    *,
+    actor: Staff,
+    lead_id: int,
+    changes: LeadChanges,
+    seen_version: int | None = None,
+    phone_region: str = "UA",
+) -> Lead:
+    """Change the fields set in ``changes``; each changed field goes to the audit log."""
+    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    new_values = await _normalized_changes(session, changes, phone_region=phone_region)
+    for field, new in new_values.items():
+        old = getattr(lead, field)
+        if old == new:
+            continue
+        if field == "phone":
+            set_phone(lead, new)
+        else:
+            setattr(lead, field, new)
+        audit(session, actor=actor, entity="lead", entity_id=lead.id, field=field, old=old, new=new)
+    lead.search_text = search_text(lead.title, lead.contact_name, lead.email)
+    await flush_or_conflict(session)
+    return lead
+
+
+async def _normalized_changes(
+    session: AsyncSession, changes: LeadChanges, *, phone_region: str
+) -> dict[str, Any]:
+    values = changes.model_dump(exclude_unset=True)
+    if "phone" in values or "email" in values:
+        contact = normalized_contact(
+            values.get("phone"), values.get("email"), phone_region=phone_region
+        )
+        values.update({k: getattr(contact, k) for k in ("phone", "email") if k in values})
+    if "value" in values:
+        raw = values.pop("value")
+        values["value_minor"] = None if raw is None else to_minor_units(parse_amount(raw))
+    if values.get("currency") is not None:
+        values["currency"] = parse_currency(values["currency"])
+    if values.get("custom_fields") is not None:
+        values["custom_fields"] = await checked_custom_fields(
+            session, values["custom_fields"], partial=True
+        )
+    if "title" in values and not values["title"]:
+        raise ValidationFailed("title-empty", field="title")
+    return values
+
+
+async def assign_lead(
+    session: AsyncSession,
+    *,
+    actor: Staff,
+    lead_id: int,
+    responsible_id: int,
+    seen_version: int | None = None,
+) -> Lead:
+    require_role(actor, Role.ADMIN, Role.MANAGER)
+    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    new_owner = await _active_staff(session, responsible_id)
+    previous = lead.responsible_id
+    if previous == new_owner.id:
+        return lead
+    lead.responsible_id = new_owner.id
+    lead.responsible = new_owner
+    add_lead_activity(
+        session, lead, kind=ActivityKind.ASSIGNMENT, author=actor, text=new_owner.display_name
+    )
+    audit(
+        session,
+        actor=actor,
+        entity="lead",
+        entity_id=lead.id,
+        field="responsible_id",
+        old=previous,
+        new=new_owner.id,
+    )
+    events.record(
+        session,
+        events.LeadAssigned(
+            actor_id=actor.id, lead_id=lead.id, from_user_id=previous, to_user_id=new_owner.id
+        ),
+    )
+    await flush_or_conflict(session)
+    return lead
+
+
+async def move_lead_to_stage(
+    session: AsyncSession,
+    *,
+    actor: Staff,
+    lead_id: int,
+    stage_id: int,
+    seen_version: int | None = None,
+    value: str | Decimal | None = None,
+    lost_reason: str | None = None,
+) -> Lead:
+    """Move a lead; Won needs a value (given here or before), Lost needs a reason."""
+    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    target = await get_stage(session, stage_id)
+    if target.pipeline_id != lead.stage.pipeline_id:
+        raise ValidationFailed("stage-not-in-pipeline", field="stage_id")
+    if target.id == lead.stage_id:
+        raise ValidationFailed("stage-unchanged", field="stage_id")
+    if value is not None:
+        lead.value_minor = to_minor_units(parse_amount(value))
+    _enter_stage(session, lead, target, actor=actor, lost_reason=lost_reason)
+    await flush_or_conflict(session)
+    return lead
+
+
+def _enter_stage(
+    session: AsyncSession, lead: Lead, target: Stage, *, actor: Staff, lost_reason: str | None
+) -> None:
+    if target.kind == StageKind.WON and lead.value_minor is None:
+        raise ValidationFailed("value-required", field="value")
+    reason = (lost_reason or "").strip()
+    if target.kind == StageKind.LOST and not reason:
+        raise ValidationFailed("lost-reason-required", field="lost_reason")
+    if len(reason) > LOST_REASON_MAX:
+        raise ValidationFailed("lost-reason-too-long", field="lost_reason")
+    now = utcnow()
+    source_id = lead.stage_id
+    lead.stage_id, lead.stage = target.id, target
+    lead.stage_entered_at = now
+    lead.won_at = now if target.kind == StageKind.WON else None
+    lead.lost_at = now if target.kind == StageKind.LOST else None
+    lead.lost_reason = reason if target.kind == StageKind.LOST else None
+    add_lead_activity(
+        session,
+        lead,
+        kind=ActivityKind.STAGE_CHANGE,
+        author=actor,
+        text=lead.lost_reason,
+        at=now,
+        from_stage_id=source_id,
+        to_stage_id=target.id,
+    )
+    _record_stage_events(session, lead, actor=actor, from_stage_id=source_id)
+
+
+def _record_stage_events(
+    session: AsyncSession, lead: Lead, *, actor: Staff, from_stage_id: int
+) -> None:
+    events.record(
+        session,
+        events.StageChanged(
+            actor_id=actor.id, lead_id=lead.id, from_stage_id=from_stage_id, to_stage_id=lead.stage_id
+        ),
+    )
+    if lead.stage.kind == StageKind.WON:
+        events.record(
+            session,
+            events.LeadWon(
+                actor_id=actor.id, lead_id=lead.id, value=lead.value, currency=lead.currency
+            ),
+        )
+    elif lead.stage.kind == StageKind.LOST:
+        events.record(
+            session,
+            events.LeadLost(actor_id=actor.id, lead_id=lead.id, reason=lead.lost_reason or ""),
+        )
+
+
+async def neighbour_stage(session: AsyncSession, lead: Lead, *, step: int) -> Stage | None:
+    """The stage ``step`` places along the pipeline, Lost stages left out of the walk."""
+    stages = await pipeline_stages(session, pipeline_id=lead.stage.pipeline_id)
+    walk = [s for s in stages if s.kind != StageKind.LOST]
+    if lead.stage.kind == StageKind.LOST:
+        return walk[-1] if step < 0 and walk else None
+    index = next(i for i, s in enumerate(walk) if s.id == lead.stage_id) + step
+    return walk[index] if 0 <= index < len(walk) else None
+
+
+async def move_lead_along(
+    session: AsyncSession, *, actor: Staff, lead_id: int, step: int, seen_version: int | None
+) -> Lead:
+    """Move to the next (``step=1``) or previous (``step=-1``) stage."""
+    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    target = await neighbour_stage(session, lead, step=step)
+    if target is None:
+        raise ValidationFailed("no-such-stage", field="stage_id")
+    _enter_stage(session, lead, target, actor=actor, lost_reason=None)
+    await flush_or_conflict(session)
+    return lead
+
+
+async def convert_lead_to_order(
+    session: AsyncSession,
+    *,
+    actor: Staff,
+    lead_id: int,
+    external_id: str,
+    amount: str | Decimal,
+    currency: str | None = None,
+    seen_version: int | None = None,
+) -> Order:
+    """Create the order, keep its id on the lead, mark the lead won, make the contact a customer."""
+    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    if lead.order_id is not None:
+        raise Conflict("lead already converted")
+    external_id = external_id.strip()
+    if not external_id or len(external_id) > 64:
+        raise ValidationFailed("order-id-invalid", field="external_id")
+    amount_minor = to_minor_units(parse_amount(amount, field="amount"))
+    customer = await ensure_customer_for_lead(session, lead)
+    order = Order(
+        customer_id=customer.id,
+        external_id=external_id,
+        amount_minor=amount_minor,
+        currency=parse_currency(currency or lead.currency),
+        lead_id=lead.id,
+    )
+    session.add(order)
+    await session.flush()
+    lead.order_id = order.id
+    if lead.value_minor is None:
+        lead.value_minor = amount_minor
+    if lead.stage.kind != StageKind.WON:
+        _enter_stage(session, lead, await _won_stage(session, lead), actor=actor, lost_reason=None)
+    add_lead_activity(session, lead, kind=ActivityKind.CONVERSION, author=actor, text=external_id)
+    await flush_or_conflict(session)
+    return order
+
+
+async def _won_stage(session: AsyncSession, lead: Lead) -> Stage:
+    stages = await pipeline_stages(session, pipeline_id=lead.stage.pipeline_id)
+    won = next((s for s in stages if s.kind == StageKind.WON), None)
+    if won is None:
+        raise ValidationFailed("pipeline-has-no-won-stage", field="stage_id")
+    return won

@@ -1,0 +1,128 @@
+"""Saved segments: named filters returning the leads or customers that match."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.errors import NotFound, ValidationFailed
+from crm.models import Customer, Lead, Segment, SegmentTarget, Staff, Tag, customer_tags, lead_tags
+from crm.money import to_minor_units
+from crm.schemas import LEAD_ONLY_FILTERS, SegmentFilter, parse
+from crm.services.access import require_active, visible_leads
+from crm.services.board import PAGE_SIZE, Page
+from crm.services.tags import normalize_tag
+
+NAME_MAX = 100
+
+
+async def save_segment(
+    session: AsyncSession,
+    *,
+    actor: Staff,
+    name: str,
+    target: SegmentTarget,
+    filters: dict[str, Any],
+) -> Segment:
+    require_active(actor)
+    name = name.strip()
+    if not name or len(name) > NAME_MAX:
+        raise ValidationFailed("segment-name-invalid", field="name")
+    checked = _checked_filter(filters, target)
+    segment = Segment(
+        name=name, target=target, owner_id=actor.id, filters=checked.model_dump(mode="json")
+    )
+    session.add(segment)
+    await session.flush()
+    return segment
+
+
+def _checked_filter(filters: dict[str, Any], target: SegmentTarget) -> SegmentFilter:
+    checked = parse(SegmentFilter, filters)
+    if target == SegmentTarget.CUSTOMERS:
+        misplaced = LEAD_ONLY_FILTERS & checked.model_fields_set
+        if misplaced:
+            raise ValidationFailed("filter-not-for-customers", field=sorted(misplaced)[0])
+    return checked
+
+
+async def segment_members(
+    session: AsyncSession, *, actor: Staff, segment_id: int, page: int = 0
+) -> Page[Lead] | Page[Customer]:
+    segment = await session.get(Segment, segment_id)
+    if segment is None:
+        raise NotFound(f"segment {segment_id}")
+    require_active(actor)
+    filters = SegmentFilter.model_validate(segment.filters)
+    if segment.target == SegmentTarget.LEADS:
+        return await _page(session, _lead_query(filters, actor), Lead.last_activity_at, page)
+    return await _page(session, _customer_query(filters, actor), Customer.created_at, page)
+
+
+async def _page(session, query, order_column, page):  # type: ignore[no-untyped-def]
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(
+        query.order_by(order_column.desc()).limit(PAGE_SIZE).offset(max(page, 0) * PAGE_SIZE)
+    )
+    return Page(items=list(rows), page=max(page, 0), page_size=PAGE_SIZE, total=total)
+
+
+def _lead_query(f: SegmentFilter, actor: Staff) -> Select[tuple[Lead]]:
+    conditions: list[ColumnElement[bool]] = [visible_leads(actor)]
+    conditions += _tag_conditions(f, lead_tags.c.lead_id, lead_tags.c.tag_id, Lead.id)
+    if f.stage_ids:
+        conditions.append(Lead.stage_id.in_(f.stage_ids))
+    if f.sources:
+        conditions.append(Lead.source.in_(f.sources))
+    if f.responsible_ids:
+        conditions.append(Lead.responsible_id.in_(f.responsible_ids))
+    if f.value_min is not None:
+        conditions.append(Lead.value_minor >= to_minor_units(f.value_min))
+    if f.value_max is not None:
+        conditions.append(Lead.value_minor <= to_minor_units(f.value_max))
+    conditions += _range(Lead.created_at, f.created_from, f.created_to)
+    conditions += _range(Lead.last_activity_at, f.last_activity_from, f.last_activity_to)
+    return select(Lead).where(and_(*conditions))
+
+
+def _customer_query(f: SegmentFilter, actor: Staff) -> Select[tuple[Customer]]:
+    conditions = _tag_conditions(f, customer_tags.c.customer_id, customer_tags.c.tag_id, Customer.id)
+    conditions += _range(Customer.created_at, f.created_from, f.created_to)
+    if not actor.sees_all_leads:
+        conditions.append(
+            exists().where(Lead.customer_id == Customer.id, Lead.responsible_id == actor.id)
+        )
+    if f.last_activity_from or f.last_activity_to:
+        last_activity = (
+            select(func.max(Lead.last_activity_at))
+            .where(Lead.customer_id == Customer.id)
+            .scalar_subquery()
+        )
+        conditions += _range(last_activity, f.last_activity_from, f.last_activity_to)
+    return select(Customer).where(and_(*conditions))
+
+
+def _tag_conditions(f, owner_column, tag_column, owner_id):  # type: ignore[no-untyped-def]
+    def tagged_with(names):  # type: ignore[no-untyped-def]
+        return exists().where(
+            owner_column == owner_id,
+            tag_column == Tag.id,
+            Tag.name.in_([normalize_tag(n) for n in names]),
+        )
+
+    conditions = []
+    if f.tags_any:
+        conditions.append(tagged_with(f.tags_any))
+    conditions += [tagged_with([name]) for name in f.tags_all]
+    return conditions
+
+
+def _range(column, start, end):  # type: ignore[no-untyped-def]
+    conditions = []
+    if start is not None:
+        conditions.append(column >= start)
+    if end is not None:
+        conditions.append(column < end)
+    return conditions

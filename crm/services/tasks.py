@@ -1,0 +1,158 @@
+"""Tasks and follow-ups, and the reminders the scheduler sends for them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm import events
+from crm.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from crm.models import Staff, Task, utcnow
+from crm.services.access import require_active, visible_lead
+from crm.services.customers import visible_customer
+
+TITLE_MAX = 200
+REMINDER_BATCH = 100
+
+
+async def create_task(
+    session: AsyncSession,
+    *,
+    actor: Staff,
+    title: str,
+    due_at: datetime,
+    remind_at: datetime | None = None,
+    lead_id: int | None = None,
+    customer_id: int | None = None,
+    assignee_id: int | None = None,
+) -> Task:
+    """A task for ``actor`` (or, from a manager, for someone else), reminded at ``remind_at``
+    or, if not given, when due."""
+    title = title.strip()
+    if not title:
+        raise ValidationFailed("task-title-empty", field="title")
+    if len(title) > TITLE_MAX:
+        raise ValidationFailed("task-title-too-long", field="title")
+    if due_at.tzinfo is None:
+        raise ValidationFailed("time-without-zone", field="due_at")
+    assignee = await _assignee(session, actor, assignee_id)
+    if lead_id is not None:
+        lead = await visible_lead(session, actor=actor, lead_id=lead_id)
+        customer_id = customer_id or lead.customer_id
+    elif customer_id is not None:
+        await visible_customer(session, actor=actor, customer_id=customer_id)
+    task = Task(
+        title=title,
+        due_at=due_at,
+        remind_at=remind_at or due_at,
+        assignee_id=assignee.id,
+        lead_id=lead_id,
+        customer_id=customer_id,
+        created_by_id=actor.id,
+    )
+    session.add(task)
+    await session.flush()
+    return task
+
+
+async def _assignee(session: AsyncSession, actor: Staff, assignee_id: int | None) -> Staff:
+    require_active(actor)
+    if assignee_id is None or assignee_id == actor.id:
+        return actor
+    if not actor.sees_all_leads:
+        raise Forbidden("reps set tasks for themselves")
+    assignee = await session.get(Staff, assignee_id)
+    if assignee is None or not assignee.is_active:
+        raise ValidationFailed("assignee-invalid", field="assignee_id")
+    return assignee
+
+
+async def own_task(session: AsyncSession, *, actor: Staff, task_id: int) -> Task:
+    """A task ``actor`` may act on: their own, or any for a manager."""
+    require_active(actor)
+    task = await session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id}")
+    if task.assignee_id != actor.id and not actor.sees_all_leads:
+        raise Forbidden(f"task {task_id} is someone else's")
+    return task
+
+
+async def complete_task(session: AsyncSession, *, actor: Staff, task_id: int) -> Task:
+    task = await own_task(session, actor=actor, task_id=task_id)
+    if task.done_at is not None:
+        raise Conflict("task already done")
+    task.done_at = utcnow()
+    await session.flush()
+    return task
+
+
+async def snooze_task(
+    session: AsyncSession, *, actor: Staff, task_id: int, until: datetime
+) -> Task:
+    """Put the reminder off until ``until``; it will be sent once more then."""
+    task = await own_task(session, actor=actor, task_id=task_id)
+    if task.done_at is not None:
+        raise Conflict("task already done")
+    if until <= utcnow():
+        raise ValidationFailed("snooze-in-past", field="until")
+    task.snoozed_until = until
+    task.remind_at = until
+    task.reminder_sent_at = None
+    await session.flush()
+    return task
+
+
+async def tasks_due(session: AsyncSession, *, actor: Staff, until: datetime) -> list[Task]:
+    """``actor``'s open tasks due before ``until`` (the end of their day), overdue first."""
+    require_active(actor)
+    rows = await session.scalars(
+        select(Task)
+        .where(Task.assignee_id == actor.id, Task.done_at.is_(None), Task.due_at < until)
+        .order_by(Task.due_at, Task.id)
+    )
+    return list(rows)
+
+
+async def overdue_tasks(session: AsyncSession, *, now: datetime) -> list[Task]:
+    rows = await session.scalars(
+        select(Task).where(Task.done_at.is_(None), Task.due_at < now).order_by(Task.due_at)
+    )
+    return list(rows)
+
+
+async def next_task_for_lead(session: AsyncSession, *, lead_id: int) -> Task | None:
+    task: Task | None = await session.scalar(
+        select(Task)
+        .where(Task.lead_id == lead_id, Task.done_at.is_(None))
+        .order_by(Task.due_at)
+        .limit(1)
+    )
+    return task
+
+
+async def claim_due_reminders(
+    session: AsyncSession, *, now: datetime, limit: int = REMINDER_BATCH
+) -> list[Task]:
+    """Mark due reminders as sent and return them, each at most once.
+
+    The conditional UPDATE makes two schedulers racing for the same task claim it once.
+    """
+    due_ids = select(Task.id).where(
+        Task.reminder_sent_at.is_(None),
+        Task.done_at.is_(None),
+        Task.remind_at <= now,
+    ).limit(limit)
+    claimed = await session.scalars(
+        update(Task)
+        .where(Task.id.in_(due_ids), Task.reminder_sent_at.is_(None))
+        .values(reminder_sent_at=now)
+        .returning(Task.id)
+    )
+    claimed_ids = list(claimed)
+    tasks = list(await session.scalars(select(Task).where(Task.id.in_(claimed_ids))))
+    for task in tasks:
+        events.record(session, events.TaskDue(actor_id=None, task_id=task.id, assignee_id=task.assignee_id))
+    return tasks

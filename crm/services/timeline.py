@@ -1,0 +1,116 @@
+"""The activity timeline and the audit log: every change leaves an entry in one of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.errors import ValidationFailed
+from crm.models import NOTE_MAX_LENGTH, Activity, ActivityKind, AuditEntry, Lead, Staff, utcnow
+from crm.services.access import editable_lead, visible_lead
+
+LOGGABLE_KINDS = frozenset({ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.MESSAGE})
+
+
+def add_lead_activity(
+    session: AsyncSession,
+    lead: Lead,
+    *,
+    kind: ActivityKind,
+    author: Staff | None,
+    text: str | None = None,
+    at: datetime | None = None,
+    from_stage_id: int | None = None,
+    to_stage_id: int | None = None,
+) -> Activity:
+    at = at or utcnow()
+    lead.last_activity_at = at
+    activity = Activity(
+        kind=kind,
+        lead_id=lead.id,
+        customer_id=lead.customer_id,
+        author_id=author.id if author else None,
+        text=text,
+        from_stage_id=from_stage_id,
+        to_stage_id=to_stage_id,
+        created_at=at,
+    )
+    session.add(activity)
+    return activity
+
+
+def audit(
+    session: AsyncSession,
+    *,
+    actor: Staff | None,
+    entity: str,
+    entity_id: int,
+    field: str,
+    old: object,
+    new: object,
+) -> None:
+    session.add(
+        AuditEntry(
+            actor_id=actor.id if actor else None,
+            entity=entity,
+            entity_id=entity_id,
+            field=field,
+            old_value=None if old is None else str(old),
+            new_value=None if new is None else str(new),
+        )
+    )
+
+
+def checked_note_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ValidationFailed("note-empty", field="text")
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationFailed("note-too-long", field="text")
+    return text
+
+
+async def add_note(
+    session: AsyncSession, *, actor: Staff, lead_id: int, text: str, seen_version: int | None = None
+) -> Activity:
+    text = checked_note_text(text)
+    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    activity = add_lead_activity(session, lead, kind=ActivityKind.NOTE, author=actor, text=text)
+    await session.flush()
+    return activity
+
+
+async def log_activity(
+    session: AsyncSession,
+    *,
+    actor: Staff,
+    lead_id: int,
+    kind: ActivityKind,
+    text: str | None = None,
+    seen_version: int | None = None,
+) -> Activity:
+    """Log a call, meeting or message with the lead, with an optional comment."""
+    if kind not in LOGGABLE_KINDS:
+        raise ValidationFailed("activity-kind-invalid", field="kind")
+    text = checked_note_text(text) if text else None
+    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    activity = add_lead_activity(session, lead, kind=kind, author=actor, text=text)
+    await session.flush()
+    return activity
+
+
+async def lead_timeline(
+    session: AsyncSession, *, actor: Staff, lead_id: int, limit: int = 20, offset: int = 0
+) -> list[Activity]:
+    """The lead's activities, newest first."""
+    await visible_lead(session, actor=actor, lead_id=lead_id)
+    rows = await session.scalars(
+        select(Activity)
+        .where(Activity.lead_id == lead_id)
+        .order_by(Activity.created_at.desc(), Activity.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows)

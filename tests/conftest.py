@@ -1,0 +1,111 @@
+"""Databases for the tests: a real SQLite file and, with TEST_DATABASE_URL, a real PostgreSQL.
+
+The schema is built once per run by the real migrations; each test then gets a clean copy
+(a copied SQLite file, or truncated PostgreSQL tables with the default pipeline put back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from crm.db import create_engine, create_session_factory
+from crm.migrate import upgrade_to_head
+from crm.models import Base
+from crm.services.pipelines import ensure_default_pipeline
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def pytest_report_header() -> list[str]:
+    if POSTGRES_URL:
+        return [f"PostgreSQL tests on {POSTGRES_URL}"]
+    return ["!!! TEST_DATABASE_URL is not set: every PostgreSQL test is SKIPPED !!!"]
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "crm.sqlite3"
+    asyncio.run(_migrate(sqlite_url(path)))
+    return path
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+    await _migrate(url)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("TEST_DATABASE_URL must be set in CI: PostgreSQL tests may not be skipped")
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    asyncio.run(_reset_postgres(POSTGRES_URL))
+    return POSTGRES_URL
+
+
+async def _truncate_all(engine: AsyncEngine) -> None:
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    async with create_session_factory(engine)() as session:
+        await ensure_default_pipeline(session)
+        await session.commit()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """A migrated database of each backend; PostgreSQL's is emptied by ``engine``."""
+    if request.param == "sqlite":
+        path = tmp_path / "crm.sqlite3"
+        shutil.copyfile(sqlite_template, path)
+        return sqlite_url(path)
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        await _truncate_all(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_session_factory(engine)
+
+
+@pytest.fixture
+async def session(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    async with session_factory() as session:
+        yield session
