@@ -39,9 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _with_engine(
-    settings: Settings, run: Callable[[AsyncEngine], Awaitable[None]]
-) -> None:
+async def _with_engine(settings: Settings, run: Callable[[AsyncEngine], Awaitable[None]]) -> None:
     engine = create_engine(settings.database_url)
     try:
         await run(engine)
@@ -59,7 +57,8 @@ async def _invite(engine: AsyncEngine, args: argparse.Namespace) -> None:
     async with create_session_factory(engine)() as session:
         invite = await create_invite(session, actor=None, role=Role(args.role))
         await session.commit()
-    print(f"Invite for a new {invite.role} (single use, until {invite.expires_at:%Y-%m-%d %H:%M} UTC):")
+    expires = f"{invite.expires_at:%Y-%m-%d %H:%M} UTC"
+    print(f"Invite for a new {invite.role} (single use, until {expires}):")
     print(invite.token)
 
 

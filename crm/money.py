@@ -26,10 +26,10 @@ def parse_amount(raw: str | int | Decimal, *, field: str = "value") -> Decimal:
         raise ValidationFailed("amount-invalid", field=field)
     if amount < 0:
         raise ValidationFailed("amount-negative", field=field)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValidationFailed("amount-too-precise", field=field)
     if amount > MAX_AMOUNT:
         raise ValidationFailed("amount-too-large", field=field)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed("amount-too-precise", field=field)
     return amount
 
 

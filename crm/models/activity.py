@@ -27,8 +27,8 @@ class Activity(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     text: Mapped[str | None] = mapped_column(Text)
-    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
-    to_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
+    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id", ondelete="SET NULL"))
+    to_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     author: Mapped[Staff | None] = relationship(lazy="joined")

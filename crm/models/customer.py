@@ -23,7 +23,7 @@ class Customer(Base):
     contacts: Mapped[list[CustomerContact]] = relationship(
         back_populates="customer", lazy="selectin", cascade="all, delete-orphan"
     )
-    tags: Mapped[list[Tag]] = relationship(secondary=customer_tags, lazy="selectin")
+    tags: Mapped[list[Tag]] = relationship(secondary=customer_tags, order_by=Tag.name)
 
     @property
     def phones(self) -> list[str]:

@@ -54,9 +54,9 @@ class Lead(Base):
 
     stage: Mapped[Stage] = relationship(lazy="joined", innerjoin=True)
     responsible: Mapped[Staff | None] = relationship(lazy="joined")
-    tags: Mapped[list[Tag]] = relationship(secondary=lead_tags, lazy="selectin", order_by=Tag.name)
+    tags: Mapped[list[Tag]] = relationship(secondary=lead_tags, order_by=Tag.name)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once by the mapper)
 
     @property
     def value(self) -> Decimal | None:

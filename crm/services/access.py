@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, true
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from crm.errors import Conflict, Forbidden, NotFound, StaleLead
 from crm.models import Lead, Role, Staff

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import Activity, Lead, Order, Staff, Stage, Task
+from crm.models import Activity, Lead, Order, Staff, Stage, Tag, Task
 from crm.money import from_minor_units
 from crm.services.access import visible_lead
 from crm.services.pipelines import pipeline_stages
@@ -30,6 +30,7 @@ class LeadStatistics:
 @dataclass(frozen=True, slots=True)
 class LeadCard:
     lead: Lead
+    tags: list[Tag]
     stages: list[Stage]
     recent_activities: list[Activity]
     next_task: Task | None
@@ -46,6 +47,7 @@ async def lead_card(session: AsyncSession, *, actor: Staff, lead_id: int) -> Lea
     )
     return LeadCard(
         lead=lead,
+        tags=list(await lead.awaitable_attrs.tags),
         stages=await pipeline_stages(session, pipeline_id=lead.stage.pipeline_id),
         recent_activities=list(recent),
         next_task=await next_task_for_lead(session, lead_id=lead_id),
@@ -55,9 +57,9 @@ async def lead_card(session: AsyncSession, *, actor: Staff, lead_id: int) -> Lea
 
 async def _statistics(session: AsyncSession, lead: Lead) -> LeadStatistics:
     task_counts = await session.execute(
-        select(Task.done_at.is_(None), func.count()).where(Task.lead_id == lead.id).group_by(
-            Task.done_at.is_(None)
-        )
+        select(Task.done_at.is_(None), func.count())
+        .where(Task.lead_id == lead.id)
+        .group_by(Task.done_at.is_(None))
     )
     open_and_done = {is_open: count for is_open, count in task_counts}
     order_scope = (

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from crm.errors import Forbidden, NotFound
 from crm.models import (
     Activity,
+    Base,
     Conversation,
     ConversationMessage,
     Customer,
@@ -21,6 +25,7 @@ from crm.models import (
     Order,
     Staff,
     SupportTicket,
+    Tag,
     Task,
 )
 from crm.money import from_minor_units
@@ -28,6 +33,7 @@ from crm.services.access import require_active
 from crm.services.tags import tags_named
 
 SUMMARY_ROWS = 10
+RowT = TypeVar("RowT", bound=Base)
 
 
 async def customer_for_contacts(
@@ -59,7 +65,10 @@ async def ensure_customer_for_lead(session: AsyncSession, lead: Lead) -> Custome
         customer = Customer(name=lead.contact_name or lead.title)
         customer.contacts = [
             CustomerContact(kind=kind, value=value)
-            for kind, value in ((CustomerContact.PHONE, lead.phone), (CustomerContact.EMAIL, lead.email))
+            for kind, value in (
+                (CustomerContact.PHONE, lead.phone),
+                (CustomerContact.EMAIL, lead.email),
+            )
             if value
         ]
         session.add(customer)
@@ -87,9 +96,10 @@ async def tag_customer(
     session: AsyncSession, *, actor: Staff, customer_id: int, names: Iterable[str]
 ) -> Customer:
     customer = await visible_customer(session, actor=actor, customer_id=customer_id)
+    current = await customer.awaitable_attrs.tags
     for tag in await tags_named(session, names):
-        if tag not in customer.tags:
-            customer.tags.append(tag)
+        if tag not in current:
+            current.append(tag)
     await session.flush()
     return customer
 
@@ -104,6 +114,7 @@ class ConversationDigest:
 @dataclass(frozen=True, slots=True)
 class CustomerSummary:
     customer: Customer
+    tags: list[Tag]
     orders: list[Order]
     order_count: int
     orders_total: dict[str, Decimal]
@@ -130,6 +141,7 @@ async def customer_summary(
     totals_rows = totals.all()
     return CustomerSummary(
         customer=customer,
+        tags=list(await customer.awaitable_attrs.tags),
         orders=await _latest(session, Order, Order.customer_id == customer_id, Order.created_at),
         order_count=sum(count for _, count, _ in totals_rows),
         orders_total={currency: from_minor_units(total) for currency, _, total in totals_rows},
@@ -144,7 +156,10 @@ async def customer_summary(
             session, LoyaltyEntry, LoyaltyEntry.customer_id == customer_id, LoyaltyEntry.created_at
         ),
         tickets=await _latest(
-            session, SupportTicket, SupportTicket.customer_id == customer_id, SupportTicket.opened_at
+            session,
+            SupportTicket,
+            SupportTicket.customer_id == customer_id,
+            SupportTicket.opened_at,
         ),
         open_ticket_count=await session.scalar(
             select(func.count()).where(
@@ -170,11 +185,20 @@ async def customer_summary(
     )
 
 
-def _lead_ids(customer_id: int):  # type: ignore[no-untyped-def]
+def _lead_ids(customer_id: int) -> Select[int]:
     return select(Lead.id).where(Lead.customer_id == customer_id)
 
 
-async def _latest(session, model, where, order_column, *, newest_first=True, only=None):  # type: ignore[no-untyped-def]
+async def _latest(
+    session: AsyncSession,
+    model: type[RowT],
+    where: ColumnElement[bool],
+    order_column: InstrumentedAttribute[datetime],
+    *,
+    newest_first: bool = True,
+    only: ColumnElement[bool] | None = None,
+) -> list[RowT]:
+    """Up to ``SUMMARY_ROWS`` rows of ``model``, ordered by ``order_column``."""
     query = select(model).where(where)
     if only is not None:
         query = query.where(only)

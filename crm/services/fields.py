@@ -48,18 +48,15 @@ async def field_definitions(session: AsyncSession) -> list[FieldDefinition]:
     return list(await session.scalars(select(FieldDefinition).order_by(FieldDefinition.id)))
 
 
-async def checked_custom_fields(
-    session: AsyncSession, values: dict[str, Any], *, partial: bool = False
-) -> dict[str, Any]:
+async def checked_custom_fields(session: AsyncSession, values: dict[str, Any]) -> dict[str, Any]:
     """``values`` made JSON-safe and checked against the definitions; unknown keys rejected."""
     definitions = {d.key: d for d in await field_definitions(session)}
     for key in values:
         if key not in definitions:
             raise ValidationFailed("custom-field-unknown", field=key)
-    if not partial:
-        for key, definition in definitions.items():
-            if definition.required and values.get(key) in (None, ""):
-                raise ValidationFailed("custom-field-required", field=key)
+    for key, definition in definitions.items():
+        if definition.required and values.get(key) in (None, ""):
+            raise ValidationFailed("custom-field-required", field=key)
     return {
         key: _checked_value(definitions[key], value)
         for key, value in values.items()

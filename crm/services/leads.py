@@ -41,9 +41,7 @@ class Contact:
     email: str | None
 
 
-def normalized_contact(
-    phone: str | None, email: str | None, *, phone_region: str
-) -> Contact:
+def normalized_contact(phone: str | None, email: str | None, *, phone_region: str) -> Contact:
     return Contact(
         phone=normalize_phone(phone, region=phone_region) if phone else None,
         email=normalize_email(email) if email else None,
@@ -174,7 +172,7 @@ async def update_lead(
 ) -> Lead:
     """Change the fields set in ``changes``; each changed field goes to the audit log."""
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
-    new_values = await _normalized_changes(session, changes, phone_region=phone_region)
+    new_values = await _normalized_changes(session, lead, changes, phone_region=phone_region)
     for field, new in new_values.items():
         old = getattr(lead, field)
         if old == new:
@@ -189,8 +187,15 @@ async def update_lead(
     return lead
 
 
+async def _merged_custom_fields(
+    session: AsyncSession, current: dict[str, Any], changes: dict[str, Any]
+) -> dict[str, Any]:
+    """The lead's custom fields with ``changes`` applied; an empty value removes a field."""
+    return await checked_custom_fields(session, current | changes)
+
+
 async def _normalized_changes(
-    session: AsyncSession, changes: LeadChanges, *, phone_region: str
+    session: AsyncSession, lead: Lead, changes: LeadChanges, *, phone_region: str
 ) -> dict[str, Any]:
     values = changes.model_dump(exclude_unset=True)
     if "phone" in values or "email" in values:
@@ -204,8 +209,8 @@ async def _normalized_changes(
     if values.get("currency") is not None:
         values["currency"] = parse_currency(values["currency"])
     if values.get("custom_fields") is not None:
-        values["custom_fields"] = await checked_custom_fields(
-            session, values["custom_fields"], partial=True
+        values["custom_fields"] = await _merged_custom_fields(
+            session, lead.custom_fields, values["custom_fields"]
         )
     if "title" in values and not values["title"]:
         raise ValidationFailed("title-empty", field="title")
@@ -310,7 +315,10 @@ def _record_stage_events(
     events.record(
         session,
         events.StageChanged(
-            actor_id=actor.id, lead_id=lead.id, from_stage_id=from_stage_id, to_stage_id=lead.stage_id
+            actor_id=actor.id,
+            lead_id=lead.id,
+            from_stage_id=from_stage_id,
+            to_stage_id=lead.stage_id,
         ),
     )
     if lead.stage.kind == StageKind.WON:

@@ -38,7 +38,9 @@ async def ensure_default_pipeline(session: AsyncSession) -> Pipeline:
         return pipeline
     pipeline = Pipeline(name=DEFAULT_PIPELINE_NAME, is_default=True)
     pipeline.stages = [
-        Stage(name=t.name, kind=t.kind, probability=t.probability, idle_days=t.idle_days, position=i)
+        Stage(
+            name=t.name, kind=t.kind, probability=t.probability, idle_days=t.idle_days, position=i
+        )
         for i, t in enumerate(DEFAULT_STAGES)
     ]
     session.add(pipeline)
@@ -203,6 +205,8 @@ async def _move_all_leads(
         literal(actor.id),
         literal(source.id),
         literal(target.id),
+        # The source stage is about to go; its name stays in the entry.
+        literal(source.name),
         literal(now, activity_columns.created_at.type),
     ).where(Lead.stage_id == source.id)
     await session.execute(
@@ -214,6 +218,7 @@ async def _move_all_leads(
                 "author_id",
                 "from_stage_id",
                 "to_stage_id",
+                "text",
                 "created_at",
             ],
             timeline_rows,
@@ -223,7 +228,7 @@ async def _move_all_leads(
         update(Lead)
         .where(Lead.stage_id == source.id)
         .values(stage_id=target.id, stage_entered_at=now, version=Lead.version + 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
 
 

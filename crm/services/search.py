@@ -30,7 +30,7 @@ async def search_leads(
     return list(rows)
 
 
-def _matching(text: str) -> Select[tuple[Lead]]:
+def _matching(text: str) -> Select[Lead]:
     if PHONE_LIKE.match(text) and len(reversed_digits(text)) >= MIN_PHONE_DIGITS:
         return _phone_ending_with(reversed_digits(text))
     if text.startswith("#"):
@@ -42,7 +42,7 @@ def _matching(text: str) -> Select[tuple[Lead]]:
     return select(Lead).where(or_(by_name, Lead.id.in_(tagged_ids)))
 
 
-def _phone_ending_with(digits_reversed: str) -> Select[tuple[Lead]]:
+def _phone_ending_with(digits_reversed: str) -> Select[Lead]:
     """Numbers whose reversed digits start with these: an index range, no LIKE scan.
 
     The bounds hold only digits, so every collation orders them the same way.
@@ -62,7 +62,7 @@ def _next_digit_prefix(digits: str) -> str | None:
     return stripped[:-1] + str(int(stripped[-1]) + 1)
 
 
-def _tagged(name: str) -> Select[tuple[Lead]]:
+def _tagged(name: str) -> Select[Lead]:
     return (
         select(Lead)
         .join(lead_tags, lead_tags.c.lead_id == Lead.id)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from crm.errors import NotFound, ValidationFailed
 from crm.models import Customer, Lead, Segment, SegmentTarget, Staff, Tag, customer_tags, lead_tags
@@ -16,6 +18,7 @@ from crm.services.board import PAGE_SIZE, Page
 from crm.services.tags import normalize_tag
 
 NAME_MAX = 100
+RowT = TypeVar("RowT", Lead, Customer)
 
 
 async def save_segment(
@@ -61,7 +64,12 @@ async def segment_members(
     return await _page(session, _customer_query(filters, actor), Customer.created_at, page)
 
 
-async def _page(session, query, order_column, page):  # type: ignore[no-untyped-def]
+async def _page(
+    session: AsyncSession,
+    query: Select[RowT],
+    order_column: InstrumentedAttribute[datetime],
+    page: int,
+) -> Page[RowT]:
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(
         query.order_by(order_column.desc()).limit(PAGE_SIZE).offset(max(page, 0) * PAGE_SIZE)
@@ -69,7 +77,7 @@ async def _page(session, query, order_column, page):  # type: ignore[no-untyped-
     return Page(items=list(rows), page=max(page, 0), page_size=PAGE_SIZE, total=total)
 
 
-def _lead_query(f: SegmentFilter, actor: Staff) -> Select[tuple[Lead]]:
+def _lead_query(f: SegmentFilter, actor: Staff) -> Select[Lead]:
     conditions: list[ColumnElement[bool]] = [visible_leads(actor)]
     conditions += _tag_conditions(f, lead_tags.c.lead_id, lead_tags.c.tag_id, Lead.id)
     if f.stage_ids:
@@ -87,8 +95,10 @@ def _lead_query(f: SegmentFilter, actor: Staff) -> Select[tuple[Lead]]:
     return select(Lead).where(and_(*conditions))
 
 
-def _customer_query(f: SegmentFilter, actor: Staff) -> Select[tuple[Customer]]:
-    conditions = _tag_conditions(f, customer_tags.c.customer_id, customer_tags.c.tag_id, Customer.id)
+def _customer_query(f: SegmentFilter, actor: Staff) -> Select[Customer]:
+    conditions = _tag_conditions(
+        f, customer_tags.c.customer_id, customer_tags.c.tag_id, Customer.id
+    )
     conditions += _range(Customer.created_at, f.created_from, f.created_to)
     if not actor.sees_all_leads:
         conditions.append(
@@ -104,23 +114,32 @@ def _customer_query(f: SegmentFilter, actor: Staff) -> Select[tuple[Customer]]:
     return select(Customer).where(and_(*conditions))
 
 
-def _tag_conditions(f, owner_column, tag_column, owner_id):  # type: ignore[no-untyped-def]
-    def tagged_with(names):  # type: ignore[no-untyped-def]
+def _tag_conditions(
+    f: SegmentFilter,
+    owner_column: ColumnElement[int],
+    tag_column: ColumnElement[int],
+    owner_id: InstrumentedAttribute[int],
+) -> list[ColumnElement[bool]]:
+    def tagged_with(names: list[str]) -> ColumnElement[bool]:
         return exists().where(
             owner_column == owner_id,
             tag_column == Tag.id,
             Tag.name.in_([normalize_tag(n) for n in names]),
         )
 
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if f.tags_any:
         conditions.append(tagged_with(f.tags_any))
     conditions += [tagged_with([name]) for name in f.tags_all]
     return conditions
 
 
-def _range(column, start, end):  # type: ignore[no-untyped-def]
-    conditions = []
+def _range(
+    column: ColumnElement[datetime] | InstrumentedAttribute[datetime],
+    start: datetime | None,
+    end: datetime | None,
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if start is not None:
         conditions.append(column >= start)
     if end is not None:

@@ -38,7 +38,9 @@ INVITABLE_ROLES = {
 
 
 async def staff_by_telegram_id(session: AsyncSession, telegram_id: int) -> Staff | None:
-    staff: Staff | None = await session.scalar(select(Staff).where(Staff.telegram_id == telegram_id))
+    staff: Staff | None = await session.scalar(
+        select(Staff).where(Staff.telegram_id == telegram_id)
+    )
     return staff
 
 
@@ -142,9 +144,7 @@ async def record_access_request(
     if recent is not None:
         return False
     session.add(
-        AccessRequest(
-            telegram_id=telegram_id, name=_checked_display_name(name), username=username
-        )
+        AccessRequest(telegram_id=telegram_id, name=_checked_display_name(name), username=username)
     )
     await session.flush()
     return True
@@ -192,8 +192,15 @@ async def change_role(session: AsyncSession, *, actor: Staff, staff_id: int, rol
     staff = await get_staff(session, staff_id)
     if staff.role == Role.ADMIN and role != Role.ADMIN:
         await _check_another_admin_remains(session, staff)
-    audit(session, actor=actor, entity="staff", entity_id=staff.id, field="role",
-          old=staff.role, new=role)
+    audit(
+        session,
+        actor=actor,
+        entity="staff",
+        entity_id=staff.id,
+        field="role",
+        old=staff.role,
+        new=role,
+    )
     staff.role = role
     await session.flush()
     return staff
@@ -214,8 +221,15 @@ async def deactivate_staff(
     if leaver.role == Role.ADMIN:
         await _check_another_admin_remains(session, leaver)
     leaver.is_active = False
-    audit(session, actor=actor, entity="staff", entity_id=leaver.id, field="is_active",
-          old=True, new=False)
+    audit(
+        session,
+        actor=actor,
+        entity="staff",
+        entity_id=leaver.id,
+        field="is_active",
+        old=True,
+        new=False,
+    )
     moved = await _reassign_leads(session, actor=actor, leaver=leaver, heir=heir)
     await session.execute(
         update(Task)
@@ -237,7 +251,7 @@ async def _reassign_leads(
         update(Lead)
         .where(Lead.responsible_id == leaver.id)
         .values(responsible_id=heir.id, last_activity_at=now, version=Lead.version + 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     session.add_all(
         Activity(

@@ -45,9 +45,10 @@ async def tag_lead(
     seen_version: int | None = None,
 ) -> Lead:
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    current = await lead.awaitable_attrs.tags
     for tag in await tags_named(session, names):
-        if tag not in lead.tags:
-            lead.tags.append(tag)
+        if tag not in current:
+            current.append(tag)
     await session.flush()
     return lead
 
@@ -62,7 +63,7 @@ async def untag_lead(
 ) -> Lead:
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
     name = normalize_tag(name)
-    lead.tags = [tag for tag in lead.tags if tag.name != name]
+    lead.tags = [tag for tag in await lead.awaitable_attrs.tags if tag.name != name]
     await session.flush()
     return lead
 

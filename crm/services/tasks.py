@@ -140,11 +140,15 @@ async def claim_due_reminders(
 
     The conditional UPDATE makes two schedulers racing for the same task claim it once.
     """
-    due_ids = select(Task.id).where(
-        Task.reminder_sent_at.is_(None),
-        Task.done_at.is_(None),
-        Task.remind_at <= now,
-    ).limit(limit)
+    due_ids = (
+        select(Task.id)
+        .where(
+            Task.reminder_sent_at.is_(None),
+            Task.done_at.is_(None),
+            Task.remind_at <= now,
+        )
+        .limit(limit)
+    )
     claimed = await session.scalars(
         update(Task)
         .where(Task.id.in_(due_ids), Task.reminder_sent_at.is_(None))
@@ -154,5 +158,7 @@ async def claim_due_reminders(
     claimed_ids = list(claimed)
     tasks = list(await session.scalars(select(Task).where(Task.id.in_(claimed_ids))))
     for task in tasks:
-        events.record(session, events.TaskDue(actor_id=None, task_id=task.id, assignee_id=task.assignee_id))
+        events.record(
+            session, events.TaskDue(actor_id=None, task_id=task.id, assignee_id=task.assignee_id)
+        )
     return tasks

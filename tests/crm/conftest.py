@@ -31,8 +31,9 @@ async def team(session: AsyncSession) -> Team:
     people = {
         "admin": Staff(telegram_id=1001, display_name="Ada Admin", role=Role.ADMIN),
         "manager": Staff(telegram_id=1002, display_name="Марина Коваль", role=Role.MANAGER),
-        "rep": Staff(telegram_id=1003, display_name="Тарас Мельник", role=Role.REP,
-                     language=Language.UK),
+        "rep": Staff(
+            telegram_id=1003, display_name="Тарас Мельник", role=Role.REP, language=Language.UK
+        ),
         # Telegram ids are 64-bit: the largest must fit.
         "other_rep": Staff(telegram_id=2**52 + 7, display_name="Olivia Brown", role=Role.REP),
     }

@@ -38,8 +38,13 @@ async def test_a_new_lead_keeps_its_source_and_a_normalised_phone(
     session: AsyncSession, team: Team, stages: Stages
 ) -> None:
     lead = await new_lead(
-        session, team, phone="067 123-45-67", email=" Olena@Example.COM ",
-        source="web_form", source_detail="Spring campaign", value="12 000,50",
+        session,
+        team,
+        phone="067 123-45-67",
+        email=" Olena@Example.COM ",
+        source="web_form",
+        source_detail="Spring campaign",
+        value="12 000,50",
     )
 
     assert lead.phone == "+380671234567"
@@ -124,7 +129,9 @@ async def test_a_duplicate_created_anyway_is_linked_to_the_first(
     first = await new_lead(session, team, email="olena@example.com")
 
     second = await leads.create_lead(
-        session, actor=team.rep, draft=LeadDraft(contact_name="O.", email="OLENA@example.com"),
+        session,
+        actor=team.rep,
+        draft=LeadDraft(contact_name="O.", email="OLENA@example.com"),
         allow_duplicate=True,
     )
 
@@ -141,7 +148,9 @@ async def test_a_lead_from_a_known_customer_is_linked_to_them(
     await session.commit()
 
     returning = await leads.create_lead(
-        session, actor=team.rep, draft=LeadDraft(contact_name="Olena", phone="+380671234567"),
+        session,
+        actor=team.rep,
+        draft=LeadDraft(contact_name="Olena", phone="+380671234567"),
         allow_duplicate=True,
     )
 
@@ -154,7 +163,9 @@ async def test_won_needs_a_value_and_lost_needs_a_reason(
     lead = await new_lead(session, team)
 
     with pytest.raises(ValidationFailed) as no_value:
-        await leads.move_lead_to_stage(session, actor=team.rep, lead_id=lead.id, stage_id=stages.won.id)
+        await leads.move_lead_to_stage(
+            session, actor=team.rep, lead_id=lead.id, stage_id=stages.won.id
+        )
     with pytest.raises(ValidationFailed) as no_reason:
         await leads.move_lead_to_stage(
             session, actor=team.rep, lead_id=lead.id, stage_id=stages.lost.id, lost_reason="  "
@@ -174,18 +185,22 @@ async def test_moving_records_time_in_stage_the_timeline_and_events(
     events.discard_collected(session)
 
     await leads.move_lead_to_stage(
-        session, actor=team.rep, lead_id=lead.id, stage_id=stages.won.id, value="5000",
+        session,
+        actor=team.rep,
+        lead_id=lead.id,
+        stage_id=stages.won.id,
+        value="5000",
         seen_version=lead.version,
     )
     await session.commit()
 
     assert lead.stage.kind == StageKind.WON
     assert lead.won_at is not None and lead.stage_entered_at > entered_new
-    move = await session.scalar(
-        select(Activity).where(Activity.kind == ActivityKind.STAGE_CHANGE)
-    )
+    move = await session.scalar(select(Activity).where(Activity.kind == ActivityKind.STAGE_CHANGE))
     assert (move.from_stage_id, move.to_stage_id, move.author_id) == (  # type: ignore[union-attr]
-        stages.new.id, stages.won.id, team.rep.id
+        stages.new.id,
+        stages.won.id,
+        team.rep.id,
     )
     assert [type(e).__name__ for e in events.take_collected(session)] == ["StageChanged", "LeadWon"]
 
@@ -201,7 +216,9 @@ async def test_next_and_previous_walk_the_open_stages_and_won(
         )
         walked.append(lead.stage.name)
     with pytest.raises(ValidationFailed):
-        await leads.move_lead_along(session, actor=team.rep, lead_id=lead.id, step=1, seen_version=None)
+        await leads.move_lead_along(
+            session, actor=team.rep, lead_id=lead.id, step=1, seen_version=None
+        )
     back = await leads.move_lead_along(
         session, actor=team.rep, lead_id=lead.id, step=-1, seen_version=lead.version
     )
@@ -210,7 +227,9 @@ async def test_next_and_previous_walk_the_open_stages_and_won(
     assert back.stage.name == "Proposal" and back.won_at is None
 
 
-async def test_a_stale_version_is_refused(session: AsyncSession, team: Team, stages: Stages) -> None:
+async def test_a_stale_version_is_refused(
+    session: AsyncSession, team: Team, stages: Stages
+) -> None:
     lead = await new_lead(session, team)
     shown = lead.version
     await leads.move_lead_to_stage(
@@ -220,7 +239,10 @@ async def test_a_stale_version_is_refused(session: AsyncSession, team: Team, sta
 
     with pytest.raises(Conflict) as stale:
         await leads.move_lead_to_stage(
-            session, actor=team.rep, lead_id=lead.id, stage_id=stages.proposal.id,
+            session,
+            actor=team.rep,
+            lead_id=lead.id,
+            stage_id=stages.proposal.id,
             seen_version=shown,
         )
 
@@ -243,9 +265,11 @@ async def test_converting_creates_the_order_keeps_its_id_and_wins_the_lead(
     customer = await session.get(Customer, lead.customer_id)
     assert customer is not None and customer.name == "Олена Петренко"
     assert sorted(customer.phones + customer.emails) == ["+380501112233", "b@example.com"]
-    kinds = (await session.scalars(
-        select(Activity.kind).where(Activity.lead_id == lead.id).order_by(Activity.id)
-    )).all()
+    kinds = (
+        await session.scalars(
+            select(Activity.kind).where(Activity.lead_id == lead.id).order_by(Activity.id)
+        )
+    ).all()
     assert kinds == [ActivityKind.CREATED, ActivityKind.STAGE_CHANGE, ActivityKind.CONVERSION]
     with pytest.raises(Conflict):
         await leads.convert_lead_to_order(
@@ -259,7 +283,9 @@ async def test_edits_are_audited_field_by_field(session: AsyncSession, team: Tea
     lead = await new_lead(session, team, phone="+380671234567")
 
     await leads.update_lead(
-        session, actor=team.rep, lead_id=lead.id,
+        session,
+        actor=team.rep,
+        lead_id=lead.id,
         changes=LeadChanges(phone="+380 50 111 22 33", title="Olena — opt"),
     )
     await session.commit()
@@ -287,6 +313,8 @@ async def test_only_managers_assign_and_the_new_owner_is_told(
 
     assert lead.responsible_id == team.other_rep.id
     assert events.take_collected(session)[-1] == events.LeadAssigned(
-        actor_id=team.manager.id, lead_id=lead.id, from_user_id=team.rep.id,
+        actor_id=team.manager.id,
+        lead_id=lead.id,
+        from_user_id=team.rep.id,
         to_user_id=team.other_rep.id,
     )

@@ -412,13 +412,19 @@ def upgrade() -> None:
             ["customer_id"], ["customers.id"], name=op.f("fk_activities_customer_id_customers")
         ),
         sa.ForeignKeyConstraint(
-            ["from_stage_id"], ["stages.id"], name=op.f("fk_activities_from_stage_id_stages")
+            ["from_stage_id"],
+            ["stages.id"],
+            name=op.f("fk_activities_from_stage_id_stages"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["lead_id"], ["leads.id"], name=op.f("fk_activities_lead_id_leads"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["to_stage_id"], ["stages.id"], name=op.f("fk_activities_to_stage_id_stages")
+            ["to_stage_id"],
+            ["stages.id"],
+            name=op.f("fk_activities_to_stage_id_stages"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activities")),
     )

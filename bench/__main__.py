@@ -1,0 +1,83 @@
+"""Run the benchmarks: ``python -m bench [--sizes 100000,1000000] [--postgres URL]``.
+
+Each backend gets a fresh database: a SQLite file in a temporary folder and, when a
+PostgreSQL URL is given (or ``BENCH_DATABASE_URL`` / ``TEST_DATABASE_URL`` is set), that
+database emptied and migrated. Nothing here is a test: targets are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bench import crm_core
+from bench.report import Measurement, print_table
+from crm.db import create_engine
+from crm.migrate import upgrade_to_head
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"),
+    )
+    args = parser.parse_args()
+    sizes = sorted(int(size) for size in args.sizes.split(","))
+    rows = asyncio.run(run_all(sizes, args.postgres))
+    print()
+    print_table(rows)
+
+
+async def run_all(sizes: list[int], postgres_url: str | None) -> list[Measurement]:
+    rows: list[Measurement] = []
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite_url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
+        rows += await run_backend("sqlite", sqlite_url, sizes, with_moves=True)
+    if postgres_url:
+        await empty_postgres(postgres_url)
+        rows += await run_backend("postgresql", postgres_url, sizes, with_moves=False)
+    else:
+        print("!!! No PostgreSQL URL (--postgres, BENCH_DATABASE_URL): PostgreSQL rows skipped !!!")
+    return rows
+
+
+async def empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+async def run_backend(
+    backend: str, url: str, sizes: list[int], *, with_moves: bool
+) -> list[Measurement]:
+    engine = create_engine(url)
+    await upgrade_to_head(engine)
+    rows: list[Measurement] = []
+    seeded = 0
+    seconds_seeding = 0.0
+    for size in sizes:
+        print(f"[{backend}] seeding up to {size:,} leads ...", flush=True)
+        seconds_seeding += await crm_core.seed(engine, leads=size - seeded)
+        seeded = size
+        rows.append(await crm_core.measure_board(engine, backend, size))
+        if size == sizes[-1]:
+            rows.append(await crm_core.measure_phone_search(engine, backend, size))
+    baseline = await crm_core.bare_insert_seconds(engine, seeded)
+    rows.append(crm_core.seeding_measurement(backend, seconds_seeding, baseline, seeded))
+    if with_moves:
+        rows.append(await crm_core.measure_moves(engine, backend))
+    await engine.dispose()
+    return rows
+
+
+if __name__ == "__main__":
+    main()

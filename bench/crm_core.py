@@ -1,0 +1,171 @@
+"""CRM core: board query, stage moves, phone search and seeding, at 100k and 1M leads."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bench.report import Measurement, time_calls
+from crm.db import create_session_factory
+from crm.models import Lead, Role, Staff, StageKind
+from crm.seeding import seed_demo
+from crm.services.board import pipeline_board
+from crm.services.leads import move_lead_to_stage
+from crm.services.pipelines import default_pipeline
+from crm.services.search import search_leads
+
+
+def board_target_ms(size: int) -> float:
+    """50 ms at 100k leads, 300 ms at 1M; sizes in between get the 1M target."""
+    return 50.0 if size <= 100_000 else 300.0
+
+
+SEARCH_TARGET_MS = 20.0
+MOVES_TARGET_PER_S = 1000.0
+SEED_TARGET_S = 120.0
+MOVES = 2000
+
+
+async def seed(engine: AsyncEngine, *, leads: int) -> float:
+    started = time.perf_counter()
+    await seed_demo(create_session_factory(engine), leads=leads, seed=leads)
+    return time.perf_counter() - started
+
+
+async def round_trip_ms(factory: async_sessionmaker[AsyncSession]) -> float:
+    """The baseline for queries: ``SELECT 1`` through the same session machinery."""
+    async with factory() as session:
+
+        async def select_one() -> None:
+            await session.execute(text("SELECT 1"))
+
+        return (await time_calls(select_one, repeat=200)).median_ms
+
+
+async def manager(session: AsyncSession) -> Staff:
+    staff = await session.scalar(select(Staff).where(Staff.role == Role.MANAGER).limit(1))
+    assert staff is not None, "seed the demo data first"
+    return staff
+
+
+async def measure_board(engine: AsyncEngine, backend: str, size: int) -> Measurement:
+    factory = create_session_factory(engine)
+    baseline = await round_trip_ms(factory)
+    async with factory() as session:
+        actor = await manager(session)
+
+        async def board() -> None:
+            await pipeline_board(session, actor=actor)
+
+        timing = await time_calls(board, repeat=20)
+    target = board_target_ms(size)
+    return Measurement(
+        f"board query, {size:,} leads (median)",
+        backend,
+        timing.median_ms,
+        "ms",
+        baseline,
+        "SELECT 1",
+        f"<= {target:.0f} ms",
+        timing.median_ms <= target,
+    )
+
+
+async def measure_phone_search(engine: AsyncEngine, backend: str, size: int) -> Measurement:
+    factory = create_session_factory(engine)
+    baseline = await round_trip_ms(factory)
+    async with factory() as session:
+        actor = await manager(session)
+        endings = [f"{random.randrange(10_000):04d}" for _ in range(50)]
+        cycle = iter(endings * 2)
+
+        async def search() -> None:
+            await search_leads(session, actor=actor, text=next(cycle))
+
+        timing = await time_calls(search, repeat=len(endings), warmup=5)
+    return Measurement(
+        f"phone search by last 4 digits, {size:,} leads (median)",
+        backend,
+        timing.median_ms,
+        "ms",
+        baseline,
+        "SELECT 1",
+        f"<= {SEARCH_TARGET_MS:.0f} ms",
+        timing.median_ms <= SEARCH_TARGET_MS,
+    )
+
+
+async def measure_moves(engine: AsyncEngine, backend: str) -> Measurement:
+    """Stage moves one after another, each its own transaction with its timeline entry.
+
+    The acting user is loaded once, as the bot's middleware hands it to the handler; the
+    baseline is an empty transaction (one query and a commit) on the same engine.
+    """
+    factory = create_session_factory(engine)
+    async with factory() as session:
+        actor = await manager(session)
+        stages = (await default_pipeline(session)).stages
+        open_ids = [s.id for s in stages if s.kind == StageKind.OPEN]
+        moves = list(
+            (
+                await session.execute(
+                    select(Lead.id, Lead.stage_id).where(Lead.stage_id.in_(open_ids)).limit(MOVES)
+                )
+            ).tuples()
+        )
+    empty_started = time.perf_counter()
+    for lead_id, _ in moves:
+        async with factory() as session, session.begin():
+            await session.get(Lead, lead_id)
+    empty_rate = len(moves) / (time.perf_counter() - empty_started)
+
+    started = time.perf_counter()
+    for lead_id, stage_id in moves:
+        target = next(s for s in open_ids if s != stage_id)
+        async with factory() as session, session.begin():
+            acting = await session.merge(actor, load=False)
+            await move_lead_to_stage(session, actor=acting, lead_id=lead_id, stage_id=target)
+    rate = len(moves) / (time.perf_counter() - started)
+    return Measurement(
+        f"move-stage calls, own transaction each ({len(moves):,})",
+        backend,
+        rate,
+        "calls/s",
+        empty_rate,
+        "get lead + commit",
+        f">= {MOVES_TARGET_PER_S:,.0f}/s",
+        rate >= MOVES_TARGET_PER_S,
+    )
+
+
+def seeding_measurement(backend: str, seconds: float, baseline: float, size: int) -> Measurement:
+    return Measurement(
+        f"seed-demo, {size:,} leads",
+        backend,
+        seconds,
+        "s",
+        baseline,
+        "bare executemany of ids",
+        f"<= {SEED_TARGET_S:.0f} s",
+        seconds <= SEED_TARGET_S,
+    )
+
+
+async def bare_insert_seconds(engine: AsyncEngine, rows: int) -> float:
+    """The seeding baseline: the same number of one-integer rows, no indexes, no ORM."""
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE bench_bare (n INTEGER)"))
+    started = time.perf_counter()
+    async with engine.begin() as connection:
+        for start in range(0, rows, 50_000):
+            await connection.execute(
+                text("INSERT INTO bench_bare (n) VALUES (:n)"),
+                [{"n": n} for n in range(start, min(rows, start + 50_000))],
+            )
+    elapsed = time.perf_counter() - started
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP TABLE bench_bare"))
+    return elapsed

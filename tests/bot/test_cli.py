@@ -1,0 +1,51 @@
+"""The operator's command line, run as the operator runs it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+
+def crm_bot(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "BOT_TOKEN"}}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_migrate_invite_and_seed_demo_on_the_default_sqlite_file(tmp_path: Path) -> None:
+    migrated = crm_bot(tmp_path, "migrate")
+    invited = crm_bot(tmp_path, "invite", "--role", "admin")
+    seeded = crm_bot(tmp_path, "seed-demo", "--leads", "300")
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert invited.returncode == 0, invited.stderr
+    assert seeded.returncode == 0, seeded.stderr
+    token = invited.stdout.strip().splitlines()[-1]
+    assert "Seeded 300 leads" in seeded.stdout
+    with sqlite3.connect(tmp_path / "crm.sqlite3") as db:
+        assert db.execute(
+            "SELECT role, used_at FROM invites WHERE token = ?", (token,)
+        ).fetchall() == [("admin", None)]
+        assert db.execute("SELECT count(*) FROM leads").fetchone() == (300,)
+        assert db.execute("SELECT count(*) FROM activities WHERE kind = 'created'").fetchone() == (
+            300,
+        )
+        phones = [row[0] for row in db.execute("SELECT phone FROM leads WHERE phone IS NOT NULL")]
+        assert phones and all(p.startswith("+380") and len(p) == 13 for p in phones)
+
+
+def test_an_unknown_role_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    refused = crm_bot(tmp_path, "invite", "--role", "owner")
+
+    assert refused.returncode == 2
+    assert "invalid choice: 'owner'" in refused.stderr

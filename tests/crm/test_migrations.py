@@ -1,0 +1,67 @@
+"""The migrations build the schema the models describe, on both backends."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from crm.db import create_engine
+from crm.migrate import upgrade_to_head
+from crm.models import Base
+from tests.conftest import BACKENDS, sqlite_url
+
+
+@pytest.fixture(params=BACKENDS)
+async def empty_engine(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[AsyncEngine]:
+    if request.param == "sqlite":
+        engine = create_engine(sqlite_url(tmp_path / "empty.sqlite3"))
+        yield engine
+        await engine.dispose()
+        return
+    server_url = request.getfixturevalue("postgres_url")
+    name = f"crm_migrations_{uuid4().hex[:8]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_engine(make_url(server_url).set(database=name).render_as_string(False))
+    yield engine
+    await engine.dispose()
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE "{name}"'))
+    await admin.dispose()
+
+
+def differences(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_upgrade_head_on_an_empty_database_matches_the_models(
+    empty_engine: AsyncEngine,
+) -> None:
+    await upgrade_to_head(empty_engine)
+
+    async with empty_engine.connect() as connection:
+        stages = (
+            await connection.execute(text("SELECT name, kind FROM stages ORDER BY position"))
+        ).all()
+        found = await connection.run_sync(differences)
+
+    assert [tuple(row) for row in stages] == [
+        ("New", "open"),
+        ("Qualified", "open"),
+        ("Proposal", "open"),
+        ("Won", "won"),
+        ("Lost", "lost"),
+    ]
+    assert found == []
