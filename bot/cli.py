@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
+from aiogram.exceptions import TelegramAPIError
+from aiohttp import ClientError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.factory import create_bot
+from bot.runner import run_polling
 from bot.settings import Settings
 from crm.db import create_engine, create_session_factory
 from crm.migrate import upgrade_to_head
@@ -20,8 +25,11 @@ from crm.services.staff import create_invite
 def main(argv: Sequence[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
-    settings = Settings()
-    asyncio.run(_with_engine(settings, lambda engine: args.command(engine, args)))
+    args.settings = Settings()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(_with_engine(args.settings, lambda engine: args.command(engine, args)))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed-demo", help="fill the database with demo data")
     seed.add_argument("--leads", type=int, default=1000)
     seed.set_defaults(command=_seed_demo)
+    commands.add_parser("run", help="run the bot, polling for updates").set_defaults(command=_run)
     return parser
 
 
@@ -59,7 +68,34 @@ async def _invite(engine: AsyncEngine, args: argparse.Namespace) -> None:
         await session.commit()
     expires = f"{invite.expires_at:%Y-%m-%d %H:%M} UTC"
     print(f"Invite for a new {invite.role} (single use, until {expires}):")
-    print(invite.token)
+    print(await invite_link(args.settings, invite.token))
+
+
+async def invite_link(settings: Settings, token: str) -> str:
+    """``t.me/<bot>?start=<token>`` when the bot can be asked its name, else the bare token."""
+    if settings.bot_token is None:
+        return token
+    bot = create_bot(settings)
+    try:
+        me = await bot.get_me()
+    except (TelegramAPIError, ClientError) as error:
+        print(f"(could not ask the bot its name: {error})")
+        return token
+    finally:
+        await bot.session.close()
+    return f"https://t.me/{me.username}?start={token}"
+
+
+async def _run(engine: AsyncEngine, args: argparse.Namespace) -> None:
+    settings: Settings = args.settings
+    if settings.bot_token is None:
+        raise SystemExit(
+            "BOT_TOKEN is not set. Create a bot with @BotFather and put its token in the "
+            "BOT_TOKEN environment variable or a .env file (TELEGRAM_API_URL points at another "
+            "Bot API server, such as the local emulator: python -m emulator)."
+        )
+    await upgrade_to_head(engine)
+    await run_polling(settings, engine)
 
 
 async def _seed_demo(engine: AsyncEngine, args: argparse.Namespace) -> None:

@@ -313,13 +313,12 @@ def _created_entries(first_id: int, last_id: int) -> Insert:
     """The "created" timeline entry of each lead in the range, made by the database."""
     columns = Activity.__table__.c
     return insert(Activity).from_select(
-        ["kind", "lead_id", "customer_id", "author_id", "text", "created_at"],
+        ["kind", "lead_id", "customer_id", "author_id", "created_at"],
         select(
             literal(ActivityKind.CREATED, columns.kind.type),
             Lead.id,
             Lead.customer_id,
             Lead.responsible_id,
-            Lead.source,
             Lead.created_at,
         ).where(Lead.id.between(first_id, last_id)),
     )

@@ -120,7 +120,7 @@ async def create_lead(
     lead.search_text = search_text(lead.title, lead.contact_name, lead.email)
     session.add(lead)
     await session.flush()
-    add_lead_activity(session, lead, kind=ActivityKind.CREATED, author=actor, text=draft.source)
+    add_lead_activity(session, lead, kind=ActivityKind.CREATED, author=actor)
     events.record(
         session,
         events.LeadCreated(
@@ -390,15 +390,23 @@ async def convert_lead_to_order(
     if lead.value_minor is None:
         lead.value_minor = amount_minor
     if lead.stage.kind != StageKind.WON:
-        _enter_stage(session, lead, await _won_stage(session, lead), actor=actor, lost_reason=None)
+        _enter_stage(session, lead, await won_stage(session, lead), actor=actor, lost_reason=None)
     add_lead_activity(session, lead, kind=ActivityKind.CONVERSION, author=actor, text=external_id)
     await flush_or_conflict(session)
     return order
 
 
-async def _won_stage(session: AsyncSession, lead: Lead) -> Stage:
+async def won_stage(session: AsyncSession, lead: Lead) -> Stage:
+    return await _first_stage_of_kind(session, lead, StageKind.WON)
+
+
+async def lost_stage(session: AsyncSession, lead: Lead) -> Stage:
+    return await _first_stage_of_kind(session, lead, StageKind.LOST)
+
+
+async def _first_stage_of_kind(session: AsyncSession, lead: Lead, kind: StageKind) -> Stage:
     stages = await pipeline_stages(session, pipeline_id=lead.stage.pipeline_id)
-    won = next((s for s in stages if s.kind == StageKind.WON), None)
-    if won is None:
-        raise ValidationFailed("pipeline-has-no-won-stage", field="stage_id")
-    return won
+    stage = next((s for s in stages if s.kind == kind), None)
+    if stage is None:
+        raise ValidationFailed(f"pipeline-has-no-{kind.value}-stage", field="stage_id")
+    return stage

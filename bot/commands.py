@@ -1,0 +1,27 @@
+"""The commands menu, in each user's language (``setMyCommands`` with ``language_code``)."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import BotCommand
+from aiogram_i18n.cores import FluentRuntimeCore
+
+from crm.models import Language
+
+COMMANDS = ("lead", "pipeline", "today", "find", "settings", "help", "cancel")
+
+
+def commands_in(translator: FluentRuntimeCore, locale: str) -> list[BotCommand]:
+    return [
+        BotCommand(command=name, description=translator.get(f"command-{name}", locale))
+        for name in COMMANDS
+    ]
+
+
+async def set_commands(bot: Bot, translator: FluentRuntimeCore) -> None:
+    """English is also the menu for every language we do not speak."""
+    await bot.set_my_commands(commands_in(translator, Language.EN.value))
+    for language in Language:
+        await bot.set_my_commands(
+            commands_in(translator, language.value), language_code=language.value
+        )

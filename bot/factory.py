@@ -1,0 +1,88 @@
+"""Factories, not globals: the CLI, the webhook app and the tests build the bot the same way."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram_i18n.cores import FluentRuntimeCore
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import create_i18n_middleware
+from bot.middlewares.access import StaffAccess
+from bot.middlewares.database import DatabaseSession
+from bot.notifier import Notifier
+from bot.retry import RetryAfter
+from bot.settings import Settings
+from handlers import errors, pipeline, start
+from handlers.leads import card, create
+
+# In this order: errors first, then commands that work in any state, then features.
+FEATURE_ROUTERS = (
+    errors.router,
+    start.router,
+    create.router,
+    card.router,
+    pipeline.router,
+)
+
+
+def create_bot(settings: Settings, session_class: type[AiohttpSession] = AiohttpSession) -> Bot:
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is not set")
+    session = (
+        session_class(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        if settings.telegram_api_url
+        else session_class()
+    )
+    session.middleware(RetryAfter())
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def create_storage(settings: Settings) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
+def create_dispatcher(
+    settings: Settings,
+    *,
+    session_factory: async_sessionmaker[AsyncSession],
+    notifier: Notifier,
+    translator: FluentRuntimeCore,
+    storage: BaseStorage | None = None,
+) -> Dispatcher:
+    dispatcher = Dispatcher(
+        storage=storage or create_storage(settings),
+        session_factory=session_factory,
+        phone_region=settings.phone_region,
+        default_currency=settings.default_currency,
+        translator=translator,
+    )
+    dispatcher.update.outer_middleware(DatabaseSession(session_factory, notifier))
+    dispatcher.update.outer_middleware(StaffAccess(frozenset(settings.admin_ids), translator))
+    create_i18n_middleware(translator).setup(dispatcher)
+    dispatcher.include_routers(*_detached(FEATURE_ROUTERS))
+    return dispatcher
+
+
+def _detached(routers: tuple[Router, ...]) -> tuple[Router, ...]:
+    """Feature routers are module singletons (aiogram's decorator style). A new dispatcher, as
+    the tests build one per test, takes them over from the one before."""
+    for router in routers:
+        previous = router.parent_router
+        if previous is not None:
+            previous.sub_routers.remove(router)
+            router._parent_router = None
+    return routers

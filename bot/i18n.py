@@ -1,0 +1,54 @@
+"""Fluent translations: the user's language comes from their staff record."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from aiogram.types import User
+from aiogram_i18n import I18nMiddleware
+from aiogram_i18n.cores import FluentRuntimeCore
+from aiogram_i18n.managers import BaseManager
+from fluent.runtime.types import FluentNumber, fluent_number
+
+from crm.models import Language, Staff
+
+LOCALES = Path(__file__).resolve().parent.parent / "locales"
+SUPPORTED = {language.value for language in Language}
+DEFAULT_LOCALE = Language.EN.value
+
+
+def money(value: Decimal, currency: str) -> FluentNumber:
+    """``{ MONEY($value, $currency) }``: the bundle formats it for its own locale."""
+    return fluent_number(value, style="currency", currency=currency)
+
+
+def locale_for(staff: Staff | None, user: User | None) -> str:
+    if staff is not None:
+        return staff.language.value
+    if user is not None and user.language_code in SUPPORTED:
+        return user.language_code
+    return DEFAULT_LOCALE
+
+
+class StaffLocaleManager(BaseManager):
+    """Reads the language from the acting staff member, else from Telegram's hint."""
+
+    async def get_locale(
+        self, event_from_user: User | None = None, actor: Staff | None = None, **_: Any
+    ) -> str:
+        return locale_for(actor, event_from_user)
+
+    async def set_locale(self, locale: str, **_: Any) -> None:
+        """Languages are saved by the settings service, not here."""
+
+
+def create_translator() -> FluentRuntimeCore:
+    return FluentRuntimeCore(
+        path=LOCALES / "{locale}", default_locale=DEFAULT_LOCALE, functions={"MONEY": money}
+    )
+
+
+def create_i18n_middleware(core: FluentRuntimeCore) -> I18nMiddleware:
+    return I18nMiddleware(core=core, manager=StaffLocaleManager(), default_locale=DEFAULT_LOCALE)

@@ -1,0 +1,1 @@
+"""aiogram routers, one per feature; keyboards and their CallbackData classes beside them."""

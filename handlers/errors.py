@@ -1,0 +1,87 @@
+"""CRM errors turned into translated answers, in one place for every handler."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent
+from aiogram_i18n import I18nContext
+from aiogram_i18n.exceptions import KeyNotFoundError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm.errors import (
+    Conflict,
+    CrmError,
+    DuplicateLead,
+    Forbidden,
+    NotFound,
+    StaleLead,
+    ValidationFailed,
+)
+from crm.models import Staff
+from handlers.leads.card import edit_card
+
+router = Router(name=__name__)
+log = logging.getLogger(__name__)
+
+
+def error_text(error: CrmError, i18n: I18nContext) -> str:
+    match error:
+        case Forbidden():
+            return i18n.get("not-allowed")
+        case NotFound():
+            return i18n.get("not-found")
+        case ValidationFailed():
+            return (
+                i18n.get(f"error-{error.code}")
+                if _known(i18n, error.code)
+                else i18n.get("error-invalid-input")
+            )
+        case Conflict():
+            return i18n.get("error-conflict")
+        case DuplicateLead():
+            return i18n.get("error-duplicate")
+        case _:
+            return i18n.get("error-unexpected")
+
+
+def _known(i18n: I18nContext, code: str) -> bool:
+    try:
+        i18n.get(f"error-{code}")
+    except KeyNotFoundError:
+        return False
+    return True
+
+
+@router.error(ExceptionTypeFilter(StaleLead))
+async def refresh_stale_card(
+    event: ErrorEvent,
+    i18n: I18nContext,
+    session_factory: async_sessionmaker[AsyncSession],
+    actor: Staff,
+) -> None:
+    """A button on an old card: show the current card instead of applying the old intent."""
+    error = event.exception
+    query = event.update.callback_query
+    assert isinstance(error, StaleLead)
+    if query is None:
+        await answer_crm_error(event, i18n)
+        return
+    async with session_factory() as session:
+        viewer = await session.merge(actor, load=False)
+        await edit_card(query, session, viewer, error.lead_id, i18n, notice=i18n.get("card-stale"))
+
+
+@router.error(ExceptionTypeFilter(CrmError))
+async def answer_crm_error(event: ErrorEvent, i18n: I18nContext) -> None:
+    """The update's transaction was rolled back; tell the person why, briefly."""
+    error = event.exception
+    assert isinstance(error, CrmError)
+    text = error_text(error, i18n)
+    update = event.update
+    if update.callback_query is not None:
+        await update.callback_query.answer(text[:200], show_alert=True)
+    elif update.message is not None:
+        await update.message.answer(text)

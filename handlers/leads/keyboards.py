@@ -1,0 +1,155 @@
+"""Buttons of the lead card and their callback data (at most 64 bytes with the largest ids)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram_i18n import I18nContext
+
+from crm.models import Staff, Stage, StageKind
+from crm.services.cards import LeadCard
+
+
+class LeadActionKind(StrEnum):
+    OPEN = "o"
+    NEXT = "n"
+    PREVIOUS = "p"
+    WON = "w"
+    LOST = "l"
+    PICK_STAGE = "s"
+    NOTE = "t"
+    CALLED = "c"
+    WROTE = "m"
+    TASK = "k"
+    TAGS = "g"
+    EDIT = "e"
+    ASSIGN = "a"
+    CONVERT = "v"
+    CUSTOMER = "u"
+
+
+class LeadAction(CallbackData, prefix="ld"):
+    lead_id: int
+    action: LeadActionKind
+    version: int
+
+
+class MoveToStage(CallbackData, prefix="lm"):
+    lead_id: int
+    stage_id: int
+    version: int
+
+
+class LostReason(CallbackData, prefix="lr"):
+    """A reason picked from the list; ``index`` -1 means "type my own"."""
+
+    lead_id: int
+    index: int
+    version: int
+
+
+LOST_REASON_KEYS = (
+    "lost-reason-price",
+    "lost-reason-competitor",
+    "lost-reason-timing",
+    "lost-reason-no-answer",
+)
+
+
+def action(card: LeadCard, kind: LeadActionKind) -> str:
+    return LeadAction(lead_id=card.lead.id, action=kind, version=card.lead.version).pack()
+
+
+def lead_card_keyboard(card: LeadCard, viewer: Staff, i18n: I18nContext) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    open_now = card.lead.stage.kind == StageKind.OPEN
+    rows: list[list[tuple[str, LeadActionKind]]] = [
+        [("btn-previous", LeadActionKind.PREVIOUS), ("btn-next", LeadActionKind.NEXT)],
+        [
+            ("btn-won", LeadActionKind.WON),
+            ("btn-lost", LeadActionKind.LOST),
+            ("btn-stage", LeadActionKind.PICK_STAGE),
+        ]
+        if open_now
+        else [("btn-stage", LeadActionKind.PICK_STAGE)],
+        [
+            ("btn-note", LeadActionKind.NOTE),
+            ("btn-called", LeadActionKind.CALLED),
+            ("btn-wrote", LeadActionKind.WROTE),
+        ],
+        [
+            ("btn-task", LeadActionKind.TASK),
+            ("btn-tags", LeadActionKind.TAGS),
+            ("btn-edit", LeadActionKind.EDIT),
+        ],
+        _last_row(card, viewer),
+    ]
+    for row in rows:
+        kb.row(*(_button(i18n, key, card, kind) for key, kind in row))
+    return kb.as_markup()
+
+
+def _last_row(card: LeadCard, viewer: Staff) -> list[tuple[str, LeadActionKind]]:
+    row = []
+    if viewer.sees_all_leads:
+        row.append(("btn-assign", LeadActionKind.ASSIGN))
+    if card.lead.order_id is None:
+        row.append(("btn-convert", LeadActionKind.CONVERT))
+    if card.lead.customer_id is not None:
+        row.append(("btn-customer", LeadActionKind.CUSTOMER))
+    return row
+
+
+def _button(
+    i18n: I18nContext, key: str, card: LeadCard, kind: LeadActionKind
+) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=i18n.get(key), callback_data=action(card, kind))
+
+
+def stage_picker(card: LeadCard, i18n: I18nContext) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for stage in card.stages:
+        if stage.id == card.lead.stage_id:
+            continue
+        kb.button(
+            text=stage_label(stage),
+            callback_data=MoveToStage(
+                lead_id=card.lead.id, stage_id=stage.id, version=card.lead.version
+            ),
+        )
+    kb.button(
+        text=i18n.get("back"),
+        callback_data=LeadAction(
+            lead_id=card.lead.id, action=LeadActionKind.OPEN, version=card.lead.version
+        ),
+    )
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def stage_label(stage: Stage) -> str:
+    return stage.name
+
+
+def lost_reasons(card: LeadCard, i18n: I18nContext) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for index, key in enumerate(LOST_REASON_KEYS):
+        kb.button(
+            text=i18n.get(key),
+            callback_data=LostReason(lead_id=card.lead.id, index=index, version=card.lead.version),
+        )
+    kb.button(
+        text=i18n.get("lost-reason-other"),
+        callback_data=LostReason(lead_id=card.lead.id, index=-1, version=card.lead.version),
+    )
+    kb.button(
+        text=i18n.get("back"),
+        callback_data=LeadAction(
+            lead_id=card.lead.id, action=LeadActionKind.OPEN, version=card.lead.version
+        ),
+    )
+    kb.adjust(1)
+    return kb.as_markup()

@@ -1,0 +1,95 @@
+"""The lead card as text: contact, stage, value, owner, source, tags, latest activity, next
+task and the statistics block."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram_i18n import I18nContext
+
+from crm.models import Activity, Lead, Staff, utcnow
+from crm.services.cards import LeadCard
+from handlers.common.text import local_time, shorten, tr
+
+ACTIVITY_PREVIEW = 160
+
+
+def render_lead_card(card: LeadCard, viewer: Staff, i18n: I18nContext) -> str:
+    lead = card.lead
+    lines = [tr(i18n, "card-title", title=lead.title, lead_id=str(lead.id))]
+    lines += _contact_lines(lead, i18n)
+    days = (utcnow() - lead.stage_entered_at).days
+    lines.append(tr(i18n, "card-stage-line", stage=lead.stage.name, days=days))
+    lines.append(_value_line(lead, i18n))
+    owner = lead.responsible.display_name if lead.responsible else i18n.get("card-nobody")
+    lines.append(tr(i18n, "card-responsible", name=owner))
+    source = i18n.get(f"source-{lead.source.value}")
+    if lead.source_detail:
+        lines.append(tr(i18n, "card-source-detailed", source=source, detail=lead.source_detail))
+    else:
+        lines.append(tr(i18n, "card-source", source=source))
+    if card.tags:
+        lines.append(tr(i18n, "card-tags", tags=" ".join(f"#{tag.name}" for tag in card.tags)))
+    if lead.lost_reason:
+        lines.append(tr(i18n, "card-lost-reason", reason=lead.lost_reason))
+    if lead.order_id is not None:
+        lines.append(tr(i18n, "card-order", order_id=str(lead.order_id)))
+    if card.next_task is not None:
+        lines.append(
+            tr(
+                i18n,
+                "card-next-task",
+                title=card.next_task.title,
+                due=local_time(card.next_task.due_at, viewer),
+            )
+        )
+    lines.append(_statistics_line(card, i18n))
+    if card.recent_activities:
+        lines.append(i18n.get("card-latest"))
+        lines += [_activity_line(a, viewer, i18n) for a in card.recent_activities]
+    return "\n".join(lines)
+
+
+def _contact_lines(lead: Lead, i18n: I18nContext) -> list[str]:
+    lines = []
+    if lead.contact_name and lead.contact_name != lead.title:
+        lines.append(tr(i18n, "card-contact", name=lead.contact_name))
+    if lead.phone:
+        lines.append(tr(i18n, "card-phone", phone=lead.phone))
+    if lead.email:
+        lines.append(tr(i18n, "card-email", email=lead.email))
+    return lines
+
+
+def _value_line(lead: Lead, i18n: I18nContext) -> str:
+    if lead.value is None:
+        return i18n.get("card-no-value")
+    return tr(i18n, "card-value", value=lead.value, currency=lead.currency)
+
+
+def _statistics_line(card: LeadCard, i18n: I18nContext) -> str:
+    stats = card.statistics
+    paid = (
+        ", ".join(
+            i18n.get("money", value=amount, currency=currency)
+            for currency, amount in sorted(stats.paid.items())
+        )
+        or "0"
+    )
+    return tr(
+        i18n,
+        "card-statistics",
+        open_tasks=stats.open_tasks,
+        done_tasks=stats.done_tasks,
+        orders=stats.orders,
+        paid=paid,
+    )
+
+
+def _activity_line(activity: Activity, viewer: Staff, i18n: I18nContext) -> str:
+    when: datetime = local_time(activity.created_at, viewer)
+    kind = i18n.get(f"activity-{activity.kind.value}")
+    if not activity.text:
+        return tr(i18n, "card-activity", when=when, kind=kind)
+    text = shorten(activity.text, ACTIVITY_PREVIEW)
+    return tr(i18n, "card-activity-with-text", when=when, kind=kind, text=text)

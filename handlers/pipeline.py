@@ -1,0 +1,132 @@
+"""``/pipeline``: each stage's count, total and weighted value; a stage's leads page by page."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.models import Lead, Staff
+from crm.services.board import Board, Page, pipeline_board, stage_leads
+from crm.services.pipelines import get_stage
+from handlers.common.editing import show_in_place
+from handlers.common.text import shorten, tr
+from handlers.leads.keyboards import LeadAction, LeadActionKind
+
+router = Router(name=__name__)
+BUTTON_TITLE = 40
+
+
+class StageList(CallbackData, prefix="sl"):
+    stage_id: int
+    page: int
+
+
+class BoardView(CallbackData, prefix="bd"):
+    """Back to the board."""
+
+
+def money_list(i18n: I18nContext, amounts: dict[str, object]) -> str:
+    return (
+        ", ".join(
+            i18n.get("money", value=amount, currency=currency)
+            for currency, amount in sorted(amounts.items())
+        )
+        or "—"
+    )
+
+
+def render_board(board: Board, i18n: I18nContext) -> str:
+    lines = [tr(i18n, "board-title", pipeline=board.pipeline.name, count=board.lead_count)]
+    for column in board.columns:
+        lines.append(
+            tr(
+                i18n,
+                "board-stage",
+                stage=column.stage.name,
+                count=column.count,
+                total=money_list(i18n, dict(column.totals)),
+                weighted=money_list(i18n, dict(column.weighted)),
+                probability=column.stage.probability,
+            )
+        )
+    return "\n".join(lines)
+
+
+def board_keyboard(board: Board, i18n: I18nContext) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for column in board.columns:
+        kb.button(
+            text=tr(i18n, "board-stage-button", stage=column.stage.name, count=column.count),
+            callback_data=StageList(stage_id=column.stage.id, page=0),
+        )
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+@router.message(Command("pipeline"))
+async def show_board(
+    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext
+) -> None:
+    board = await pipeline_board(session, actor=actor)
+    await message.answer(render_board(board, i18n), reply_markup=board_keyboard(board, i18n))
+
+
+@router.callback_query(BoardView.filter())
+async def back_to_board(
+    query: CallbackQuery, session: AsyncSession, actor: Staff, i18n: I18nContext
+) -> None:
+    board = await pipeline_board(session, actor=actor)
+    if isinstance(query.message, Message):
+        await show_in_place(query.message, render_board(board, i18n), board_keyboard(board, i18n))
+    await query.answer()
+
+
+def lead_list_keyboard(page: Page[Lead], stage_id: int, i18n: I18nContext) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for lead in page.items:
+        kb.button(
+            text=shorten(lead.title, BUTTON_TITLE),
+            callback_data=LeadAction(
+                lead_id=lead.id, action=LeadActionKind.OPEN, version=lead.version
+            ),
+        )
+    kb.adjust(1)
+    navigation = []
+    if page.has_previous:
+        navigation.append(("page-previous", page.page - 1))
+    if page.has_next:
+        navigation.append(("page-next", page.page + 1))
+    nav = InlineKeyboardBuilder()
+    for key, number in navigation:
+        nav.button(text=i18n.get(key), callback_data=StageList(stage_id=stage_id, page=number))
+    nav.button(text=i18n.get("back"), callback_data=BoardView())
+    kb.attach(nav)
+    return kb.as_markup()
+
+
+@router.callback_query(StageList.filter())
+async def show_stage(
+    query: CallbackQuery,
+    callback_data: StageList,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    stage = await get_stage(session, callback_data.stage_id)
+    page = await stage_leads(session, actor=actor, stage_id=stage.id, page=callback_data.page)
+    text = tr(
+        i18n,
+        "stage-list-title",
+        stage=stage.name,
+        count=page.total,
+        page=page.page + 1,
+        pages=page.page_count,
+    )
+    if isinstance(query.message, Message):
+        await show_in_place(query.message, text, lead_list_keyboard(page, stage.id, i18n))
+    await query.answer()

@@ -1,0 +1,58 @@
+"""Joining with an invite link, help, and leaving whatever one was typing."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.models import Language, Staff
+from crm.services.staff import redeem_invite
+from handlers.common.text import tr
+
+router = Router(name=__name__)
+
+
+@router.message(CommandStart())
+async def start(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Staff | None,
+    i18n: I18nContext,
+) -> None:
+    if actor is not None:
+        await message.answer(tr(i18n, "welcome-back", name=actor.display_name))
+        return
+    user = message.from_user
+    if user is None or not command.args:
+        await message.answer(
+            tr(i18n, "access-unknown-user", telegram_id=str(user.id if user else 0))
+        )
+        return
+    language = Language(i18n.locale) if i18n.locale in {"en", "uk"} else Language.EN
+    staff = await redeem_invite(
+        session,
+        token=command.args,
+        telegram_id=user.id,
+        display_name=user.full_name,
+        language=language,
+    )
+    await message.answer(
+        tr(i18n, "welcome-new", name=staff.display_name, role=i18n.get(f"role-{staff.role.value}"))
+    )
+
+
+@router.message(Command("help"))
+async def show_help(message: Message, i18n: I18nContext) -> None:
+    await message.answer(i18n.get("help"))
+
+
+@router.message(Command("cancel"), StateFilter("*"))
+async def cancel(message: Message, state: FSMContext, i18n: I18nContext) -> None:
+    had_something = await state.get_state() is not None
+    await state.clear()
+    await message.answer(i18n.get("cancelled" if had_something else "nothing-to-cancel"))

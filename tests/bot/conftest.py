@@ -1,0 +1,212 @@
+"""The bot end to end: the real dispatcher polling the local Bot API emulator over HTTP,
+on a real database, with simulated people typing and pressing buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.factory import create_bot, create_dispatcher
+from bot.i18n import create_translator
+from bot.notifier import TelegramNotifier
+from bot.sending import RateLimitedSender
+from bot.settings import Settings
+from crm.models import Language, Role, Staff
+from emulator import (
+    EmulatorClient,
+    RateLimits,
+    RunningEmulator,
+    SentMessage,
+    SimulatedUser,
+    run_emulator,
+)
+from tests.emulator.conftest import LocalAiohttpSession
+
+TOKEN = "7000000001:CRM-test-token"
+BOT_USERNAME = "team_crm_bot"
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+STORAGES = ["memory", pytest.param("redis", marks=pytest.mark.redis)]
+# People type and tap at human speed; the per-chat burst lets a test do the same quickly.
+HUMAN_PACE = RateLimits(per_chat_burst=50)
+
+
+@dataclass(frozen=True)
+class Person:
+    user: SimulatedUser
+    staff: Staff | None
+
+
+@dataclass
+class Telegram:
+    """What a person sees in their chat with the bot, and what they can do there."""
+
+    control: EmulatorClient
+    emulator: RunningEmulator
+
+    async def say(self, person: Person | SimulatedUser, text: str) -> SentMessage:
+        """Send a message and return the bot's reply."""
+        user = person.user if isinstance(person, Person) else person
+        before = len(await self.control.messages(user.id))
+        await self.control.send_text(user, text)
+        return (await self.control.wait_for_messages(user.id, before + 1))[before]
+
+    async def send_and_expect_silence(self, user: SimulatedUser, text: str) -> list[SentMessage]:
+        await self.control.send_text(user, text)
+        await asyncio.sleep(0.3)
+        return await self.control.messages(user.id)
+
+    async def press(
+        self, person: Person, message: SentMessage, button: str, *, forged: str | None = None
+    ) -> SentMessage:
+        """Press a button (by its text) and return the message once the bot changed it."""
+        callback_id = await self.control.press_button(
+            person.user,
+            message,
+            text=None if forged else button,
+            callback_data=forged,
+            forged=forged is not None,
+        )
+        await self.control.wait_for_callback_answer(callback_id)
+        return await self.control.message(message.chat_id, message.message_id)
+
+    async def press_for_answer(
+        self, person: Person, message: SentMessage, *, data: str, forged: bool = False
+    ) -> str | None:
+        callback_id = await self.control.press_button(
+            person.user, message, callback_data=data, forged=forged
+        )
+        answer = await self.control.wait_for_callback_answer(callback_id)
+        return answer.text
+
+    async def latest(self, person: Person) -> SentMessage:
+        return (await self.control.messages(person.user.id))[-1]
+
+    async def rate_limit_hits(self) -> int:
+        return len(await self.control.rate_limit_hits())
+
+
+@dataclass(frozen=True)
+class Team:
+    admin: Person
+    manager: Person
+    rep: Person
+    other_rep: Person
+
+
+def settings_for(emulator: RunningEmulator) -> Settings:
+    return Settings(
+        bot_token=SecretStr(TOKEN),
+        telegram_api_url=emulator.base_url,
+        admin_ids=[],
+        database_url="unused",
+    )
+
+
+@pytest.fixture(params=STORAGES)
+async def storage(request: pytest.FixtureRequest) -> AsyncIterator[BaseStorage]:
+    if request.param == "memory":
+        yield MemoryStorage()
+        return
+    if not REDIS_URL:
+        if os.environ.get("CI"):
+            pytest.fail("TEST_REDIS_URL must be set in CI: Redis tests may not be skipped")
+        pytest.skip("TEST_REDIS_URL is not set: Redis FSM storage tests skipped")
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    redis_storage = RedisStorage.from_url(REDIS_URL)
+    await redis_storage.redis.flushdb()
+    yield redis_storage
+    await redis_storage.close()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[RunningEmulator]:
+    async with run_emulator(rate_limits=HUMAN_PACE) as running:
+        running.register_bot(TOKEN, username=BOT_USERNAME)
+        yield running
+
+
+@pytest.fixture
+async def bot(emulator: RunningEmulator) -> AsyncIterator[Bot]:
+    bot = create_bot(settings_for(emulator), session_class=LocalAiohttpSession)
+    yield bot
+    await bot.session.close()
+
+
+@pytest.fixture
+def dispatcher(
+    emulator: RunningEmulator,
+    bot: Bot,
+    session_factory: async_sessionmaker[AsyncSession],
+    storage: BaseStorage,
+) -> Dispatcher:
+    translator = create_translator()
+    notifier = TelegramNotifier(RateLimitedSender(bot), session_factory, translator)
+    return create_dispatcher(
+        settings_for(emulator),
+        session_factory=session_factory,
+        notifier=notifier,
+        translator=translator,
+        storage=storage,
+    )
+
+
+@pytest.fixture
+async def telegram(
+    emulator: RunningEmulator, bot: Bot, dispatcher: Dispatcher
+) -> AsyncIterator[Telegram]:
+    async with EmulatorClient(emulator.base_url) as control:
+        polling = asyncio.create_task(
+            dispatcher.start_polling(
+                bot, polling_timeout=1, handle_signals=False, close_bot_session=False
+            )
+        )
+        yield Telegram(control=control, emulator=emulator)
+        await dispatcher.stop_polling()
+        await polling
+        assert await control.rate_limit_hits() == [], "the bot tripped Telegram's rate limits"
+
+
+async def join(
+    session: AsyncSession, telegram: Telegram, user: SimulatedUser, role: Role, language: Language
+) -> Person:
+    staff = Staff(telegram_id=user.id, display_name=user.first_name, role=role, language=language)
+    session.add(staff)
+    await session.commit()
+    await telegram.say(user, "/start")
+    return Person(user, staff)
+
+
+@pytest.fixture
+async def team(telegram: Telegram, session: AsyncSession) -> Team:
+    return Team(
+        admin=await join(
+            session, telegram, SimulatedUser(id=501, first_name="Ada"), Role.ADMIN, Language.EN
+        ),
+        manager=await join(
+            session,
+            telegram,
+            SimulatedUser(id=502, first_name="Марина", language_code="uk"),
+            Role.MANAGER,
+            Language.UK,
+        ),
+        rep=await join(
+            session, telegram, SimulatedUser(id=503, first_name="Taras"), Role.REP, Language.EN
+        ),
+        other_rep=await join(
+            session,
+            telegram,
+            SimulatedUser(id=504, first_name="Оля", language_code="uk"),
+            Role.REP,
+            Language.UK,
+        ),
+    )
