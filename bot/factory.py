@@ -18,16 +18,27 @@ from bot.middlewares.database import DatabaseSession
 from bot.notifier import Notifier
 from bot.retry import RetryAfter
 from bot.settings import Settings
-from handlers import errors, pipeline, start
-from handlers.leads import card, create
+from handlers import customers, errors, invite, pipeline, search, settings, start, tasks
+from handlers.admin import stages, team
+from handlers.leads import activities, card, create, deal, wizard
 
 # In this order: errors first, then commands that work in any state, then features.
 FEATURE_ROUTERS = (
     errors.router,
     start.router,
+    wizard.router,
     create.router,
     card.router,
+    activities.router,
+    deal.router,
+    tasks.router,
+    customers.router,
+    search.router,
     pipeline.router,
+    settings.router,
+    invite.router,
+    stages.router,
+    team.router,
 )
 
 
