@@ -18,7 +18,7 @@ from bot.middlewares.database import DatabaseSession
 from bot.notifier import Notifier
 from bot.retry import RetryAfter
 from bot.settings import Settings
-from handlers import customers, errors, invite, pipeline, search, settings, start, tasks
+from handlers import customers, errors, invite, pipeline, preferences, search, start, tasks
 from handlers.admin import stages, team
 from handlers.leads import activities, card, create, deal, wizard
 
@@ -35,7 +35,7 @@ FEATURE_ROUTERS = (
     customers.router,
     search.router,
     pipeline.router,
-    settings.router,
+    preferences.router,
     invite.router,
     stages.router,
     team.router,
