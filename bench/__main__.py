@@ -16,21 +16,27 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench import crm_core
+from bench.bot import measure_bot
 from bench.report import Measurement, print_table
 from crm.db import create_engine
 from crm.migrate import upgrade_to_head
+
+BOT_LEADS = 100_000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument(
+        "--bot-only", action="store_true", help="only the bot's per-update cost at 100k leads"
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"),
     )
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
-    rows = asyncio.run(run_all(sizes, args.postgres))
+    rows = asyncio.run(run_bot_only() if args.bot_only else run_all(sizes, args.postgres))
     print()
     print_table(rows)
 
@@ -45,6 +51,17 @@ async def run_all(sizes: list[int], postgres_url: str | None) -> list[Measuremen
         rows += await run_backend("postgresql", postgres_url, sizes, with_moves=False)
     else:
         print("!!! No PostgreSQL URL (--postgres, BENCH_DATABASE_URL): PostgreSQL rows skipped !!!")
+    return rows
+
+
+async def run_bot_only() -> list[Measurement]:
+    with tempfile.TemporaryDirectory() as folder:
+        engine = create_engine(f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}")
+        await upgrade_to_head(engine)
+        print(f"[sqlite] seeding {BOT_LEADS:,} leads ...", flush=True)
+        await crm_core.seed(engine, leads=BOT_LEADS)
+        rows = await measure_bot(engine)
+        await engine.dispose()
     return rows
 
 
@@ -68,7 +85,10 @@ async def run_backend(
         print(f"[{backend}] seeding up to {size:,} leads ...", flush=True)
         seconds_seeding += await crm_core.seed(engine, leads=size - seeded)
         seeded = size
+        await crm_core.settle(engine)
         rows.append(await crm_core.measure_board(engine, backend, size))
+        if with_moves and size == BOT_LEADS:
+            rows += await measure_bot(engine)
         if size == sizes[-1]:
             rows.append(await crm_core.measure_phone_search(engine, backend, size))
     baseline = await crm_core.bare_insert_seconds(engine, seeded)

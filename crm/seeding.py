@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Insert, Table, func, insert, literal, select
+from sqlalchemy import Insert, Table, func, insert, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm.contacts import reversed_digits
@@ -136,6 +136,10 @@ async def seed_demo(
         writing = asyncio.create_task(_insert_lead_chunk(session_factory, rows))
     if writing is not None:
         await writing
+    async with session_factory() as session:
+        # Fresh planner statistics: without them PostgreSQL misjudges a million new rows.
+        await session.execute(text("ANALYZE"))
+        await session.commit()
     return SeedReport(
         staff=len(staff_ids), customers=customer_count, leads=leads, tasks=generator.task_count
     )

@@ -8,10 +8,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import Activity, Lead, Order, Staff, Stage, Tag, Task
+from crm.models import Activity, Lead, Order, Staff, Tag, Task
 from crm.money import from_minor_units
 from crm.services.access import visible_lead
-from crm.services.pipelines import pipeline_stages
 from crm.services.tasks import next_task_for_lead
 
 RECENT_ACTIVITIES = 3
@@ -31,7 +30,6 @@ class LeadStatistics:
 class LeadCard:
     lead: Lead
     tags: list[Tag]
-    stages: list[Stage]
     recent_activities: list[Activity]
     next_task: Task | None
     statistics: LeadStatistics
@@ -48,7 +46,6 @@ async def lead_card(session: AsyncSession, *, actor: Staff, lead_id: int) -> Lea
     return LeadCard(
         lead=lead,
         tags=list(await lead.awaitable_attrs.tags),
-        stages=await pipeline_stages(session, pipeline_id=lead.stage.pipeline_id),
         recent_activities=list(recent),
         next_task=await next_task_for_lead(session, lead_id=lead_id),
         statistics=await _statistics(session, lead),
@@ -62,19 +59,23 @@ async def _statistics(session: AsyncSession, lead: Lead) -> LeadStatistics:
         .group_by(Task.done_at.is_(None))
     )
     open_and_done = {is_open: count for is_open, count in task_counts}
-    order_scope = (
-        Order.customer_id == lead.customer_id if lead.customer_id else Order.lead_id == lead.id
-    )
-    order_rows = (
-        await session.execute(
-            select(Order.currency, func.count(), func.sum(Order.amount_minor))
-            .where(order_scope)
-            .group_by(Order.currency)
-        )
-    ).all()
+    order_rows = await _order_totals(session, lead)
     return LeadStatistics(
         open_tasks=open_and_done.get(True, 0),
         done_tasks=open_and_done.get(False, 0),
         orders=sum(count for _, count, _ in order_rows),
         paid={currency: from_minor_units(total) for currency, _, total in order_rows},
     )
+
+
+async def _order_totals(session: AsyncSession, lead: Lead) -> list[tuple[str, int, int]]:
+    """(currency, count, sum) of the customer's orders, or the lead's own before it has one."""
+    if lead.customer_id is None and lead.order_id is None:
+        return []
+    scope = Order.customer_id == lead.customer_id if lead.customer_id else Order.lead_id == lead.id
+    rows = await session.execute(
+        select(Order.currency, func.count(), func.sum(Order.amount_minor))
+        .where(scope)
+        .group_by(Order.currency)
+    )
+    return [(currency, count, total) for currency, count, total in rows]

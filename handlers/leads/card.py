@@ -12,7 +12,7 @@ from crm.models import Staff, StageKind
 from crm.services import cards, leads
 from crm.services.access import editable_lead
 from crm.services.cards import LeadCard
-from crm.services.pipelines import get_stage
+from crm.services.pipelines import get_stage, pipeline_stages
 from handlers.common.editing import show_in_place
 from handlers.leads.keyboards import (
     LOST_REASON_KEYS,
@@ -116,8 +116,9 @@ async def pick_stage(
     i18n: I18nContext,
 ) -> None:
     card, message = await _card_for_keyboard(query, session, actor, callback_data.lead_id)
+    stages = await pipeline_stages(session, pipeline_id=card.lead.stage.pipeline_id)
     if message is not None:
-        await message.edit_reply_markup(reply_markup=stage_picker(card, i18n))
+        await message.edit_reply_markup(reply_markup=stage_picker(card, stages, i18n))
     await query.answer()
 
 

@@ -109,9 +109,9 @@ def _button(
     return InlineKeyboardButton(text=i18n.get(key), callback_data=action(card, kind))
 
 
-def stage_picker(card: LeadCard, i18n: I18nContext) -> InlineKeyboardMarkup:
+def stage_picker(card: LeadCard, stages: list[Stage], i18n: I18nContext) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    for stage in card.stages:
+    for stage in stages:
         if stage.id == card.lead.stage_id:
             continue
         kb.button(
