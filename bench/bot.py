@@ -43,7 +43,10 @@ class AnsweringSession(BaseSession):
     """Answers every Bot API call as Telegram would, without a network."""
 
     async def make_request(
-        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
     ) -> TelegramType:
         if isinstance(method, AnswerCallbackQuery):
             return True  # type: ignore[return-value]
