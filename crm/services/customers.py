@@ -30,7 +30,7 @@ from crm.models import (
 )
 from crm.money import from_minor_units
 from crm.services.access import require_active
-from crm.services.tags import tags_named
+from crm.services.tags import add_tags
 
 SUMMARY_ROWS = 10
 RowT = TypeVar("RowT", bound=Base)
@@ -96,10 +96,7 @@ async def tag_customer(
     session: AsyncSession, *, actor: Staff, customer_id: int, names: Iterable[str]
 ) -> Customer:
     customer = await visible_customer(session, actor=actor, customer_id=customer_id)
-    current = await customer.awaitable_attrs.tags
-    for tag in await tags_named(session, names):
-        if tag not in current:
-            current.append(tag)
+    await add_tags(session, await customer.awaitable_attrs.tags, names)
     await session.flush()
     return customer
 

@@ -36,6 +36,13 @@ async def tags_named(session: AsyncSession, names: Iterable[str]) -> list[Tag]:
     return [existing[name] for name in wanted]
 
 
+async def add_tags(session: AsyncSession, current: list[Tag], names: Iterable[str]) -> None:
+    """Add the named tags (created where missing) to ``current``, skipping ones it has."""
+    for tag in await tags_named(session, names):
+        if tag not in current:
+            current.append(tag)
+
+
 async def tag_lead(
     session: AsyncSession,
     *,
@@ -45,10 +52,7 @@ async def tag_lead(
     seen_version: int | None = None,
 ) -> Lead:
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
-    current = await lead.awaitable_attrs.tags
-    for tag in await tags_named(session, names):
-        if tag not in current:
-            current.append(tag)
+    await add_tags(session, await lead.awaitable_attrs.tags, names)
     await session.flush()
     return lead
 
