@@ -161,7 +161,6 @@ async def measure_bot(engine: AsyncEngine) -> list[Measurement]:
     opens, moves = await presses(engine)
     bare = bare_dispatcher()
     crm = crm_dispatcher(engine)
-    await crm.emit_startup(bot=bot, dispatcher=crm)  # loads the translations, as polling does
     rows = []
     for name, updates in (("open card", opens), ("move stage", moves)):
         baseline = await time_updates(bare, bot, updates)

@@ -7,8 +7,9 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram_i18n.cores import FluentRuntimeCore
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -60,10 +61,16 @@ def create_bot(settings: Settings, session_class: type[AiohttpSession] = Aiohttp
 
 def create_storage(settings: Settings) -> BaseStorage:
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage
-
         return RedisStorage.from_url(settings.redis_url)
     return MemoryStorage()
+
+
+def create_events_isolation(storage: BaseStorage) -> BaseEventIsolation:
+    """One update per person at a time, so two quick taps cannot both act on one draft;
+    across bot instances when the state lives in Redis."""
+    if isinstance(storage, RedisStorage):
+        return storage.create_isolation()
+    return SimpleEventIsolation()
 
 
 def create_dispatcher(
@@ -74,8 +81,10 @@ def create_dispatcher(
     translator: FluentRuntimeCore,
     storage: BaseStorage | None = None,
 ) -> Dispatcher:
+    storage = storage or create_storage(settings)
     dispatcher = Dispatcher(
-        storage=storage or create_storage(settings),
+        storage=storage,
+        events_isolation=create_events_isolation(storage),
         session_factory=session_factory,
         phone_region=settings.phone_region,
         default_currency=settings.default_currency,

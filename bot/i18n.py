@@ -10,7 +10,7 @@ from aiogram.types import User
 from aiogram_i18n import I18nMiddleware
 from aiogram_i18n.cores import FluentRuntimeCore
 from aiogram_i18n.managers import BaseManager
-from fluent.runtime.types import FluentNumber, fluent_number
+from fluent.runtime.types import FluentNone, FluentNumber, fluent_number
 
 from crm.models import Language, Staff
 
@@ -19,7 +19,7 @@ SUPPORTED = {language.value for language in Language}
 DEFAULT_LOCALE = Language.EN.value
 
 
-def money(value: Decimal, currency: str) -> FluentNumber:
+def money(value: Decimal, currency: str) -> FluentNumber | FluentNone:
     """``{ MONEY($value, $currency) }``: the bundle formats it for its own locale."""
     return fluent_number(value, style="currency", currency=currency)
 
@@ -44,10 +44,22 @@ class StaffLocaleManager(BaseManager):
         """Languages are saved by the settings service, not here."""
 
 
+class Translations(FluentRuntimeCore):
+    """The Fluent files, loaded when made and kept for the life of the process: the notifier
+    renders with them outside any update, also while the dispatcher shuts down."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            path=LOCALES / "{locale}", default_locale=DEFAULT_LOCALE, functions={"MONEY": money}
+        )
+        self.locales.update(self.find_locales())
+
+    async def shutdown(self) -> None:
+        return None
+
+
 def create_translator() -> FluentRuntimeCore:
-    return FluentRuntimeCore(
-        path=LOCALES / "{locale}", default_locale=DEFAULT_LOCALE, functions={"MONEY": money}
-    )
+    return Translations()
 
 
 def create_i18n_middleware(core: FluentRuntimeCore) -> I18nMiddleware:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import Message, ReplyKeyboardRemove
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,4 +55,7 @@ async def show_help(message: Message, i18n: I18nContext) -> None:
 async def cancel(message: Message, state: FSMContext, i18n: I18nContext) -> None:
     had_something = await state.get_state() is not None
     await state.clear()
-    await message.answer(i18n.get("cancelled" if had_something else "nothing-to-cancel"))
+    await message.answer(
+        i18n.get("cancelled" if had_something else "nothing-to-cancel"),
+        reply_markup=ReplyKeyboardRemove(),
+    )

@@ -1,19 +1,25 @@
-"""Quick add in one message: ``/lead Olena Petrenko +380671234567 12000 UAH``."""
+"""Quick add in one message: ``/lead Olena Petrenko +380671234567 12000 UAH``, and the
+warning shown when a new lead shares a phone or e-mail with leads already there."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import Staff
+from crm.errors import DuplicateLead
+from crm.models import Lead, Staff
 from crm.schemas import LeadDraft, parse
 from crm.services.leads import create_lead
-from handlers.leads.card import send_card
+from handlers.common.text import tr
+from handlers.leads.card import edit_card, send_card
+from handlers.leads.wizard_keyboards import CreateAnyway, duplicate_keyboard
 
 router = Router(name=__name__)
 
@@ -21,6 +27,8 @@ EMAIL = re.compile(r"^\S+@\S+\.\S+$")
 PHONE = re.compile(r"^\+?[\d()\-]{7,}$")
 AMOUNT = re.compile(r"^\d[\d\s]*([.,]\d{1,2})?$")
 CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+# FSM data key of the draft a duplicate warning's "Create anyway" creates.
+PENDING_DUPLICATE = "pending_duplicate"
 
 
 def parse_quick_lead(text: str, *, default_currency: str) -> dict[str, object]:
@@ -47,19 +55,119 @@ def parse_quick_lead(text: str, *, default_currency: str) -> dict[str, object]:
     return fields
 
 
-@router.message(Command("lead"))
+@router.message(Command("lead", magic=F.args))
 async def quick_add(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
     actor: Staff,
     i18n: I18nContext,
+    state: FSMContext,
     phone_region: str,
     default_currency: str,
 ) -> None:
-    if not command.args:
-        await message.answer(i18n.get("lead-quick-usage"))
+    fields = parse_quick_lead(command.args or "", default_currency=default_currency)
+    await create_or_offer_duplicate(
+        message,
+        session=session,
+        actor=actor,
+        draft=parse(LeadDraft, fields),
+        state=state,
+        i18n=i18n,
+        phone_region=phone_region,
+    )
+
+
+async def create_or_offer_duplicate(
+    message: Message,
+    *,
+    session: AsyncSession,
+    actor: Staff,
+    draft: LeadDraft,
+    state: FSMContext,
+    i18n: I18nContext,
+    phone_region: str,
+) -> None:
+    """Create the lead and send its card; if its contact is taken, show who has it instead."""
+    try:
+        lead = await create_lead(session, actor=actor, draft=draft, phone_region=phone_region)
+    except DuplicateLead as duplicate:
+        await _offer_duplicate(message, duplicate.existing, draft, actor, state, i18n)
         return
-    draft = parse(LeadDraft, parse_quick_lead(command.args, default_currency=default_currency))
-    lead = await create_lead(session, actor=actor, draft=draft, phone_region=phone_region)
     await send_card(message, session, actor, lead.id, i18n)
+
+
+async def _offer_duplicate(
+    message: Message,
+    existing: list[Lead],
+    draft: LeadDraft,
+    viewer: Staff,
+    state: FSMContext,
+    i18n: I18nContext,
+) -> None:
+    newest = existing[0]
+    pending = {"of": newest.id, "draft": draft.model_dump(mode="json", exclude_defaults=True)}
+    await state.update_data({PENDING_DUPLICATE: pending})
+    openable = [lead for lead in existing if _may_see(viewer, lead)]
+    await message.answer(
+        render_duplicates(existing, viewer, i18n),
+        reply_markup=duplicate_keyboard(openable, newest.id, i18n),
+    )
+
+
+def _may_see(viewer: Staff, lead: Lead) -> bool:
+    # crm.services.access.visible_lead's rule, asked of leads the service already loaded.
+    return viewer.sees_all_leads or lead.responsible_id == viewer.id
+
+
+def render_duplicates(existing: list[Lead], viewer: Staff, i18n: I18nContext) -> str:
+    lines = [i18n.get("duplicate-found", count=len(existing))]
+    lines += [_duplicate_line(lead, viewer, i18n) for lead in existing]
+    return "\n".join(lines)
+
+
+def _duplicate_line(lead: Lead, viewer: Staff, i18n: I18nContext) -> str:
+    if _may_see(viewer, lead):
+        owner = lead.responsible.display_name if lead.responsible else i18n.get("card-nobody")
+        return tr(
+            i18n,
+            "duplicate-lead",
+            title=lead.title,
+            lead_id=str(lead.id),
+            stage=lead.stage.name,
+            responsible=owner,
+        )
+    if lead.responsible is None:
+        return i18n.get("duplicate-unassigned")
+    return tr(i18n, "duplicate-someone-elses", name=lead.responsible.display_name)
+
+
+@router.callback_query(CreateAnyway.filter())
+async def create_anyway(
+    query: CallbackQuery,
+    callback_data: CreateAnyway,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+    phone_region: str,
+) -> None:
+    draft = await _take_pending_draft(state, callback_data.duplicate_of)
+    if draft is None:
+        await query.answer(i18n.get("duplicate-already-done"))
+        return
+    lead = await create_lead(
+        session, actor=actor, draft=draft, phone_region=phone_region, allow_duplicate=True
+    )
+    await edit_card(query, session, actor, lead.id, i18n)
+
+
+async def _take_pending_draft(state: FSMContext, duplicate_of: int) -> LeadDraft | None:
+    """The draft waiting on this warning, removed so that a second press finds nothing."""
+    data: dict[str, Any] = await state.get_data()
+    pending = data.get(PENDING_DUPLICATE)
+    if pending is None or pending["of"] != duplicate_of:
+        return None
+    del data[PENDING_DUPLICATE]
+    await state.set_data(data)
+    return parse(LeadDraft, pending["draft"])

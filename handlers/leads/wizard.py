@@ -1,5 +1,363 @@
-"""(being written)"""
+"""➕ New lead step by step: name, phone or e-mail, value, source, stage, each one skippable.
 
-from aiogram import Router
+``/lead`` without arguments starts from nothing; a customer's message forwarded to the bot or
+a contact card shared with it starts a draft already holding what they tell. The draft lives
+in the FSM data as JSON primitives until the last step creates the lead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter, or_f
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    Contact,
+    InlineKeyboardMarkup,
+    Message,
+    MessageOriginHiddenUser,
+    MessageOriginUnion,
+    MessageOriginUser,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    TelegramObject,
+)
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.contacts import normalize_email, normalize_phone
+from crm.models import LeadSource, Staff, StageKind
+from crm.money import parse_amount, parse_currency
+from crm.schemas import LeadDraft, parse
+from crm.services.pipelines import default_pipeline, get_stage
+from handlers.common.editing import show_in_place
+from handlers.common.text import shorten, tr
+from handlers.leads.create import CURRENCY, create_or_offer_duplicate
+from handlers.leads.wizard_keyboards import (
+    PickSource,
+    PickStage,
+    SkipStep,
+    WizardStep,
+    contact_keyboard,
+    skip_keyboard,
+    source_keyboard,
+    stage_keyboard,
+)
 
 router = Router(name=__name__)
+
+Draft = dict[str, str | int]
+DRAFT = "draft"
+SOURCE_DETAIL_MAX = 200  # LeadDraft.source_detail's max_length
+
+
+class LeadWizard(StatesGroup):
+    name = State()
+    contact = State()
+    value = State()
+    source = State()
+    stage = State()
+
+
+STEP_STATES: dict[WizardStep, State] = {
+    WizardStep.NAME: LeadWizard.name,
+    WizardStep.CONTACT: LeadWizard.contact,
+    WizardStep.VALUE: LeadWizard.value,
+    WizardStep.SOURCE: LeadWizard.source,
+    WizardStep.STAGE: LeadWizard.stage,
+}
+# The draft fields each step fills: a step whose field the draft holds is not asked.
+STEP_FIELDS: dict[WizardStep, tuple[str, ...]] = {
+    WizardStep.NAME: ("contact_name",),
+    WizardStep.CONTACT: ("phone", "email"),
+    WizardStep.VALUE: ("value",),
+    WizardStep.SOURCE: ("source",),
+    WizardStep.STAGE: ("stage_id",),
+}
+# Commands typed mid-wizard go to their own handlers instead of becoming a name or a phone.
+TYPED = F.text & ~F.text.startswith("/")
+
+
+def next_step(draft: Draft, *, after: WizardStep | None) -> WizardStep | None:
+    steps = list(WizardStep)
+    following = steps if after is None else steps[steps.index(after) + 1 :]
+    return next(
+        (step for step in following if not any(f in draft for f in STEP_FIELDS[step])), None
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Wizard:
+    """One person's wizard as one update sees it; ``chat`` is the message to write after."""
+
+    chat: Message
+    state: FSMContext
+    session: AsyncSession
+    actor: Staff
+    i18n: I18nContext
+    phone_region: str
+    default_currency: str
+
+    async def start(self, draft: Draft, *, intro: str | None = None) -> None:
+        await self.state.set_data({DRAFT: draft})
+        await self._go_on(draft, after=None, intro=intro)
+
+    async def draft(self) -> Draft:
+        data = await self.state.get_data()
+        return dict(data[DRAFT])
+
+    async def fill(self, step: WizardStep, answer: Draft) -> None:
+        """Add ``step``'s answer (empty when skipped) and ask the next step still missing.
+
+        Fields the draft already holds are kept: a contact card's name does not replace the
+        name typed before it.
+        """
+        draft = {**answer, **await self.draft()}
+        await self.state.update_data({DRAFT: draft})
+        await self._go_on(draft, after=step)
+
+    async def leave_contact_step(self, answer: Draft) -> None:
+        """Say what was taken; that message takes the contact keyboard away."""
+        contact = answer.get("phone") or answer.get("email")
+        note = (
+            tr(self.i18n, "wizard-contact-saved", contact=str(contact))
+            if contact
+            else self.i18n.get("wizard-skipped")
+        )
+        await self.chat.answer(note, reply_markup=ReplyKeyboardRemove())
+        await self.fill(WizardStep.CONTACT, answer)
+
+    async def close_prompt(self, outcome: str) -> None:
+        """Write the answer under the pressed prompt; its buttons go, so they work once."""
+        await show_in_place(self.chat, f"{self.chat.html_text}\n{outcome}")
+
+    async def _go_on(
+        self, draft: Draft, *, after: WizardStep | None, intro: str | None = None
+    ) -> None:
+        step = next_step(draft, after=after)
+        if step is None:
+            await self._finish(draft)
+            return
+        await self.state.set_state(STEP_STATES[step])
+        text, keyboard = await self._prompt(step)
+        await self.chat.answer(f"{intro}\n\n{text}" if intro else text, reply_markup=keyboard)
+
+    async def _prompt(
+        self, step: WizardStep
+    ) -> tuple[str, InlineKeyboardMarkup | ReplyKeyboardMarkup]:
+        i18n = self.i18n
+        match step:
+            case WizardStep.NAME:
+                text = f"{i18n.get('wizard-ask-name')}\n\n{i18n.get('lead-quick-usage')}"
+                return text, skip_keyboard(step, i18n)
+            case WizardStep.CONTACT:
+                return i18n.get("wizard-ask-contact"), contact_keyboard(i18n)
+            case WizardStep.VALUE:
+                text = i18n.get("wizard-ask-value", currency=self.default_currency)
+                return text, skip_keyboard(step, i18n)
+            case WizardStep.SOURCE:
+                return i18n.get("wizard-ask-source"), source_keyboard(i18n)
+            case WizardStep.STAGE:
+                pipeline = await default_pipeline(self.session)
+                open_stages = [s for s in pipeline.stages if s.kind == StageKind.OPEN]
+                return i18n.get("wizard-ask-stage"), stage_keyboard(open_stages, i18n)
+
+    async def _finish(self, draft: Draft) -> None:
+        # The state goes first, so a second press on the last step finds no wizard.
+        await self.state.clear()
+        await create_or_offer_duplicate(
+            self.chat,
+            session=self.session,
+            actor=self.actor,
+            draft=parse(LeadDraft, {"currency": self.default_currency, **draft}),
+            state=self.state,
+            i18n=self.i18n,
+            phone_region=self.phone_region,
+        )
+
+
+async def _attach_wizard(
+    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+    event: TelegramObject,
+    data: dict[str, Any],
+) -> Any:
+    match event:
+        case (Message() as chat) | CallbackQuery(message=Message() as chat):
+            data["wizard"] = Wizard(
+                chat=chat,
+                state=data["state"],
+                session=data["session"],
+                actor=data["actor"],
+                i18n=data["i18n"],
+                phone_region=data["phone_region"],
+                default_currency=data["default_currency"],
+            )
+        case CallbackQuery():
+            # A prompt Telegram no longer lets the bot touch: its wizard is long over.
+            return await event.answer(data["i18n"].get("wizard-step-over"))
+    return await handler(event, data)
+
+
+router.message.middleware(_attach_wizard)
+router.callback_query.middleware(_attach_wizard)
+
+
+def _prefill_intro(draft: Draft, i18n: I18nContext) -> str:
+    lines = [i18n.get("wizard-from-telegram")]
+    if "contact_name" in draft:
+        lines.append(tr(i18n, "card-contact", name=str(draft["contact_name"])))
+    if "phone" in draft:
+        lines.append(tr(i18n, "card-phone", phone=str(draft["phone"])))
+    return "\n".join(lines)
+
+
+def _origin_name(origin: MessageOriginUnion | None) -> str | None:
+    match origin:
+        case MessageOriginUser():
+            return origin.sender_user.full_name
+        case MessageOriginHiddenUser():
+            return origin.sender_user_name
+        case _:
+            return None
+
+
+def forwarded_draft(message: Message) -> Draft:
+    """The sender's name, and what they wrote as the source detail."""
+    draft: Draft = {"source": LeadSource.TELEGRAM.value}
+    name = _origin_name(message.forward_origin)
+    if name:
+        draft["contact_name"] = name
+    said = message.text or message.caption
+    if said:
+        draft["source_detail"] = shorten(said, SOURCE_DETAIL_MAX)
+    return draft
+
+
+def shared_contact(message: Message, contact: Contact, *, phone_region: str) -> Draft:
+    """The card's phone, and its name unless people shared their own number."""
+    # Telegram sends the number in international form, not always with its "+".
+    draft: Draft = {
+        "phone": normalize_phone("+" + contact.phone_number.lstrip("+"), region=phone_region)
+    }
+    own = message.from_user is not None and contact.user_id == message.from_user.id
+    name = " ".join(filter(None, (contact.first_name, contact.last_name)))
+    if name and not own:
+        draft["contact_name"] = name
+    return draft
+
+
+def typed_contact(text: str, *, phone_region: str) -> Draft:
+    if "@" in text:
+        return {"email": normalize_email(text)}
+    return {"phone": normalize_phone(text, region=phone_region)}
+
+
+def typed_value(text: str, *, default_currency: str) -> Draft:
+    """``12000``, ``12 000,50`` or either with a currency code after it."""
+    amount, _, code = text.strip().rpartition(" ")
+    if not (amount and CURRENCY.match(code)):
+        amount, code = text, default_currency
+    return {"value": str(parse_amount(amount)), "currency": parse_currency(code)}
+
+
+def _is_skip_button(message: Message, i18n: I18nContext) -> bool:
+    return message.text == i18n.get("wizard-skip")
+
+
+def _is_on_its_step(query: CallbackQuery, callback_data: SkipStep, raw_state: str | None) -> bool:
+    return raw_state == STEP_STATES[callback_data.step].state
+
+
+@router.message(Command("lead", magic=F.args.is_(None)))
+async def start_from_scratch(message: Message, wizard: Wizard) -> None:
+    await wizard.start({})
+
+
+@router.message(StateFilter(None), F.forward_origin)
+async def start_from_forward(message: Message, wizard: Wizard, i18n: I18nContext) -> None:
+    draft = forwarded_draft(message)
+    await wizard.start(draft, intro=_prefill_intro(draft, i18n))
+
+
+@router.message(StateFilter(None), F.contact.as_("contact"))
+async def start_from_contact(
+    message: Message, contact: Contact, wizard: Wizard, i18n: I18nContext, phone_region: str
+) -> None:
+    draft = shared_contact(message, contact, phone_region=phone_region)
+    draft["source"] = LeadSource.TELEGRAM.value
+    await wizard.start(draft, intro=_prefill_intro(draft, i18n))
+
+
+@router.message(LeadWizard.name, TYPED)
+async def name_typed(message: Message, wizard: Wizard) -> None:
+    name = parse(LeadDraft, {"contact_name": message.text}).contact_name
+    await wizard.fill(WizardStep.NAME, {"contact_name": name} if name else {})
+
+
+@router.message(LeadWizard.contact, _is_skip_button)
+async def contact_skipped(message: Message, wizard: Wizard, i18n: I18nContext) -> None:
+    if "contact_name" not in await wizard.draft():
+        await message.answer(i18n.get("error-lead-needs-name-or-contact"))
+        return
+    await wizard.leave_contact_step({})
+
+
+@router.message(LeadWizard.contact, F.contact.as_("contact"))
+async def contact_shared(
+    message: Message, contact: Contact, wizard: Wizard, phone_region: str
+) -> None:
+    await wizard.leave_contact_step(shared_contact(message, contact, phone_region=phone_region))
+
+
+@router.message(LeadWizard.contact, TYPED)
+async def contact_typed(message: Message, wizard: Wizard, phone_region: str) -> None:
+    await wizard.leave_contact_step(typed_contact(message.text or "", phone_region=phone_region))
+
+
+@router.message(LeadWizard.value, TYPED)
+async def value_typed(message: Message, wizard: Wizard, default_currency: str) -> None:
+    answer = typed_value(message.text or "", default_currency=default_currency)
+    await wizard.fill(WizardStep.VALUE, answer)
+
+
+@router.callback_query(LeadWizard.source, PickSource.filter())
+async def source_picked(
+    query: CallbackQuery, callback_data: PickSource, wizard: Wizard, i18n: I18nContext
+) -> None:
+    source = callback_data.source.value
+    await wizard.close_prompt(tr(i18n, "wizard-chosen", choice=i18n.get(f"source-{source}")))
+    await wizard.fill(WizardStep.SOURCE, {"source": source})
+    await query.answer()
+
+
+@router.callback_query(LeadWizard.stage, PickStage.filter())
+async def stage_picked(
+    query: CallbackQuery,
+    callback_data: PickStage,
+    wizard: Wizard,
+    session: AsyncSession,
+    i18n: I18nContext,
+) -> None:
+    stage = await get_stage(session, callback_data.stage_id)
+    await wizard.close_prompt(tr(i18n, "wizard-chosen", choice=stage.name))
+    await wizard.fill(WizardStep.STAGE, {"stage_id": stage.id})
+    await query.answer()
+
+
+@router.callback_query(SkipStep.filter(), _is_on_its_step)
+async def step_skipped(
+    query: CallbackQuery, callback_data: SkipStep, wizard: Wizard, i18n: I18nContext
+) -> None:
+    await wizard.close_prompt(i18n.get("wizard-skipped"))
+    await wizard.fill(callback_data.step, {})
+    await query.answer()
+
+
+@router.callback_query(or_f(SkipStep.filter(), PickSource.filter(), PickStage.filter()))
+async def step_already_done(query: CallbackQuery, i18n: I18nContext) -> None:
+    await query.answer(i18n.get("wizard-step-over"))
