@@ -1,5 +1,221 @@
-"""(being written)"""
+"""Closing the deal from the lead card: convert it to an order (order number, then amount),
+and hand it to another member of the team."""
 
-from aiogram import Router
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.models import Order, Staff
+from crm.money import from_minor_units
+from crm.services.access import editable_lead, visible_lead
+from crm.services.leads import assign_lead, convert_lead_to_order
+from crm.services.staff import list_staff
+from handlers.common.editing import NOT_MODIFIED
+from handlers.common.text import tr
+from handlers.leads.card import edit_card, send_card
+from handlers.leads.deal_keyboards import (
+    AssignTo,
+    StaffPage,
+    UseLeadValue,
+    lead_value_keyboard,
+    staff_picker,
+)
+from handlers.leads.keyboards import LeadAction, LeadActionKind
+from handlers.page_keyboards import page_of
 
 router = Router(name=__name__)
+
+ORDER_ID_MAX: int = Order.external_id.type.length
+# Commands typed mid-way (/find, /pipeline) are left to their own handlers.
+TYPED_ANSWER = F.text & ~F.text.startswith("/")
+
+
+class ConvertInput(StatesGroup):
+    """Converting the lead kept in the FSM data: its order number, then the amount."""
+
+    order_id = State()
+    amount = State()
+
+
+@dataclass(frozen=True, slots=True)
+class PendingConversion:
+    lead_id: int
+    version: int
+    external_id: str
+
+
+@router.callback_query(LeadAction.filter(F.action == LeadActionKind.CONVERT))
+async def start_conversion(
+    query: CallbackQuery,
+    callback_data: LeadAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    lead = await editable_lead(
+        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
+    )
+    await state.set_state(ConvertInput.order_id)
+    await state.update_data(lead_id=lead.id, version=lead.version)
+    if isinstance(query.message, Message):
+        await query.message.answer(tr(i18n, "convert-ask-order-id", title=lead.title))
+    await query.answer()
+
+
+@router.message(ConvertInput.order_id, TYPED_ANSWER)
+async def order_id_typed(
+    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
+) -> None:
+    external_id = (message.text or "").strip()
+    if not 0 < len(external_id) <= ORDER_ID_MAX:
+        await message.answer(i18n.get("error-order-id-invalid"))
+        return
+    data = await state.get_data()
+    lead = await visible_lead(session, actor=actor, lead_id=data["lead_id"])
+    await state.update_data(external_id=external_id)
+    await state.set_state(ConvertInput.amount)
+    await message.answer(
+        tr(i18n, "convert-ask-amount", order_id=external_id, currency=lead.currency),
+        reply_markup=lead_value_keyboard(lead, i18n),
+    )
+
+
+@router.message(ConvertInput.amount, TYPED_ANSWER)
+async def amount_typed(
+    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
+) -> None:
+    pending = await _pending_conversion(state)
+    await _convert(session, actor, state, pending, amount=message.text or "")
+    await send_card(message, session, actor, pending.lead_id, i18n)
+
+
+@router.callback_query(UseLeadValue.filter())
+async def lead_value_chosen(
+    query: CallbackQuery,
+    callback_data: UseLeadValue,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    pending = await _pending_conversion(state) if await _awaiting_amount(state) else None
+    if pending is None or pending.lead_id != callback_data.lead_id:
+        await query.answer(i18n.get("convert-over"), show_alert=True)
+        return
+    amount = from_minor_units(callback_data.amount_minor)
+    order = await _convert(session, actor, state, pending, amount=amount)
+    notice = i18n.get("convert-done", order_id=order.external_id)
+    await edit_card(query, session, actor, pending.lead_id, i18n, notice=notice)
+
+
+async def _awaiting_amount(state: FSMContext) -> bool:
+    """False once the conversion is done (a second press) or another flow took over."""
+    return await state.get_state() == ConvertInput.amount.state
+
+
+async def _pending_conversion(state: FSMContext) -> PendingConversion:
+    data = await state.get_data()
+    return PendingConversion(data["lead_id"], data["version"], data["external_id"])
+
+
+async def _convert(
+    session: AsyncSession,
+    actor: Staff,
+    state: FSMContext,
+    pending: PendingConversion,
+    *,
+    amount: str | Decimal,
+) -> Order:
+    """Convert once: the version seen on the card refuses a second order for the same lead.
+
+    A bad amount raises before the state is cleared, so the person stays on this step.
+    """
+    order = await convert_lead_to_order(
+        session,
+        actor=actor,
+        lead_id=pending.lead_id,
+        external_id=pending.external_id,
+        amount=amount,
+        seen_version=pending.version,
+    )
+    await state.clear()
+    return order
+
+
+@router.callback_query(LeadAction.filter(F.action == LeadActionKind.ASSIGN))
+async def choose_owner(
+    query: CallbackQuery,
+    callback_data: LeadAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    first_page = StaffPage(lead_id=callback_data.lead_id, version=callback_data.version, page=0)
+    await _show_staff(query, session, actor, i18n, first_page)
+
+
+@router.callback_query(StaffPage.filter())
+async def turn_staff_page(
+    query: CallbackQuery,
+    callback_data: StaffPage,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    await _show_staff(query, session, actor, i18n, callback_data)
+
+
+async def _show_staff(
+    query: CallbackQuery,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    wanted: StaffPage,
+) -> None:
+    active = [person for person in await list_staff(session, actor=actor) if person.is_active]
+    page = page_of(active, wanted.page)
+    if isinstance(query.message, Message):
+        await _replace_keyboard(
+            query.message,
+            staff_picker(page, lead_id=wanted.lead_id, version=wanted.version, i18n=i18n),
+        )
+    await query.answer(i18n.get("assign-ask"))
+
+
+async def _replace_keyboard(message: Message, keyboard: InlineKeyboardMarkup) -> None:
+    """A second press on the same button shows the same keyboard: nothing to change then."""
+    try:
+        await message.edit_reply_markup(reply_markup=keyboard)
+    except TelegramBadRequest as error:
+        if NOT_MODIFIED not in error.message:
+            raise
+
+
+@router.callback_query(AssignTo.filter())
+async def owner_chosen(
+    query: CallbackQuery,
+    callback_data: AssignTo,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    lead = await assign_lead(
+        session,
+        actor=actor,
+        lead_id=callback_data.lead_id,
+        responsible_id=callback_data.staff_id,
+        seen_version=callback_data.version,
+    )
+    owner = lead.responsible.display_name if lead.responsible else ""
+    notice = i18n.get("assign-done", name=owner)
+    await edit_card(query, session, actor, lead.id, i18n, notice=notice)

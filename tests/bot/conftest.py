@@ -37,6 +37,7 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL")
 STORAGES = ["memory", pytest.param("redis", marks=pytest.mark.redis)]
 # People type and tap at human speed; the per-chat burst lets a test do the same quickly.
 HUMAN_PACE = RateLimits(per_chat_burst=50)
+SETTLE_TIMEOUT = 10
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,22 @@ class Telegram:
         user = person.user if isinstance(person, Person) else person
         before = len(await self.control.messages(user.id))
         await self.control.send_text(user, text)
-        return (await self.control.wait_for_messages(user.id, before + 1))[before]
+        reply = (await self.control.wait_for_messages(user.id, before + 1))[before]
+        await self.settled()
+        return reply
+
+    async def settled(self) -> None:
+        """Wait until the bot has finished every update sent so far, its transaction committed:
+        polling (one update at a time here) asks for more only when the last one is done."""
+        (bot_state,) = self.emulator.state.bots.values()
+        async with asyncio.timeout(SETTLE_TIMEOUT):
+            # The update queue signals nothing when the bot confirms updates; look often.
+            while bot_state.updates.has_pending():  # noqa: ASYNC110
+                await asyncio.sleep(0.005)
 
     async def send_and_expect_silence(self, user: SimulatedUser, text: str) -> list[SentMessage]:
         await self.control.send_text(user, text)
-        await asyncio.sleep(0.3)
+        await self.settled()
         return await self.control.messages(user.id)
 
     async def press(
@@ -76,6 +88,7 @@ class Telegram:
             forged=forged is not None,
         )
         await self.control.wait_for_callback_answer(callback_id)
+        await self.settled()
         return await self.control.message(message.chat_id, message.message_id)
 
     async def press_for_answer(
@@ -85,6 +98,7 @@ class Telegram:
             person.user, message, callback_data=data, forged=forged
         )
         answer = await self.control.wait_for_callback_answer(callback_id)
+        await self.settled()
         return answer.text
 
     async def latest(self, person: Person) -> SentMessage:
@@ -167,7 +181,11 @@ async def telegram(
     async with EmulatorClient(emulator.base_url) as control:
         polling = asyncio.create_task(
             dispatcher.start_polling(
-                bot, polling_timeout=1, handle_signals=False, close_bot_session=False
+                bot,
+                polling_timeout=1,
+                handle_signals=False,
+                close_bot_session=False,
+                handle_as_tasks=False,
             )
         )
         yield Telegram(control=control, emulator=emulator)
