@@ -6,8 +6,6 @@ may see; inline answers also carry the customers behind the leads found.
 
 from __future__ import annotations
 
-from itertools import chain
-
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
@@ -26,8 +24,8 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Customer, Lead, Staff
-from crm.services.board import Page, pipeline_board, stage_leads
-from crm.services.search import search_leads
+from crm.services.board import Page
+from crm.services.search import latest_leads, search_leads
 from handlers.common.editing import show_in_place
 from handlers.common.text import shorten, tr
 from handlers.customers import CustomerView, customers_of
@@ -185,7 +183,7 @@ async def share_leads(
     leads = (
         await search_leads(session, actor=actor, text=text, limit=INLINE_RESULTS)
         if text
-        else await latest_leads(session, actor, INLINE_RESULTS)
+        else await latest_leads(session, actor=actor, limit=INLINE_RESULTS)
     )
     customers = await customers_of(session, actor, leads)
     results: list[InlineQueryResultUnion] = [lead_article(lead, i18n) for lead in leads]
@@ -193,25 +191,6 @@ async def share_leads(
     await inline_query.answer(
         results[:INLINE_RESULTS], cache_time=INLINE_CACHE_SECONDS, is_personal=True
     )
-
-
-async def latest_leads(session: AsyncSession, actor: Staff, limit: int) -> list[Lead]:
-    """The leads ``actor`` may see with the latest activity: the newest of each stage, merged.
-
-    The search service offers no "everything" query, and stage pages already apply access.
-    """
-    board = await pipeline_board(session, actor=actor)
-    pages = [
-        await stage_leads(session, actor=actor, stage_id=column.stage.id, page_size=limit)
-        for column in board.columns
-        if column.count
-    ]
-    newest_first = sorted(
-        chain.from_iterable(page.items for page in pages),
-        key=lambda lead: (lead.last_activity_at, lead.id),
-        reverse=True,
-    )
-    return newest_first[:limit]
 
 
 def lead_article(lead: Lead, i18n: I18nContext) -> InlineQueryResultArticle:

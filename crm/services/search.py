@@ -30,6 +30,17 @@ async def search_leads(
     return list(rows)
 
 
+async def latest_leads(session: AsyncSession, *, actor: Staff, limit: int) -> list[Lead]:
+    """The leads ``actor`` may see, latest activity first."""
+    rows = await session.scalars(
+        select(Lead)
+        .where(visible_leads(actor))
+        .order_by(Lead.last_activity_at.desc(), Lead.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
 def _matching(text: str) -> Select[Lead]:
     if PHONE_LIKE.match(text) and len(reversed_digits(text)) >= MIN_PHONE_DIGITS:
         return _phone_ending_with(reversed_digits(text))
