@@ -1,5 +1,378 @@
-"""(being written)"""
+"""Tasks and reminders for a lead (a quick follow-up or a titled task at a typed time), and
+``/today``: my overdue tasks and the ones due by the end of my day, to tick off or snooze."""
 
-from aiogram import Router
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.errors import Conflict
+from crm.models import Staff, Task, utcnow
+from crm.services import cards, tasks
+from crm.services.access import visible_lead
+from crm.services.board import Page
+from handlers.common.editing import show_in_place
+from handlers.common.text import local_time, shorten, tr
+from handlers.common.when import days_later, end_of_day, exactly_later, parse_moment, tomorrow_at
+from handlers.leads.activities import (
+    TYPED_TEXT,
+    ask_to_type,
+    card_with_notice,
+    send_card_with_notice,
+    show_card_with,
+)
+from handlers.leads.card import edit_card
+from handlers.leads.keyboards import LeadAction, LeadActionKind, lead_card_keyboard
+from handlers.page_keyboards import page_of
+from handlers.task_keyboards import (
+    TASKS_PER_PAGE,
+    DayPage,
+    SkipTaskTitle,
+    TaskAction,
+    TaskActionKind,
+    TaskTime,
+    TimeChoice,
+    day_keyboard,
+    first_number,
+    skip_title_keyboard,
+    snooze_keyboard,
+    task_time_keyboard,
+)
 
 router = Router(name=__name__)
+
+# Room for "Follow up: " within the task title's 200 characters, in either language.
+LEAD_TITLE_IN_TASK = 150
+TITLE_IN_ANSWER = 150
+QUICK_TIMES: dict[TimeChoice, Callable[[datetime], datetime]] = {
+    TimeChoice.IN_AN_HOUR: lambda now: exactly_later(now, timedelta(hours=1)),
+    TimeChoice.TOMORROW_MORNING: tomorrow_at,
+    TimeChoice.IN_THREE_DAYS: lambda now: days_later(now, 3),
+}
+SNOOZE_TIMES: dict[TaskActionKind, Callable[[datetime], datetime]] = {
+    TaskActionKind.SNOOZE_AN_HOUR: QUICK_TIMES[TimeChoice.IN_AN_HOUR],
+    TaskActionKind.SNOOZE_TILL_MORNING: tomorrow_at,
+}
+
+
+class TaskSetupInput(StatesGroup):
+    """Setting up a task for a lead: ``lead_id``, ``ask_title`` and then ``due`` (ISO, UTC)."""
+
+    when = State()
+    title = State()
+
+
+def local_now(viewer: Staff) -> datetime:
+    return local_time(utcnow(), viewer)
+
+
+def saved_task_notice(task: Task, viewer: Staff, i18n: I18nContext) -> str:
+    return tr(i18n, "task-saved", title=task.title, due=local_time(task.due_at, viewer))
+
+
+async def create_follow_up(
+    session: AsyncSession, actor: Staff, lead_id: int, due: datetime, i18n: I18nContext
+) -> Task:
+    """A task for the lead under the default title, "Follow up: <lead>"."""
+    lead = await visible_lead(session, actor=actor, lead_id=lead_id)
+    title = i18n.get("task-default-title", lead=shorten(lead.title, LEAD_TITLE_IN_TASK))
+    return await tasks.create_task(session, actor=actor, title=title, due_at=due, lead_id=lead_id)
+
+
+@router.callback_query(LeadAction.filter(F.action == LeadActionKind.TASK))
+async def pick_task_time(
+    query: CallbackQuery,
+    callback_data: LeadAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    card = await cards.lead_card(session, actor=actor, lead_id=callback_data.lead_id)
+    keyboard = task_time_keyboard(card.lead.id, card.lead.version, i18n, ask_title=True)
+    await show_card_with(query, card, actor, i18n, keyboard, notice=i18n.get("task-pick-time"))
+
+
+@router.callback_query(TaskTime.filter(F.choice == TimeChoice.OTHER))
+async def ask_for_time(
+    query: CallbackQuery,
+    callback_data: TaskTime,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    await ask_to_type(
+        query,
+        session,
+        actor,
+        callback_data.lead_id,
+        i18n,
+        state,
+        waiting_for=TaskSetupInput.when,
+        prompt=i18n.get("task-ask-time"),
+        ask_title=callback_data.ask_title,
+    )
+
+
+@router.callback_query(TaskTime.filter())
+async def quick_time_picked(
+    query: CallbackQuery,
+    callback_data: TaskTime,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    due = QUICK_TIMES[callback_data.choice](local_now(actor)).astimezone(UTC)
+    lead_id = callback_data.lead_id
+    if callback_data.ask_title:
+        await ask_to_type(
+            query,
+            session,
+            actor,
+            lead_id,
+            i18n,
+            state,
+            waiting_for=TaskSetupInput.title,
+            prompt=i18n.get("task-ask-title"),
+            reply_markup=skip_title_keyboard(i18n),
+            due=due.isoformat(),
+        )
+        return
+    await create_follow_up(session, actor, lead_id, due, i18n)
+    notice = i18n.get("task-reminder-set", due=local_time(due, actor))
+    await edit_card(query, session, actor, lead_id, i18n, notice=notice)
+
+
+async def typed_due(message: Message, actor: Staff, i18n: I18nContext) -> datetime | None:
+    """The future moment typed, in UTC; if there is none, the person is told why."""
+    moment = parse_moment(message.text or "", local_now(actor))
+    if moment is None:
+        await message.answer(i18n.get("task-time-not-understood"))
+        return None
+    due = moment.astimezone(UTC)
+    if due <= utcnow():
+        await message.answer(i18n.get("task-time-past"))
+        return None
+    return due
+
+
+@router.message(TaskSetupInput.when, TYPED_TEXT)
+async def time_typed(
+    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
+) -> None:
+    due = await typed_due(message, actor, i18n)
+    if due is None:
+        return
+    data = await state.get_data()
+    if data["ask_title"]:
+        await state.set_state(TaskSetupInput.title)
+        await state.update_data(due=due.isoformat())
+        await message.answer(i18n.get("task-ask-title"), reply_markup=skip_title_keyboard(i18n))
+        return
+    task = await create_follow_up(session, actor, data["lead_id"], due, i18n)
+    await state.clear()
+    notice = saved_task_notice(task, actor, i18n)
+    await send_card_with_notice(message, session, actor, data["lead_id"], i18n, notice)
+
+
+@router.message(TaskSetupInput.title, TYPED_TEXT)
+async def title_typed(
+    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    task = await tasks.create_task(
+        session,
+        actor=actor,
+        title=message.text or "",
+        due_at=datetime.fromisoformat(data["due"]),
+        lead_id=data["lead_id"],
+    )
+    await state.clear()
+    notice = saved_task_notice(task, actor, i18n)
+    await send_card_with_notice(message, session, actor, data["lead_id"], i18n, notice)
+
+
+@router.callback_query(SkipTaskTitle.filter(), TaskSetupInput.title)
+async def title_skipped(
+    query: CallbackQuery,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    """The question becomes the lead's card, with the saved task on top."""
+    data = await state.get_data()
+    task = await create_follow_up(
+        session, actor, data["lead_id"], datetime.fromisoformat(data["due"]), i18n
+    )
+    await state.clear()
+    card = await cards.lead_card(session, actor=actor, lead_id=data["lead_id"])
+    if isinstance(query.message, Message):
+        await show_in_place(
+            query.message,
+            card_with_notice(card, actor, i18n, saved_task_notice(task, actor, i18n)),
+            lead_card_keyboard(card, actor, i18n),
+        )
+    await query.answer()
+
+
+@router.callback_query(SkipTaskTitle.filter())
+async def title_no_longer_asked(query: CallbackQuery, i18n: I18nContext) -> None:
+    await query.answer(i18n.get("task-title-expired"))
+
+
+async def day_view(session: AsyncSession, actor: Staff, page: int) -> Page[Task]:
+    until = end_of_day(local_now(actor)).astimezone(UTC)
+    return page_of(await tasks.tasks_due(session, actor=actor, until=until), page, TASKS_PER_PAGE)
+
+
+def render_day(view: Page[Task], viewer: Staff, i18n: I18nContext) -> str:
+    if not view.items:
+        return i18n.get("today-empty")
+    now = utcnow()
+    lines = [i18n.get("today-title", count=view.total), ""]
+    lines += [
+        task_line(number, task, now, viewer, i18n)
+        for number, task in enumerate(view.items, start=first_number(view))
+    ]
+    lines.append("")
+    if view.page_count > 1:
+        lines.append(i18n.get("today-page", page=view.page + 1, pages=view.page_count))
+    lines.append(i18n.get("today-legend"))
+    return "\n".join(lines)
+
+
+def task_line(number: int, task: Task, now: datetime, viewer: Staff, i18n: I18nContext) -> str:
+    key = "today-task-overdue" if task.due_at < now else "today-task"
+    line = tr(i18n, key, number=number, title=task.title, due=local_time(task.due_at, viewer))
+    if task.snoozed_until is not None and task.snoozed_until > now:
+        until = local_time(task.snoozed_until, viewer)
+        line += " " + i18n.get("today-task-snoozed", until=until)
+    return line
+
+
+def day_markup(view: Page[Task], i18n: I18nContext) -> InlineKeyboardMarkup | None:
+    return day_keyboard(view, i18n) if view.items else None
+
+
+@router.message(Command("today"))
+async def show_day(
+    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext
+) -> None:
+    view = await day_view(session, actor, page=0)
+    await message.answer(render_day(view, actor, i18n), reply_markup=day_markup(view, i18n))
+
+
+async def refresh_day(
+    query: CallbackQuery,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    *,
+    page: int,
+    notice: str | None = None,
+) -> None:
+    view = await day_view(session, actor, page)
+    if isinstance(query.message, Message):
+        await show_in_place(query.message, render_day(view, actor, i18n), day_markup(view, i18n))
+    await query.answer(notice)
+
+
+@router.callback_query(DayPage.filter())
+async def turn_day_page(
+    query: CallbackQuery,
+    callback_data: DayPage,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    await refresh_day(query, session, actor, i18n, page=callback_data.page)
+
+
+async def change_task(
+    query: CallbackQuery,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    *,
+    page: int,
+    change: Awaitable[Task],
+    notice: str,
+) -> None:
+    """Apply ``change`` and show the day again, or say the task is already done."""
+    try:
+        await change
+    except Conflict:
+        # The tasks service's only conflict: the task was done meanwhile, as after a double tap.
+        # The central answer would speak of someone else's change.
+        notice = i18n.get("task-already-done")
+    await refresh_day(query, session, actor, i18n, page=page, notice=notice)
+
+
+@router.callback_query(TaskAction.filter(F.action == TaskActionKind.DONE))
+async def mark_done(
+    query: CallbackQuery,
+    callback_data: TaskAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    await change_task(
+        query,
+        session,
+        actor,
+        i18n,
+        page=callback_data.page,
+        change=tasks.complete_task(session, actor=actor, task_id=callback_data.task_id),
+        notice=i18n.get("task-done"),
+    )
+
+
+@router.callback_query(TaskAction.filter(F.action == TaskActionKind.PICK_SNOOZE))
+async def pick_snooze(
+    query: CallbackQuery,
+    callback_data: TaskAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    task = await tasks.own_task(session, actor=actor, task_id=callback_data.task_id)
+    view = await day_view(session, actor, callback_data.page)
+    if isinstance(query.message, Message):
+        await show_in_place(
+            query.message,
+            render_day(view, actor, i18n),
+            snooze_keyboard(task.id, view.page, i18n),
+        )
+    await query.answer(i18n.get("snooze-ask", title=shorten(task.title, TITLE_IN_ANSWER)))
+
+
+@router.callback_query(TaskAction.filter(F.action.in_(SNOOZE_TIMES)))
+async def snooze(
+    query: CallbackQuery,
+    callback_data: TaskAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    until = SNOOZE_TIMES[callback_data.action](local_now(actor))
+    await change_task(
+        query,
+        session,
+        actor,
+        i18n,
+        page=callback_data.page,
+        change=tasks.snooze_task(
+            session, actor=actor, task_id=callback_data.task_id, until=until.astimezone(UTC)
+        ),
+        notice=i18n.get("task-snoozed", until=until),
+    )

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import ValidationFailed
 from crm.models import NOTE_MAX_LENGTH, Activity, ActivityKind, AuditEntry, Lead, Staff, utcnow
-from crm.services.access import editable_lead, visible_lead
+from crm.services.access import editable_lead, flush_or_conflict, visible_lead
 
 LOGGABLE_KINDS = frozenset({ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.MESSAGE})
 
@@ -78,7 +78,7 @@ async def add_note(
     text = checked_note_text(text)
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
     activity = add_lead_activity(session, lead, kind=ActivityKind.NOTE, author=actor, text=text)
-    await session.flush()
+    await flush_or_conflict(session)
     return activity
 
 
@@ -97,7 +97,7 @@ async def log_activity(
     text = checked_note_text(text) if text else None
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
     activity = add_lead_activity(session, lead, kind=kind, author=actor, text=text)
-    await session.flush()
+    await flush_or_conflict(session)
     return activity
 
 

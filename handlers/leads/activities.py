@@ -1,5 +1,340 @@
-"""(being written)"""
+"""The card's follow-up buttons: a note, one-tap "called" and "wrote", tags, and editing a field."""
 
-from aiogram import Router
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram_i18n import I18nContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.errors import ValidationFailed
+from crm.models import ActivityKind, Lead, Staff, utcnow
+from crm.schemas import LeadChanges, parse
+from crm.services import cards, leads, tags, timeline
+from crm.services.access import editable_lead
+from crm.services.cards import LeadCard
+from handlers.common.editing import show_in_place
+from handlers.common.text import local_time, tr
+from handlers.common.when import parse_day
+from handlers.leads.activity_keyboards import (
+    CLEARABLE_FIELDS,
+    MAX_LEAD_TAGS,
+    AddTags,
+    EditField,
+    LeadField,
+    RemoveTag,
+    field_picker,
+    tags_keyboard,
+)
+from handlers.leads.keyboards import LeadAction, LeadActionKind, lead_card_keyboard
+from handlers.leads.rendering import render_lead_card
+from handlers.task_keyboards import task_time_keyboard
 
 router = Router(name=__name__)
+
+# What a person types in answer to a question; commands still reach their handlers.
+TYPED_TEXT = F.text & ~F.text.startswith("/")
+TAG_SEPARATORS = re.compile(r"[\s,]+")
+CLEAR_MARK = "-"
+LOGGED_CONTACTS = {
+    LeadActionKind.CALLED: (ActivityKind.CALL, "call-logged"),
+    LeadActionKind.WROTE: (ActivityKind.MESSAGE, "message-logged"),
+}
+
+
+class LeadCardInput(StatesGroup):
+    """Waiting for text for one lead; its id (and what else the answer needs) in the FSM data."""
+
+    note = State()
+    tags = State()
+    field_value = State()
+
+
+async def show_card_with(
+    query: CallbackQuery,
+    card: LeadCard,
+    viewer: Staff,
+    i18n: I18nContext,
+    keyboard: InlineKeyboardMarkup,
+    *,
+    notice: str | None = None,
+) -> None:
+    """The card as it is now in the pressed message, under ``keyboard``; answers the press."""
+    if isinstance(query.message, Message):
+        await show_in_place(query.message, render_lead_card(card, viewer, i18n), keyboard)
+    await query.answer(notice)
+
+
+def card_with_notice(card: LeadCard, viewer: Staff, i18n: I18nContext, notice: str) -> str:
+    return f"{notice}\n\n{render_lead_card(card, viewer, i18n)}"
+
+
+async def send_card_with_notice(
+    message: Message,
+    session: AsyncSession,
+    actor: Staff,
+    lead_id: int,
+    i18n: I18nContext,
+    notice: str,
+) -> None:
+    card = await cards.lead_card(session, actor=actor, lead_id=lead_id)
+    await message.answer(
+        card_with_notice(card, actor, i18n, notice),
+        reply_markup=lead_card_keyboard(card, actor, i18n),
+    )
+
+
+async def ask_to_type(
+    query: CallbackQuery,
+    session: AsyncSession,
+    actor: Staff,
+    lead_id: int,
+    i18n: I18nContext,
+    state: FSMContext,
+    *,
+    waiting_for: State,
+    prompt: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    **data: Any,
+) -> None:
+    """Ask for text about a lead the person may see, and put the card back as it was."""
+    card = await cards.lead_card(session, actor=actor, lead_id=lead_id)
+    await state.set_state(waiting_for)
+    await state.set_data({"lead_id": lead_id, **data})
+    if isinstance(query.message, Message):
+        await query.message.answer(prompt, reply_markup=reply_markup)
+    await show_card_with(query, card, actor, i18n, lead_card_keyboard(card, actor, i18n))
+
+
+@router.callback_query(LeadAction.filter(F.action == LeadActionKind.NOTE))
+async def ask_for_note(
+    query: CallbackQuery,
+    callback_data: LeadAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    await ask_to_type(
+        query,
+        session,
+        actor,
+        callback_data.lead_id,
+        i18n,
+        state,
+        waiting_for=LeadCardInput.note,
+        prompt=i18n.get("note-ask"),
+    )
+
+
+@router.message(LeadCardInput.note, TYPED_TEXT)
+async def note_typed(
+    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
+) -> None:
+    lead_id: int = (await state.get_data())["lead_id"]
+    # Cleared before saving: Telegram splits a long paste into several messages, and the rest
+    # of a refused note must not be saved as a note of its own.
+    await state.clear()
+    await timeline.add_note(session, actor=actor, lead_id=lead_id, text=message.text or "")
+    await send_card_with_notice(message, session, actor, lead_id, i18n, i18n.get("note-saved"))
+
+
+@router.callback_query(LeadAction.filter(F.action.in_(LOGGED_CONTACTS)))
+async def log_contact(
+    query: CallbackQuery,
+    callback_data: LeadAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    kind, notice = LOGGED_CONTACTS[callback_data.action]
+    # The card's version turns a double tap into one logged contact, not two.
+    await timeline.log_activity(
+        session,
+        actor=actor,
+        lead_id=callback_data.lead_id,
+        kind=kind,
+        seen_version=callback_data.version,
+    )
+    card = await cards.lead_card(session, actor=actor, lead_id=callback_data.lead_id)
+    follow_up = task_time_keyboard(card.lead.id, card.lead.version, i18n, ask_title=False)
+    await show_card_with(query, card, actor, i18n, follow_up, notice=i18n.get(notice))
+
+
+@router.callback_query(LeadAction.filter(F.action == LeadActionKind.TAGS))
+async def show_tags(
+    query: CallbackQuery,
+    callback_data: LeadAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    card = await cards.lead_card(session, actor=actor, lead_id=callback_data.lead_id)
+    await show_card_with(
+        query, card, actor, i18n, tags_keyboard(card, i18n), notice=i18n.get("tags-pick")
+    )
+
+
+@router.callback_query(RemoveTag.filter())
+async def remove_tag(
+    query: CallbackQuery,
+    callback_data: RemoveTag,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    card = await cards.lead_card(session, actor=actor, lead_id=callback_data.lead_id)
+    tag = next((tag for tag in card.tags if tag.id == callback_data.tag_id), None)
+    notice = None
+    if tag is not None:
+        await tags.untag_lead(session, actor=actor, lead_id=card.lead.id, name=tag.name)
+        notice = i18n.get("tags-removed", tag=tag.name)
+    card = await cards.lead_card(session, actor=actor, lead_id=card.lead.id)
+    await show_card_with(query, card, actor, i18n, tags_keyboard(card, i18n), notice=notice)
+
+
+@router.callback_query(AddTags.filter())
+async def ask_for_tags(
+    query: CallbackQuery,
+    callback_data: AddTags,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    await ask_to_type(
+        query,
+        session,
+        actor,
+        callback_data.lead_id,
+        i18n,
+        state,
+        waiting_for=LeadCardInput.tags,
+        prompt=i18n.get("tags-ask"),
+    )
+
+
+@router.message(LeadCardInput.tags, TYPED_TEXT)
+async def tags_typed(
+    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
+) -> None:
+    lead_id: int = (await state.get_data())["lead_id"]
+    names = {tags.normalize_tag(word) for word in TAG_SEPARATORS.split(message.text or "") if word}
+    card = await cards.lead_card(session, actor=actor, lead_id=lead_id)
+    if len(names | {tag.name for tag in card.tags}) > MAX_LEAD_TAGS:
+        await message.answer(i18n.get("tags-too-many", limit=MAX_LEAD_TAGS))
+        return
+    await tags.tag_lead(session, actor=actor, lead_id=lead_id, names=names)
+    await state.clear()
+    await send_card_with_notice(message, session, actor, lead_id, i18n, i18n.get("tags-saved"))
+
+
+@router.callback_query(LeadAction.filter(F.action == LeadActionKind.EDIT))
+async def pick_field(
+    query: CallbackQuery,
+    callback_data: LeadAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    await editable_lead(
+        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
+    )
+    card = await cards.lead_card(session, actor=actor, lead_id=callback_data.lead_id)
+    picker = field_picker(card.lead.id, callback_data.version, i18n)
+    await show_card_with(query, card, actor, i18n, picker, notice=i18n.get("edit-pick-field"))
+
+
+@router.callback_query(EditField.filter())
+async def ask_for_field_value(
+    query: CallbackQuery,
+    callback_data: EditField,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    lead = await editable_lead(
+        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
+    )
+    await ask_to_type(
+        query,
+        session,
+        actor,
+        lead.id,
+        i18n,
+        state,
+        waiting_for=LeadCardInput.field_value,
+        prompt=field_prompt(lead, callback_data.field, i18n),
+        field=callback_data.field.value,
+        version=callback_data.version,
+    )
+
+
+def field_prompt(lead: Lead, field: LeadField, i18n: I18nContext) -> str:
+    current = shown_value(lead, field, i18n)
+    prompt = tr(
+        i18n,
+        "edit-ask",
+        field=i18n.get(f"edit-field-{field.value}"),
+        current=i18n.get("edit-empty") if current is None else current,
+    )
+    return f"{prompt}\n{i18n.get('edit-ask-clear')}" if field in CLEARABLE_FIELDS else prompt
+
+
+def shown_value(lead: Lead, field: LeadField, i18n: I18nContext) -> str | None:
+    """The field's value as the person reads it, not yet escaped."""
+    value = getattr(lead, field.value)
+    if value is None:
+        return None
+    if field == LeadField.VALUE:
+        return i18n.get("money", value=value, currency=lead.currency)
+    if field == LeadField.EXPECTED_CLOSE_ON:
+        return i18n.get("edit-date", day=value)
+    return str(value)
+
+
+@router.message(LeadCardInput.field_value, TYPED_TEXT)
+async def field_value_typed(
+    message: Message,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+    phone_region: str,
+) -> None:
+    data = await state.get_data()
+    field = LeadField(data["field"])
+    today = local_time(utcnow(), actor).date()
+    changes = parse(LeadChanges, {field.value: new_value(field, message.text or "", today)})
+    await leads.update_lead(
+        session,
+        actor=actor,
+        lead_id=data["lead_id"],
+        changes=changes,
+        seen_version=data["version"],
+        phone_region=phone_region,
+    )
+    await state.clear()
+    await send_card_with_notice(
+        message, session, actor, data["lead_id"], i18n, i18n.get("edit-saved")
+    )
+
+
+def new_value(field: LeadField, typed: str, today: date) -> str | date | None:
+    """What the person typed for ``field``: ``-`` empties it, a date is read in their words."""
+    typed = typed.strip()
+    if typed == CLEAR_MARK and field in CLEARABLE_FIELDS:
+        return None
+    if field != LeadField.EXPECTED_CLOSE_ON:
+        return typed
+    day = parse_day(typed, today)
+    if day is None:
+        raise ValidationFailed("date-unreadable", field=field.value)
+    return day

@@ -21,6 +21,8 @@ def render_lead_card(card: LeadCard, viewer: Staff, i18n: I18nContext) -> str:
     days = (utcnow() - lead.stage_entered_at).days
     lines.append(tr(i18n, "card-stage-line", stage=lead.stage.name, days=days))
     lines.append(_value_line(lead, i18n))
+    if lead.expected_close_on is not None:
+        lines.append(tr(i18n, "card-expected-close", day=lead.expected_close_on))
     owner = lead.responsible.display_name if lead.responsible else i18n.get("card-nobody")
     lines.append(tr(i18n, "card-responsible", name=owner))
     source = i18n.get(f"source-{lead.source.value}")

@@ -10,6 +10,7 @@ card-stage-line = 📍 Stage: <b>{ $stage }</b> · { $days ->
    *[other] { $days } days
 }
 card-value = 💰 { MONEY($value, $currency) }
+card-expected-close = 📅 Expected to close: { DATETIME($day, dateStyle: "medium") }
 card-no-value = 💰 no value yet
 card-responsible = 🧑‍💼 Responsible: { $name }
 card-nobody = nobody

@@ -11,6 +11,7 @@ card-stage-line = 📍 Статус: <b>{ $stage }</b> · { $days ->
    *[many] { $days } днів
 }
 card-value = 💰 { MONEY($value, $currency) }
+card-expected-close = 📅 Очікуване закриття: { DATETIME($day, dateStyle: "medium") }
 card-no-value = 💰 суму ще не вказано
 card-responsible = 🧑‍💼 Відповідальний: { $name }
 card-nobody = не призначено
