@@ -8,7 +8,18 @@ from aiogram_i18n.cores import FluentRuntimeCore
 
 from crm.models import Language
 
-COMMANDS = ("lead", "pipeline", "today", "find", "settings", "help", "cancel")
+COMMANDS = (
+    "lead",
+    "pipeline",
+    "today",
+    "find",
+    "settings",
+    "invite",
+    "stages",
+    "team",
+    "help",
+    "cancel",
+)
 
 
 def commands_in(translator: FluentRuntimeCore, locale: str) -> list[BotCommand]:

@@ -16,7 +16,8 @@ from aiolimiter import AsyncLimiter
 
 log = logging.getLogger(__name__)
 OVERALL_PER_SECOND = 25
-PER_CHAT_PER_SECOND = 1
+# One a second per chat on average; a few at once (a burst of news) is fine with Telegram.
+PER_CHAT_BURST = 3
 
 
 class RateLimitedSender:
@@ -24,7 +25,7 @@ class RateLimitedSender:
         self.bot = bot
         self.overall = AsyncLimiter(OVERALL_PER_SECOND, 1)
         self.per_chat: defaultdict[int, AsyncLimiter] = defaultdict(
-            lambda: AsyncLimiter(PER_CHAT_PER_SECOND, 1)
+            lambda: AsyncLimiter(PER_CHAT_BURST, PER_CHAT_BURST)
         )
 
     async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> bool:

@@ -27,10 +27,10 @@ from crm.models import Customer, Lead, Staff
 from crm.services.board import Page
 from crm.services.search import latest_leads, search_leads
 from handlers.common.editing import show_in_place
+from handlers.common.paging import page_navigation, page_of
 from handlers.common.text import shorten, tr
 from handlers.customers import CustomerView, customers_of
 from handlers.leads.keyboards import LeadAction, LeadActionKind
-from handlers.page_keyboards import page_navigation, page_of
 
 router = Router(name=__name__)
 

@@ -12,8 +12,8 @@ from aiogram_i18n import I18nContext
 
 from crm.models import Task
 from crm.services.board import Page
+from handlers.common.paging import page_navigation
 from handlers.leads.keyboards import LeadAction, LeadActionKind
-from handlers.page_keyboards import page_navigation
 
 TASKS_PER_PAGE = 10
 BUTTONS_PER_ROW = 4

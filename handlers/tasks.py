@@ -20,10 +20,11 @@ from crm.services import cards, tasks
 from crm.services.access import visible_lead
 from crm.services.board import Page
 from handlers.common.editing import show_in_place
+from handlers.common.filters import TYPED_ANSWER
+from handlers.common.paging import page_of
 from handlers.common.text import local_time, shorten, tr
 from handlers.common.when import days_later, end_of_day, exactly_later, parse_moment, tomorrow_at
 from handlers.leads.activities import (
-    TYPED_TEXT,
     ask_to_type,
     card_with_notice,
     send_card_with_notice,
@@ -31,7 +32,6 @@ from handlers.leads.activities import (
 )
 from handlers.leads.card import edit_card
 from handlers.leads.keyboards import LeadAction, LeadActionKind, lead_card_keyboard
-from handlers.page_keyboards import page_of
 from handlers.task_keyboards import (
     TASKS_PER_PAGE,
     DayPage,
@@ -165,7 +165,7 @@ async def typed_due(message: Message, actor: Staff, i18n: I18nContext) -> dateti
     return due
 
 
-@router.message(TaskSetupInput.when, TYPED_TEXT)
+@router.message(TaskSetupInput.when, TYPED_ANSWER)
 async def time_typed(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -184,7 +184,7 @@ async def time_typed(
     await send_card_with_notice(message, session, actor, data["lead_id"], i18n, notice)
 
 
-@router.message(TaskSetupInput.title, TYPED_TEXT)
+@router.message(TaskSetupInput.title, TYPED_ANSWER)
 async def title_typed(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:

@@ -26,9 +26,14 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def pytest_report_header() -> list[str]:
-    if POSTGRES_URL:
-        return [f"PostgreSQL tests on {POSTGRES_URL}"]
-    return ["!!! TEST_DATABASE_URL is not set: every PostgreSQL test is SKIPPED !!!"]
+    return [
+        f"PostgreSQL tests on {POSTGRES_URL}"
+        if POSTGRES_URL
+        else "!!! TEST_DATABASE_URL is not set: every PostgreSQL test is SKIPPED !!!",
+        f"Redis FSM storage tests on {os.environ['TEST_REDIS_URL']}"
+        if os.environ.get("TEST_REDIS_URL")
+        else "!!! TEST_REDIS_URL is not set: every Redis FSM storage test is SKIPPED !!!",
+    ]
 
 
 def sqlite_url(path: Path) -> str:
@@ -78,15 +83,19 @@ async def _truncate_all(engine: AsyncEngine) -> None:
         await session.commit()
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
-    """A migrated database of each backend; PostgreSQL's is emptied by ``engine``."""
-    if request.param == "sqlite":
+def migrated_database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated database of ``backend``; PostgreSQL's is emptied by ``engine``."""
+    if backend == "sqlite":
         path = tmp_path / "crm.sqlite3"
-        shutil.copyfile(sqlite_template, path)
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return sqlite_url(path)
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return migrated_database_url(request.param, request, tmp_path)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from crm.services import cards, leads, tags, timeline
 from crm.services.access import editable_lead
 from crm.services.cards import LeadCard
 from handlers.common.editing import show_in_place
+from handlers.common.filters import TYPED_ANSWER
 from handlers.common.text import local_time, tr
 from handlers.common.when import parse_day
 from handlers.leads.activity_keyboards import (
@@ -39,7 +40,6 @@ from handlers.task_keyboards import task_time_keyboard
 router = Router(name=__name__)
 
 # What a person types in answer to a question; commands still reach their handlers.
-TYPED_TEXT = F.text & ~F.text.startswith("/")
 TAG_SEPARATORS = re.compile(r"[\s,]+")
 CLEAR_MARK = "-"
 LOGGED_CONTACTS = {
@@ -133,7 +133,7 @@ async def ask_for_note(
     )
 
 
-@router.message(LeadCardInput.note, TYPED_TEXT)
+@router.message(LeadCardInput.note, TYPED_ANSWER)
 async def note_typed(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -220,7 +220,7 @@ async def ask_for_tags(
     )
 
 
-@router.message(LeadCardInput.tags, TYPED_TEXT)
+@router.message(LeadCardInput.tags, TYPED_ANSWER)
 async def tags_typed(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -300,7 +300,7 @@ def shown_value(lead: Lead, field: LeadField, i18n: I18nContext) -> str | None:
     return str(value)
 
 
-@router.message(LeadCardInput.field_value, TYPED_TEXT)
+@router.message(LeadCardInput.field_value, TYPED_ANSWER)
 async def field_value_typed(
     message: Message,
     session: AsyncSession,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import Staff, StageKind
+from crm.models import Lead, Staff, Stage, StageKind
 from crm.services import cards, leads
 from crm.services.access import editable_lead
 from crm.services.cards import LeadCard
@@ -187,18 +189,40 @@ async def _ask_for_won_value(
 async def won_value_typed(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
+    await _close_with_typed_detail(
+        message,
+        session,
+        actor,
+        i18n,
+        state,
+        closing_stage=leads.won_stage,
+        value=message.text or "",
+    )
+
+
+async def _close_with_typed_detail(
+    message: Message,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+    *,
+    closing_stage: Callable[[AsyncSession, Lead], Awaitable[Stage]],
+    **detail: str,
+) -> None:
+    """Move the lead waited for to Won or Lost with what was typed: its value or a reason."""
     data = await state.get_data()
     lead = await editable_lead(
         session, actor=actor, lead_id=data["lead_id"], seen_version=data["version"]
     )
-    won = await leads.won_stage(session, lead)
+    stage = await closing_stage(session, lead)
     await leads.move_lead_to_stage(
         session,
         actor=actor,
         lead_id=lead.id,
-        stage_id=won.id,
+        stage_id=stage.id,
         seen_version=data["version"],
-        value=message.text or "",
+        **detail,
     )
     await state.clear()
     await send_card(message, session, actor, lead.id, i18n)
@@ -262,18 +286,12 @@ async def lost_reason_picked(
 async def lost_reason_typed(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
-    data = await state.get_data()
-    lead = await editable_lead(
-        session, actor=actor, lead_id=data["lead_id"], seen_version=data["version"]
-    )
-    lost = await leads.lost_stage(session, lead)
-    await leads.move_lead_to_stage(
+    await _close_with_typed_detail(
+        message,
         session,
-        actor=actor,
-        lead_id=lead.id,
-        stage_id=lost.id,
-        seen_version=data["version"],
+        actor,
+        i18n,
+        state,
+        closing_stage=leads.lost_stage,
         lost_reason=message.text or "",
     )
-    await state.clear()
-    await send_card(message, session, actor, lead.id, i18n)

@@ -20,6 +20,8 @@ from crm.services.access import editable_lead, visible_lead
 from crm.services.leads import assign_lead, convert_lead_to_order
 from crm.services.staff import list_staff
 from handlers.common.editing import NOT_MODIFIED
+from handlers.common.filters import TYPED_ANSWER
+from handlers.common.paging import page_of
 from handlers.common.text import tr
 from handlers.leads.card import edit_card, send_card
 from handlers.leads.deal_keyboards import (
@@ -30,13 +32,11 @@ from handlers.leads.deal_keyboards import (
     staff_picker,
 )
 from handlers.leads.keyboards import LeadAction, LeadActionKind
-from handlers.page_keyboards import page_of
 
 router = Router(name=__name__)
 
 ORDER_ID_MAX: int = Order.external_id.type.length
 # Commands typed mid-way (/find, /pipeline) are left to their own handlers.
-TYPED_ANSWER = F.text & ~F.text.startswith("/")
 
 
 class ConvertInput(StatesGroup):

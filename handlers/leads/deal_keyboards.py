@@ -11,9 +11,9 @@ from aiogram_i18n import I18nContext
 from crm.models import Lead, Staff
 from crm.money import to_minor_units
 from crm.services.board import Page
+from handlers.common.paging import page_navigation
 from handlers.common.text import shorten
 from handlers.leads.keyboards import LeadAction, LeadActionKind
-from handlers.page_keyboards import page_navigation
 
 BUTTON_NAME = 40
 

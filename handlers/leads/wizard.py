@@ -36,6 +36,7 @@ from crm.money import parse_amount, parse_currency
 from crm.schemas import LeadDraft, parse
 from crm.services.pipelines import default_pipeline, get_stage
 from handlers.common.editing import show_in_place
+from handlers.common.filters import TYPED_ANSWER
 from handlers.common.text import shorten, tr
 from handlers.leads.create import CURRENCY, create_or_offer_duplicate
 from handlers.leads.wizard_keyboards import (
@@ -80,7 +81,6 @@ STEP_FIELDS: dict[WizardStep, tuple[str, ...]] = {
     WizardStep.STAGE: ("stage_id",),
 }
 # Commands typed mid-wizard go to their own handlers instead of becoming a name or a phone.
-TYPED = F.text & ~F.text.startswith("/")
 
 
 def next_step(draft: Draft, *, after: WizardStep | None) -> WizardStep | None:
@@ -293,7 +293,7 @@ async def start_from_contact(
     await wizard.start(draft, intro=_prefill_intro(draft, i18n))
 
 
-@router.message(LeadWizard.name, TYPED)
+@router.message(LeadWizard.name, TYPED_ANSWER)
 async def name_typed(message: Message, wizard: Wizard) -> None:
     name = parse(LeadDraft, {"contact_name": message.text}).contact_name
     await wizard.fill(WizardStep.NAME, {"contact_name": name} if name else {})
@@ -314,12 +314,12 @@ async def contact_shared(
     await wizard.leave_contact_step(shared_contact(message, contact, phone_region=phone_region))
 
 
-@router.message(LeadWizard.contact, TYPED)
+@router.message(LeadWizard.contact, TYPED_ANSWER)
 async def contact_typed(message: Message, wizard: Wizard, phone_region: str) -> None:
     await wizard.leave_contact_step(typed_contact(message.text or "", phone_region=phone_region))
 
 
-@router.message(LeadWizard.value, TYPED)
+@router.message(LeadWizard.value, TYPED_ANSWER)
 async def value_typed(message: Message, wizard: Wizard, default_currency: str) -> None:
     answer = typed_value(message.text or "", default_currency=default_currency)
     await wizard.fill(WizardStep.VALUE, answer)

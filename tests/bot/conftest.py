@@ -7,11 +7,13 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram_i18n.cores import FluentRuntimeCore
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,12 +31,19 @@ from emulator import (
     SimulatedUser,
     run_emulator,
 )
+from tests.conftest import migrated_database_url
 from tests.emulator.conftest import LocalAiohttpSession
 
 TOKEN = "7000000001:CRM-test-token"
 BOT_USERNAME = "team_crm_bot"
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
-STORAGES = ["memory", pytest.param("redis", marks=pytest.mark.redis)]
+# Each database with one FSM storage: the embedded pair and the scale-out pair.
+STACKS = [
+    pytest.param(("sqlite", "memory"), id="sqlite-memory"),
+    pytest.param(
+        ("postgres", "redis"), id="postgres-redis", marks=[pytest.mark.postgres, pytest.mark.redis]
+    ),
+]
 # People type and tap at human speed; the per-chat burst lets a test do the same quickly.
 HUMAN_PACE = RateLimits(per_chat_burst=50)
 SETTLE_TIMEOUT = 10
@@ -125,9 +134,20 @@ def settings_for(emulator: RunningEmulator) -> Settings:
     )
 
 
-@pytest.fixture(params=STORAGES)
-async def storage(request: pytest.FixtureRequest) -> AsyncIterator[BaseStorage]:
-    if request.param == "memory":
+@pytest.fixture(params=STACKS)
+def stack(request: pytest.FixtureRequest) -> tuple[str, str]:
+    database, storage = request.param
+    return database, storage
+
+
+@pytest.fixture
+def database_url(stack: tuple[str, str], request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return migrated_database_url(stack[0], request, tmp_path)
+
+
+@pytest.fixture
+async def storage(stack: tuple[str, str]) -> AsyncIterator[BaseStorage]:
+    if stack[1] == "memory":
         yield MemoryStorage()
         return
     if not REDIS_URL:
@@ -156,14 +176,20 @@ async def bot(emulator: RunningEmulator) -> AsyncIterator[Bot]:
     await bot.session.close()
 
 
+@pytest.fixture(scope="session")
+def translator() -> FluentRuntimeCore:
+    """Loaded once: compiling the Fluent files takes longer than most tests."""
+    return create_translator()
+
+
 @pytest.fixture
 def dispatcher(
     emulator: RunningEmulator,
     bot: Bot,
     session_factory: async_sessionmaker[AsyncSession],
     storage: BaseStorage,
+    translator: FluentRuntimeCore,
 ) -> Dispatcher:
-    translator = create_translator()
     notifier = TelegramNotifier(RateLimitedSender(bot), session_factory, translator)
     return create_dispatcher(
         settings_for(emulator),

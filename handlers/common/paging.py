@@ -1,4 +1,4 @@
-"""‹ › buttons under a list shown a page at a time; each list brings its own page callback."""
+"""Lists shown a page at a time, with ‹ › buttons; each list brings its own page callback."""
 
 from __future__ import annotations
 
@@ -39,3 +39,8 @@ def page_navigation(
         )
         for key, step in steps
     ]
+
+
+def page_holding(index: int, page_size: int = PAGE_SIZE) -> int:
+    """The page number on which the ``index``-th item is shown."""
+    return index // page_size
