@@ -16,6 +16,7 @@ from crm.services.access import editable_lead
 from crm.services.cards import LeadCard
 from crm.services.pipelines import get_stage, pipeline_stages
 from handlers.common.editing import show_in_place
+from handlers.common.filters import TYPED_ANSWER
 from handlers.leads.keyboards import (
     LOST_REASON_KEYS,
     LeadAction,
@@ -185,7 +186,7 @@ async def _ask_for_won_value(
     await query.answer()
 
 
-@router.message(LeadInput.won_value, F.text)
+@router.message(LeadInput.won_value, TYPED_ANSWER)
 async def won_value_typed(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -282,7 +283,7 @@ async def lost_reason_picked(
     await edit_card(query, session, actor, lead.id, i18n)
 
 
-@router.message(LeadInput.lost_reason, F.text)
+@router.message(LeadInput.lost_reason, TYPED_ANSWER)
 async def lost_reason_typed(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
