@@ -6,6 +6,7 @@ Runs after the transaction that caused the events has committed, with its own se
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 from typing import Protocol
 
 from aiogram_i18n.cores import FluentRuntimeCore
@@ -84,14 +85,13 @@ class TelegramNotifier:
         ]
 
     def _render(self, key: str, reader: Staff, lead: Lead) -> str:
-        from html import escape
-
+        locale = reader.language.value
         return self.translator.get(
             key,
-            reader.language.value,
+            locale,
             title=escape(lead.title),
             lead_id=str(lead.id),
-            source=lead.source.value,
+            source=self.translator.get(f"source-{lead.source.value}", locale),
             reason=escape(lead.lost_reason or ""),
             has_value="yes" if lead.value is not None else "no",
             value=lead.value or 0,
