@@ -22,16 +22,16 @@ from crm.services.board import Page
 from handlers.common.editing import show_in_place
 from handlers.common.filters import TYPED_ANSWER
 from handlers.common.paging import page_of
+from handlers.common.screens import with_notice
 from handlers.common.text import local_time, shorten, tr
 from handlers.common.when import days_later, end_of_day, exactly_later, parse_moment, tomorrow_at
 from handlers.leads.activities import (
     ask_to_type,
-    card_with_notice,
-    send_card_with_notice,
     show_card_with,
 )
-from handlers.leads.card import edit_card
+from handlers.leads.card import edit_card, send_card
 from handlers.leads.keyboards import LeadAction, LeadActionKind, lead_card_keyboard
+from handlers.leads.rendering import render_lead_card
 from handlers.task_keyboards import (
     TASKS_PER_PAGE,
     DayPage,
@@ -181,7 +181,7 @@ async def time_typed(
     task = await create_follow_up(session, actor, data["lead_id"], due, i18n)
     await state.clear()
     notice = saved_task_notice(task, actor, i18n)
-    await send_card_with_notice(message, session, actor, data["lead_id"], i18n, notice)
+    await send_card(message, session, actor, data["lead_id"], i18n, notice=notice)
 
 
 @router.message(TaskSetupInput.title, TYPED_ANSWER)
@@ -198,7 +198,7 @@ async def title_typed(
     )
     await state.clear()
     notice = saved_task_notice(task, actor, i18n)
-    await send_card_with_notice(message, session, actor, data["lead_id"], i18n, notice)
+    await send_card(message, session, actor, data["lead_id"], i18n, notice=notice)
 
 
 @router.callback_query(SkipTaskTitle.filter(), TaskSetupInput.title)
@@ -219,7 +219,7 @@ async def title_skipped(
     if isinstance(query.message, Message):
         await show_in_place(
             query.message,
-            card_with_notice(card, actor, i18n, saved_task_notice(task, actor, i18n)),
+            with_notice(saved_task_notice(task, actor, i18n), render_lead_card(card, actor, i18n)),
             lead_card_keyboard(card, actor, i18n),
         )
     await query.answer()

@@ -33,6 +33,7 @@ from handlers.leads.activity_keyboards import (
     field_picker,
     tags_keyboard,
 )
+from handlers.leads.card import send_card
 from handlers.leads.keyboards import LeadAction, LeadActionKind, lead_card_keyboard
 from handlers.leads.rendering import render_lead_card
 from handlers.task_keyboards import task_time_keyboard
@@ -69,25 +70,6 @@ async def show_card_with(
     if isinstance(query.message, Message):
         await show_in_place(query.message, render_lead_card(card, viewer, i18n), keyboard)
     await query.answer(notice)
-
-
-def card_with_notice(card: LeadCard, viewer: Staff, i18n: I18nContext, notice: str) -> str:
-    return f"{notice}\n\n{render_lead_card(card, viewer, i18n)}"
-
-
-async def send_card_with_notice(
-    message: Message,
-    session: AsyncSession,
-    actor: Staff,
-    lead_id: int,
-    i18n: I18nContext,
-    notice: str,
-) -> None:
-    card = await cards.lead_card(session, actor=actor, lead_id=lead_id)
-    await message.answer(
-        card_with_notice(card, actor, i18n, notice),
-        reply_markup=lead_card_keyboard(card, actor, i18n),
-    )
 
 
 async def ask_to_type(
@@ -142,7 +124,7 @@ async def note_typed(
     # of a refused note must not be saved as a note of its own.
     await state.clear()
     await timeline.add_note(session, actor=actor, lead_id=lead_id, text=message.text or "")
-    await send_card_with_notice(message, session, actor, lead_id, i18n, i18n.get("note-saved"))
+    await send_card(message, session, actor, lead_id, i18n, notice=i18n.get("note-saved"))
 
 
 @router.callback_query(LeadAction.filter(F.action.in_(LOGGED_CONTACTS)))
@@ -232,7 +214,7 @@ async def tags_typed(
         return
     await tags.tag_lead(session, actor=actor, lead_id=lead_id, names=names)
     await state.clear()
-    await send_card_with_notice(message, session, actor, lead_id, i18n, i18n.get("tags-saved"))
+    await send_card(message, session, actor, lead_id, i18n, notice=i18n.get("tags-saved"))
 
 
 @router.callback_query(LeadAction.filter(F.action == LeadActionKind.EDIT))
@@ -322,9 +304,7 @@ async def field_value_typed(
         phone_region=phone_region,
     )
     await state.clear()
-    await send_card_with_notice(
-        message, session, actor, data["lead_id"], i18n, i18n.get("edit-saved")
-    )
+    await send_card(message, session, actor, data["lead_id"], i18n, notice=i18n.get("edit-saved"))
 
 
 def new_value(field: LeadField, typed: str, today: date) -> str | date | None:

@@ -17,6 +17,7 @@ from crm.services.cards import LeadCard
 from crm.services.pipelines import get_stage, pipeline_stages
 from handlers.common.editing import show_in_place
 from handlers.common.filters import TYPED_ANSWER
+from handlers.common.screens import with_notice
 from handlers.leads.keyboards import (
     LOST_REASON_KEYS,
     LeadAction,
@@ -34,11 +35,19 @@ router = Router(name=__name__)
 
 
 async def send_card(
-    message: Message, session: AsyncSession, actor: Staff, lead_id: int, i18n: I18nContext
+    message: Message,
+    session: AsyncSession,
+    actor: Staff,
+    lead_id: int,
+    i18n: I18nContext,
+    *,
+    notice: str | None = None,
 ) -> None:
+    """Send the lead's card, under a line saying what just happened if anything did."""
     card = await cards.lead_card(session, actor=actor, lead_id=lead_id)
     await message.answer(
-        render_lead_card(card, actor, i18n), reply_markup=lead_card_keyboard(card, actor, i18n)
+        with_notice(notice, render_lead_card(card, actor, i18n)),
+        reply_markup=lead_card_keyboard(card, actor, i18n),
     )
 
 
