@@ -27,9 +27,8 @@ from handlers.common.text import local_time, shorten, tr
 from handlers.common.when import days_later, end_of_day, exactly_later, parse_moment, tomorrow_at
 from handlers.leads.activities import (
     ask_to_type,
-    show_card_with,
 )
-from handlers.leads.card import edit_card, send_card
+from handlers.leads.card import edit_card, send_card, show_card_with
 from handlers.leads.keyboards import LeadAction, LeadActionKind, lead_card_keyboard
 from handlers.leads.rendering import render_lead_card
 from handlers.task_keyboards import (

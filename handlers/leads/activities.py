@@ -17,9 +17,6 @@ from crm.errors import ValidationFailed
 from crm.models import ActivityKind, Lead, Staff, utcnow
 from crm.schemas import LeadChanges, parse
 from crm.services import cards, leads, tags, timeline
-from crm.services.access import editable_lead
-from crm.services.cards import LeadCard
-from handlers.common.editing import show_in_place
 from handlers.common.filters import TYPED_ANSWER
 from handlers.common.text import local_time, tr
 from handlers.common.when import parse_day
@@ -33,9 +30,8 @@ from handlers.leads.activity_keyboards import (
     field_picker,
     tags_keyboard,
 )
-from handlers.leads.card import send_card
-from handlers.leads.keyboards import LeadAction, LeadActionKind, lead_card_keyboard
-from handlers.leads.rendering import render_lead_card
+from handlers.leads.card import edit_card, pressed_lead, send_card, show_card_with
+from handlers.leads.keyboards import LeadAction, LeadActionKind
 from handlers.task_keyboards import task_time_keyboard
 
 router = Router(name=__name__)
@@ -57,21 +53,6 @@ class LeadCardInput(StatesGroup):
     field_value = State()
 
 
-async def show_card_with(
-    query: CallbackQuery,
-    card: LeadCard,
-    viewer: Staff,
-    i18n: I18nContext,
-    keyboard: InlineKeyboardMarkup,
-    *,
-    notice: str | None = None,
-) -> None:
-    """The card as it is now in the pressed message, under ``keyboard``; answers the press."""
-    if isinstance(query.message, Message):
-        await show_in_place(query.message, render_lead_card(card, viewer, i18n), keyboard)
-    await query.answer(notice)
-
-
 async def ask_to_type(
     query: CallbackQuery,
     session: AsyncSession,
@@ -86,12 +67,11 @@ async def ask_to_type(
     **data: Any,
 ) -> None:
     """Ask for text about a lead the person may see, and put the card back as it was."""
-    card = await cards.lead_card(session, actor=actor, lead_id=lead_id)
+    await edit_card(query, session, actor, lead_id, i18n)
     await state.set_state(waiting_for)
     await state.set_data({"lead_id": lead_id, **data})
     if isinstance(query.message, Message):
         await query.message.answer(prompt, reply_markup=reply_markup)
-    await show_card_with(query, card, actor, i18n, lead_card_keyboard(card, actor, i18n))
 
 
 @router.callback_query(LeadAction.filter(F.action == LeadActionKind.NOTE))
@@ -225,9 +205,7 @@ async def pick_field(
     actor: Staff,
     i18n: I18nContext,
 ) -> None:
-    await editable_lead(
-        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
-    )
+    await pressed_lead(session, actor, callback_data)
     card = await cards.lead_card(session, actor=actor, lead_id=callback_data.lead_id)
     picker = field_picker(card.lead.id, callback_data.version, i18n)
     await show_card_with(query, card, actor, i18n, picker, notice=i18n.get("edit-pick-field"))
@@ -242,9 +220,7 @@ async def ask_for_field_value(
     i18n: I18nContext,
     state: FSMContext,
 ) -> None:
-    lead = await editable_lead(
-        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
-    )
+    lead = await pressed_lead(session, actor, callback_data)
     await ask_to_type(
         query,
         session,

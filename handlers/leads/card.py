@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +33,20 @@ from handlers.leads.rendering import render_lead_card
 from handlers.leads.states import LeadInput
 
 router = Router(name=__name__)
+
+
+class PressedCard(Protocol):
+    """The callback data of a card button: which lead, and the version the card showed."""
+
+    lead_id: int
+    version: int
+
+
+async def pressed_lead(session: AsyncSession, actor: Staff, pressed: PressedCard) -> Lead:
+    """The lead a card button is about, if ``actor`` may change it and the card is current."""
+    return await editable_lead(
+        session, actor=actor, lead_id=pressed.lead_id, seen_version=pressed.version
+    )
 
 
 async def send_card(
@@ -62,13 +77,23 @@ async def edit_card(
 ) -> None:
     """Show the lead's current card in the pressed message and answer the press."""
     card = await cards.lead_card(session, actor=actor, lead_id=lead_id)
-    message = query.message
-    if isinstance(message, Message):
-        await show_in_place(
-            message,
-            render_lead_card(card, actor, i18n),
-            reply_markup=lead_card_keyboard(card, actor, i18n),
-        )
+    await show_card_with(
+        query, card, actor, i18n, lead_card_keyboard(card, actor, i18n), notice=notice
+    )
+
+
+async def show_card_with(
+    query: CallbackQuery,
+    card: LeadCard,
+    viewer: Staff,
+    i18n: I18nContext,
+    keyboard: InlineKeyboardMarkup,
+    *,
+    notice: str | None = None,
+) -> None:
+    """The card as it is now in the pressed message, under ``keyboard``; answers the press."""
+    if isinstance(query.message, Message):
+        await show_in_place(query.message, render_lead_card(card, viewer, i18n), keyboard)
     await query.answer(notice)
 
 
@@ -103,9 +128,7 @@ async def step_along(
     state: FSMContext,
 ) -> None:
     step = 1 if callback_data.action == LeadActionKind.NEXT else -1
-    lead = await editable_lead(
-        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
-    )
+    lead = await pressed_lead(session, actor, callback_data)
     target = await leads.neighbour_stage(session, lead, step=step)
     if target is None:
         await query.answer(i18n.get("card-no-further-stage"))
@@ -144,9 +167,7 @@ async def move_to_picked_stage(
     state: FSMContext,
 ) -> None:
     target = await get_stage(session, callback_data.stage_id)
-    lead = await editable_lead(
-        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
-    )
+    lead = await pressed_lead(session, actor, callback_data)
     if target.kind == StageKind.WON and lead.value is None:
         await _ask_for_won_value(query, lead.id, callback_data.version, state, i18n)
         return
@@ -172,9 +193,7 @@ async def mark_won(
     i18n: I18nContext,
     state: FSMContext,
 ) -> None:
-    lead = await editable_lead(
-        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
-    )
+    lead = await pressed_lead(session, actor, callback_data)
     if lead.value is None:
         await _ask_for_won_value(query, lead.id, callback_data.version, state, i18n)
         return
@@ -246,9 +265,7 @@ async def mark_lost(
     actor: Staff,
     i18n: I18nContext,
 ) -> None:
-    await editable_lead(
-        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
-    )
+    await pressed_lead(session, actor, callback_data)
     await _show_lost_reasons(query, session, actor, callback_data.lead_id, i18n)
 
 
@@ -270,9 +287,7 @@ async def lost_reason_picked(
     i18n: I18nContext,
     state: FSMContext,
 ) -> None:
-    lead = await editable_lead(
-        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
-    )
+    lead = await pressed_lead(session, actor, callback_data)
     if not 0 <= callback_data.index < len(LOST_REASON_KEYS):
         await state.set_state(LeadInput.lost_reason)
         await state.update_data(lead_id=lead.id, version=callback_data.version)

@@ -16,14 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Order, Staff
 from crm.money import from_minor_units
-from crm.services.access import editable_lead, visible_lead
+from crm.services.access import visible_lead
 from crm.services.leads import assign_lead, convert_lead_to_order
 from crm.services.staff import list_staff
 from handlers.common.editing import NOT_MODIFIED
 from handlers.common.filters import TYPED_ANSWER
 from handlers.common.paging import page_of
 from handlers.common.text import tr
-from handlers.leads.card import edit_card, send_card
+from handlers.leads.card import edit_card, pressed_lead, send_card
 from handlers.leads.deal_keyboards import (
     AssignTo,
     StaffPage,
@@ -62,9 +62,7 @@ async def start_conversion(
     i18n: I18nContext,
     state: FSMContext,
 ) -> None:
-    lead = await editable_lead(
-        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
-    )
+    lead = await pressed_lead(session, actor, callback_data)
     await state.set_state(ConvertInput.order_id)
     await state.update_data(lead_id=lead.id, version=lead.version)
     if isinstance(query.message, Message):
