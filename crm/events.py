@@ -68,7 +68,3 @@ def take_collected(session: AsyncSession) -> list[DomainEvent]:
     """Remove and return the events recorded on ``session``."""
     events: list[DomainEvent] = session.sync_session.info.pop(_KEY, [])
     return events
-
-
-def discard_collected(session: AsyncSession) -> None:
-    session.sync_session.info.pop(_KEY, None)
