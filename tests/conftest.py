@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -36,6 +38,13 @@ def pytest_report_header() -> list[str]:
     ]
 
 
+def run_blocking(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run set-up work to completion, also when a session fixture is first asked for from
+    inside a running event loop (an async fixture): then on a thread of its own."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, coroutine).result()
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
@@ -51,7 +60,7 @@ async def _migrate(url: str) -> None:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "crm.sqlite3"
-    asyncio.run(_migrate(sqlite_url(path)))
+    run_blocking(_migrate(sqlite_url(path)))
     return path
 
 
@@ -70,7 +79,7 @@ def postgres_url() -> str:
         if os.environ.get("CI"):
             pytest.fail("TEST_DATABASE_URL must be set in CI: PostgreSQL tests may not be skipped")
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
-    asyncio.run(_reset_postgres(POSTGRES_URL))
+    run_blocking(_reset_postgres(POSTGRES_URL))
     return POSTGRES_URL
 
 

@@ -17,6 +17,7 @@ from crm.models.enums import (
     FieldKind,
     Language,
     LeadSource,
+    LostReason,
     Notification,
     Role,
     SegmentTarget,
@@ -24,6 +25,7 @@ from crm.models.enums import (
     TicketStatus,
 )
 from crm.models.lead import Lead
+from crm.models.outbox import OutboxMessage, OutboxStatus
 from crm.models.pipeline import Pipeline, Stage
 from crm.models.settings import FieldDefinition, Segment
 from crm.models.staff import AccessRequest, Invite, Staff
@@ -48,9 +50,12 @@ __all__ = [
     "Language",
     "Lead",
     "LeadSource",
+    "LostReason",
     "LoyaltyEntry",
     "Notification",
     "Order",
+    "OutboxMessage",
+    "OutboxStatus",
     "Pipeline",
     "Role",
     "Segment",

@@ -64,9 +64,22 @@ class SegmentTarget(StrEnum):
     CUSTOMERS = "customers"
 
 
+class LostReason(StrEnum):
+    """Why a deal was lost, stored as a code so reports group it and each reader reads their
+    own language; OTHER comes with the rep's own words."""
+
+    PRICE = "price"
+    COMPETITOR = "competitor"
+    TIMING = "timing"
+    NO_ANSWER = "no_answer"
+    OTHER = "other"
+
+
 class Notification(StrEnum):
     """What a staff member can choose to be told about."""
 
+    REMINDERS = "reminders"
+    ASSIGNED = "assigned"
     NEW_LEADS = "new_leads"
     WINS_AND_LOSSES = "wins_and_losses"
     OVERDUE_TASKS = "overdue_tasks"

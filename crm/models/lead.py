@@ -38,11 +38,15 @@ class Lead(Base):
     value_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="UAH")
     expected_close_on: Mapped[date | None] = mapped_column(Date)
+    # A code from crm.models.LostReason; the words are in locales/. Free text only for "other".
+    lost_reason_code: Mapped[str | None] = mapped_column(String(32))
     lost_reason: Mapped[str | None] = mapped_column(String(500))
     won_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     lost_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     stage_entered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # When the responsible rep was nudged about this idle spell; a later activity ends it.
+    idle_nudged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))

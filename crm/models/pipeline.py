@@ -12,6 +12,8 @@ class Pipeline(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
+    # The default pipeline's code: its name is then read from locales/ in each reader's language.
+    code: Mapped[str | None] = mapped_column(String(32))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
 
     stages: Mapped[list[Stage]] = relationship(
@@ -29,6 +31,9 @@ class Stage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
+    # Set for the default stages (new, qualified, ...) until an admin renames them: a stage
+    # with a code is named in each reader's language, one without as the admin typed it.
+    code: Mapped[str | None] = mapped_column(String(32))
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[StageKind] = mapped_column(str_enum(StageKind), default=StageKind.OPEN)
     probability: Mapped[int] = mapped_column(Integer, default=0)

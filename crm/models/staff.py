@@ -28,6 +28,8 @@ class Staff(Base):
     work_ends: Mapped[time] = mapped_column(Time, default=time(18, 0))
     notifications: Mapped[list[str]] = mapped_column(JSON, default=_all_notifications)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set when Telegram answers 403 (the person blocked the bot); cleared when they write again.
+    blocked_bot_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     @property
@@ -47,6 +49,7 @@ class Invite(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -15,6 +15,7 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_assignee_open", "assignee_id", "done_at", "due_at"),
         Index("ix_tasks_reminder", "reminder_sent_at", "remind_at"),
+        Index("ix_tasks_escalation", "escalated_at", "done_at", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,4 +31,6 @@ class Task(Base):
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the managers were told the task is overdue: at most once per task.
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

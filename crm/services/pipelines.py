@@ -14,19 +14,21 @@ from crm.services.access import require_role
 
 
 class StageTemplate(NamedTuple):
+    code: str
     name: str
     kind: StageKind
     probability: int
     idle_days: int | None
 
 
+DEFAULT_PIPELINE_CODE = "sales"
 DEFAULT_PIPELINE_NAME = "Sales"
 DEFAULT_STAGES = (
-    StageTemplate("New", StageKind.OPEN, 10, 3),
-    StageTemplate("Qualified", StageKind.OPEN, 30, 7),
-    StageTemplate("Proposal", StageKind.OPEN, 60, 7),
-    StageTemplate("Won", StageKind.WON, 100, None),
-    StageTemplate("Lost", StageKind.LOST, 0, None),
+    StageTemplate("new", "New", StageKind.OPEN, 10, 3),
+    StageTemplate("qualified", "Qualified", StageKind.OPEN, 30, 7),
+    StageTemplate("proposal", "Proposal", StageKind.OPEN, 60, 7),
+    StageTemplate("won", "Won", StageKind.WON, 100, None),
+    StageTemplate("lost", "Lost", StageKind.LOST, 0, None),
 )
 STAGE_NAME_MAX = 64
 
@@ -36,10 +38,15 @@ async def ensure_default_pipeline(session: AsyncSession) -> Pipeline:
     pipeline = await session.scalar(select(Pipeline).where(Pipeline.is_default.is_(True)))
     if pipeline is not None:
         return pipeline
-    pipeline = Pipeline(name=DEFAULT_PIPELINE_NAME, is_default=True)
+    pipeline = Pipeline(name=DEFAULT_PIPELINE_NAME, code=DEFAULT_PIPELINE_CODE, is_default=True)
     pipeline.stages = [
         Stage(
-            name=t.name, kind=t.kind, probability=t.probability, idle_days=t.idle_days, position=i
+            code=t.code,
+            name=t.name,
+            kind=t.kind,
+            probability=t.probability,
+            idle_days=t.idle_days,
+            position=i,
         )
         for i, t in enumerate(DEFAULT_STAGES)
     ]
