@@ -1,5 +1,6 @@
 """Engines and sessions for SQLite (the embedded default) and PostgreSQL."""
 
+import os
 from typing import Any
 
 from sqlalchemy import event
@@ -13,13 +14,31 @@ from sqlalchemy.ext.asyncio import (
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_CACHE_KIB = 65536
+# The database holds customers' names and phones: only its owner may read it. SQLite gives
+# the -wal and -shm files it makes beside it the same permissions.
+SQLITE_FILE_MODE = 0o600
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
-    if make_url(url).get_backend_name() == "sqlite":
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        _create_private_file(parsed.database or "")
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
     return engine
+
+
+def _create_private_file(path: str) -> None:
+    """Create the database file readable by its owner only, before SQLite would create it
+    with the process's umask. An existing file, an in-memory database and a ``file:`` URI are
+    left as they are."""
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE)
+    except FileExistsError:
+        return
+    os.close(descriptor)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -1,0 +1,64 @@
+"""The embedded database holds customers' names and phones: only its owner may read it."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from crm.db import create_engine
+from tests.conftest import sqlite_url
+
+OWNER_ONLY = 0o600
+
+
+@pytest.fixture
+def lax_umask() -> Iterator[None]:
+    """The usual umask, under which SQLite on its own makes files everyone may read."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.usefixtures("lax_umask")
+async def test_a_new_database_and_its_wal_files_are_readable_by_their_owner_only(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "crm.sqlite3"
+    engine = create_engine(sqlite_url(path))
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("CREATE TABLE customers (phone TEXT)"))
+            await connection.execute(text("INSERT INTO customers VALUES ('+380671234567')"))
+            await connection.commit()
+            files = [path, tmp_path / "crm.sqlite3-wal", tmp_path / "crm.sqlite3-shm"]
+
+            assert {file.name: mode(file) for file in files} == {
+                file.name: OWNER_ONLY for file in files
+            }
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.usefixtures("lax_umask")
+async def test_an_existing_database_file_keeps_the_mode_its_owner_gave_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "crm.sqlite3"
+    path.touch(mode=0o640)
+    engine = create_engine(sqlite_url(path))
+    try:
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT 1")) == 1
+    finally:
+        await engine.dispose()
+
+    assert mode(path) == 0o640
