@@ -1,13 +1,20 @@
-"""Who may see and change what: reps their own leads, managers and admins everything."""
+"""Who may see and change what: reps their own leads, managers and admins everything.
+
+A customer may have deals with several reps (a duplicate created anyway, a returning buyer).
+Like Pipedrive's and Odoo's own-records visibility, a rep then sees the customer (name,
+contacts, tags, conversations, loyalty, support) and what belongs to the customer as a whole
+(the shop's orders), but of the deals only their own and what hangs off them (notes, calls,
+tasks, orders converted from a deal): another rep's deal is only counted.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.errors import Conflict, Forbidden, NotFound, StaleLead
-from crm.models import Lead, Role, Staff
+from crm.models import Customer, Lead, Role, Staff
 
 
 def require_active(actor: Staff) -> None:
@@ -21,10 +28,46 @@ def require_role(actor: Staff, *roles: Role) -> None:
         raise Forbidden(f"{actor.role} may not do this")
 
 
+def may_see_lead(actor: Staff, lead: Lead) -> bool:
+    """The one rule of who sees a lead: its responsible rep, and every manager and admin."""
+    return actor.is_active and (actor.sees_all_leads or lead.responsible_id == actor.id)
+
+
 def visible_leads(actor: Staff) -> ColumnElement[bool]:
-    """A WHERE clause limiting leads to the ones ``actor`` may see."""
+    """:func:`may_see_lead` as a WHERE clause, for queries over many leads."""
     require_active(actor)
     return true() if actor.sees_all_leads else Lead.responsible_id == actor.id
+
+
+def visible_customers(actor: Staff) -> ColumnElement[bool]:
+    """A WHERE clause limiting customers to the ones ``actor`` may open: a rep's have a deal
+    of theirs."""
+    require_active(actor)
+    if actor.sees_all_leads:
+        return true()
+    return exists().where(Lead.customer_id == Customer.id, visible_leads(actor))
+
+
+def visible_customer_records(
+    actor: Staff,
+    *,
+    lead_id: SQLColumnExpression[int | None],
+    owner_id: SQLColumnExpression[int | None] | None = None,
+) -> ColumnElement[bool]:
+    """A WHERE clause limiting rows gathered about a customer (activities, tasks, orders) to
+    the ones ``actor`` may see.
+
+    A row of a deal (``lead_id`` set) is seen by whoever sees the deal. A row of the customer
+    as a whole is seen by everyone who sees the customer, unless it is someone's own work
+    (``owner_id``: a note's author, a task's assignee); that only its owner sees.
+    """
+    require_active(actor)
+    if actor.sees_all_leads:
+        return true()
+    of_the_customer: ColumnElement[bool] = lead_id.is_(None)
+    if owner_id is not None:
+        of_the_customer = and_(of_the_customer, or_(owner_id.is_(None), owner_id == actor.id))
+    return or_(lead_id.in_(select(Lead.id).where(visible_leads(actor))), of_the_customer)
 
 
 async def visible_lead(session: AsyncSession, *, actor: Staff, lead_id: int) -> Lead:
@@ -32,7 +75,7 @@ async def visible_lead(session: AsyncSession, *, actor: Staff, lead_id: int) -> 
     lead = await session.get(Lead, lead_id)
     if lead is None:
         raise NotFound(f"lead {lead_id}")
-    if not actor.sees_all_leads and lead.responsible_id != actor.id:
+    if not may_see_lead(actor, lead):
         raise Forbidden(f"lead {lead_id} belongs to someone else")
     return lead
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -29,7 +29,7 @@ from crm.models import (
     Task,
 )
 from crm.money import from_minor_units
-from crm.services.access import require_active
+from crm.services.access import visible_customer_records, visible_customers, visible_leads
 from crm.services.tags import add_tags
 
 SUMMARY_ROWS = 10
@@ -78,17 +78,14 @@ async def ensure_customer_for_lead(session: AsyncSession, lead: Lead) -> Custome
 
 
 async def visible_customer(session: AsyncSession, *, actor: Staff, customer_id: int) -> Customer:
-    """Managers see every customer; a rep those with a lead of theirs."""
-    require_active(actor)
+    """Managers see every customer; a rep those with a deal of theirs."""
+    may_see = visible_customers(actor)
     customer = await session.get(Customer, customer_id)
     if customer is None:
         raise NotFound(f"customer {customer_id}")
-    if not actor.sees_all_leads:
-        owns_one = await session.scalar(
-            select(Lead.id).where(Lead.customer_id == customer_id, Lead.responsible_id == actor.id)
-        )
-        if owns_one is None:
-            raise Forbidden(f"customer {customer_id} has no lead of this rep")
+    visible = await session.scalar(select(Customer.id).where(Customer.id == customer_id, may_see))
+    if visible is None:
+        raise Forbidden(f"customer {customer_id} has no deal of this rep")
     return customer
 
 
@@ -121,6 +118,7 @@ class CustomerSummary:
     tickets: list[SupportTicket]
     open_ticket_count: int
     deals: list[Lead]
+    other_reps_deal_count: int
     open_tasks: list[Task]
     timeline: list[Activity]
 
@@ -128,18 +126,23 @@ class CustomerSummary:
 async def customer_summary(
     session: AsyncSession, *, actor: Staff, customer_id: int
 ) -> CustomerSummary:
-    """Everything known about one customer, the latest of each kind first."""
+    """Everything ``actor`` may see about one customer, the latest of each kind first."""
     customer = await visible_customer(session, actor=actor, customer_id=customer_id)
+    orders = and_(
+        Order.customer_id == customer_id,
+        visible_customer_records(actor, lead_id=Order.lead_id),
+    )
     totals = await session.execute(
         select(Order.currency, func.count(), func.sum(Order.amount_minor))
-        .where(Order.customer_id == customer_id)
+        .where(orders)
         .group_by(Order.currency)
     )
     totals_rows = totals.all()
+    deals = Lead.customer_id == customer_id
     return CustomerSummary(
         customer=customer,
         tags=list(await customer.awaitable_attrs.tags),
-        orders=await _latest(session, Order, Order.customer_id == customer_id, Order.created_at),
+        orders=await _latest(session, Order, orders, Order.created_at),
         order_count=sum(count for _, count, _ in totals_rows),
         orders_total={currency: from_minor_units(total) for currency, _, total in totals_rows},
         conversations=await _conversations(session, customer_id),
@@ -164,11 +167,18 @@ async def customer_summary(
             )
         )
         or 0,
-        deals=await _latest(session, Lead, Lead.customer_id == customer_id, Lead.created_at),
+        deals=await _latest(session, Lead, and_(deals, visible_leads(actor)), Lead.created_at),
+        other_reps_deal_count=await session.scalar(
+            select(func.count()).where(deals, not_(visible_leads(actor)))
+        )
+        or 0,
         open_tasks=await _latest(
             session,
             Task,
-            or_(Task.customer_id == customer_id, Task.lead_id.in_(_lead_ids(customer_id))),
+            and_(
+                or_(Task.customer_id == customer_id, Task.lead_id.in_(_lead_ids(customer_id))),
+                visible_customer_records(actor, lead_id=Task.lead_id, owner_id=Task.assignee_id),
+            ),
             Task.due_at,
             newest_first=False,
             only=Task.done_at.is_(None),
@@ -176,7 +186,15 @@ async def customer_summary(
         timeline=await _latest(
             session,
             Activity,
-            or_(Activity.customer_id == customer_id, Activity.lead_id.in_(_lead_ids(customer_id))),
+            and_(
+                or_(
+                    Activity.customer_id == customer_id,
+                    Activity.lead_id.in_(_lead_ids(customer_id)),
+                ),
+                visible_customer_records(
+                    actor, lead_id=Activity.lead_id, owner_id=Activity.author_id
+                ),
+            ),
             Activity.created_at,
         ),
     )

@@ -13,7 +13,7 @@ from crm.errors import NotFound, ValidationFailed
 from crm.models import Customer, Lead, Segment, SegmentTarget, Staff, Tag, customer_tags, lead_tags
 from crm.money import to_minor_units
 from crm.schemas import LEAD_ONLY_FILTERS, SegmentFilter, parse
-from crm.services.access import require_active, visible_leads
+from crm.services.access import require_active, visible_customers, visible_leads
 from crm.services.board import PAGE_SIZE, Page
 from crm.services.tags import normalize_tag
 
@@ -100,14 +100,11 @@ def _customer_query(f: SegmentFilter, actor: Staff) -> Select[Customer]:
         f, customer_tags.c.customer_id, customer_tags.c.tag_id, Customer.id
     )
     conditions += _range(Customer.created_at, f.created_from, f.created_to)
-    if not actor.sees_all_leads:
-        conditions.append(
-            exists().where(Lead.customer_id == Customer.id, Lead.responsible_id == actor.id)
-        )
+    conditions.append(visible_customers(actor))
     if f.last_activity_from or f.last_activity_to:
         last_activity = (
             select(func.max(Lead.last_activity_at))
-            .where(Lead.customer_id == Customer.id)
+            .where(Lead.customer_id == Customer.id, visible_leads(actor))
             .scalar_subquery()
         )
         conditions += _range(last_activity, f.last_activity_from, f.last_activity_to)
