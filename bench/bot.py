@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.report import Measurement
 from bot.factory import create_dispatcher
 from bot.i18n import create_translator
-from bot.notifier import SilentNotifier
 from bot.settings import Settings
 from crm.db import create_session_factory
 from crm.models import Lead, Role, Staff, StageKind
@@ -103,12 +102,19 @@ def bare_dispatcher() -> Dispatcher:
     return dispatcher
 
 
+class NoSender:
+    """The outbox waits unsent: the bench measures the update, not the deliveries."""
+
+    def wake(self) -> None:
+        return None
+
+
 def crm_dispatcher(engine: AsyncEngine) -> Dispatcher:
     settings = Settings(bot_token=SecretStr(TOKEN), database_url="unused")
     return create_dispatcher(
         settings,
         session_factory=create_session_factory(engine),
-        notifier=SilentNotifier(),
+        outbox=NoSender(),
         translator=create_translator(),
         storage=MemoryStorage(),
     )

@@ -1,4 +1,8 @@
-"""``crm-bot``: the operator's command line."""
+"""``crm-bot``: the operator's command line.
+
+Commands that run no bot answer at once: aiogram (seconds to import) is loaded only by the
+commands that talk to Telegram, and each command imports what it needs when it runs.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,15 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from importlib.metadata import version
+from typing import TYPE_CHECKING
 
-from aiogram.exceptions import TelegramAPIError
-from aiohttp import ClientError
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from bot.factory import create_bot
-from bot.runner import run_polling
 from bot.settings import Settings
-from crm.db import create_engine, create_session_factory
-from crm.migrate import upgrade_to_head
-from crm.models import Role
-from crm.seeding import seed_demo
-from crm.services.staff import create_invite
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+ROLES = ("admin", "manager", "rep")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -34,21 +34,29 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crm-bot", description="A CRM that lives in Telegram.")
+    parser.add_argument("--version", action="version", version=version("telegram-crm"))
     commands = parser.add_subparsers(required=True, metavar="command")
     commands.add_parser("migrate", help="bring the database to the newest schema").set_defaults(
         command=_migrate
     )
     invite = commands.add_parser("invite", help="create a single-use invite")
-    invite.add_argument("--role", choices=[r.value for r in Role], required=True)
+    invite.add_argument("--role", choices=ROLES, required=True)
     invite.set_defaults(command=_invite)
     seed = commands.add_parser("seed-demo", help="fill the database with demo data")
     seed.add_argument("--leads", type=int, default=1000)
     seed.set_defaults(command=_seed_demo)
-    commands.add_parser("run", help="run the bot, polling for updates").set_defaults(command=_run)
+    commands.add_parser(
+        "run", help="run the bot, polling for updates, with the scheduler and the outbox sender"
+    ).set_defaults(command=_run)
+    commands.add_parser(
+        "worker", help="run the scheduler and the outbox sender without receiving updates"
+    ).set_defaults(command=_worker)
     return parser
 
 
 async def _with_engine(settings: Settings, run: Callable[[AsyncEngine], Awaitable[None]]) -> None:
+    from crm.db import create_engine
+
     engine = create_engine(settings.database_url)
     try:
         await run(engine)
@@ -57,11 +65,18 @@ async def _with_engine(settings: Settings, run: Callable[[AsyncEngine], Awaitabl
 
 
 async def _migrate(engine: AsyncEngine, _args: argparse.Namespace) -> None:
+    from crm.migrate import upgrade_to_head
+
     await upgrade_to_head(engine)
     print("The database is at the newest schema.")
 
 
 async def _invite(engine: AsyncEngine, args: argparse.Namespace) -> None:
+    from crm.db import create_session_factory
+    from crm.migrate import upgrade_to_head
+    from crm.models import Role
+    from crm.services.staff import create_invite
+
     await upgrade_to_head(engine)
     async with create_session_factory(engine)() as session:
         invite = await create_invite(session, actor=None, role=Role(args.role))
@@ -75,6 +90,11 @@ async def invite_link(settings: Settings, token: str) -> str:
     """``t.me/<bot>?start=<token>`` when the bot can be asked its name, else the bare token."""
     if settings.bot_token is None:
         return token
+    from aiogram.exceptions import TelegramAPIError
+    from aiohttp import ClientError
+
+    from bot.factory import create_bot
+
     bot = create_bot(settings)
     try:
         me = await bot.get_me()
@@ -86,19 +106,34 @@ async def invite_link(settings: Settings, token: str) -> str:
     return f"https://t.me/{me.username}?start={token}"
 
 
-async def _run(engine: AsyncEngine, args: argparse.Namespace) -> None:
-    settings: Settings = args.settings
+def _require_token(settings: Settings) -> None:
     if settings.bot_token is None:
         raise SystemExit(
             "BOT_TOKEN is not set. Create a bot with @BotFather and put its token in the "
             "BOT_TOKEN environment variable or a .env file (TELEGRAM_API_URL points at another "
             "Bot API server, such as the local emulator: python -m emulator)."
         )
-    await upgrade_to_head(engine)
-    await run_polling(settings, engine)
+
+
+async def _run(engine: AsyncEngine, args: argparse.Namespace) -> None:
+    from bot.runner import run_polling
+
+    _require_token(args.settings)
+    await run_polling(args.settings, engine)
+
+
+async def _worker(engine: AsyncEngine, args: argparse.Namespace) -> None:
+    from bot.runner import run_worker
+
+    _require_token(args.settings)
+    await run_worker(args.settings, engine)
 
 
 async def _seed_demo(engine: AsyncEngine, args: argparse.Namespace) -> None:
+    from crm.db import create_session_factory
+    from crm.migrate import upgrade_to_head
+    from crm.seeding import seed_demo
+
     await upgrade_to_head(engine)
     started = time.perf_counter()
     report = await seed_demo(create_session_factory(engine), leads=args.leads)

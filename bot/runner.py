@@ -1,29 +1,113 @@
-"""Running the bot: one place that wires the real parts together for ``crm-bot run``."""
+"""Running the product: the one place that wires the real parts together.
+
+``crm-bot run`` polls Telegram and runs the scheduler and the outbox sender in one process;
+``crm-bot worker`` runs the scheduler and the sender alone, and any number of workers may run
+beside the bot at once: the database decides what is due and who sends it.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramNetworkError, TelegramServerError
+from scheduler import create_scheduler
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.commands import set_commands
+from bot.delivery.registry import RENDERERS
+from bot.delivery.sender import OutboxSender
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import create_translator
-from bot.notifier import TelegramNotifier
-from bot.sending import RateLimitedSender
 from bot.settings import Settings
 from crm.db import create_session_factory
+from crm.migrate import upgrade_to_head
 from crm.services.pipelines import ensure_default_pipeline
 
+log = logging.getLogger(__name__)
+FIRST_RETRY_SECONDS = 1.0
+LONGEST_RETRY_SECONDS = 30.0
+UNREACHABLE = (OSError, TimeoutError, OperationalError, TelegramNetworkError, TelegramServerError)
 
-async def run_polling(settings: Settings, engine: AsyncEngine) -> None:
+
+async def wait_until_reachable(what: str, attempt: Callable[[], Awaitable[object]]) -> None:
+    """Try ``attempt`` until it succeeds, waiting longer each time and saying so in the log."""
+    delay = FIRST_RETRY_SECONDS
+    while True:
+        try:
+            await attempt()
+            return
+        except UNREACHABLE as error:
+            log.warning("%s is unreachable (%s); trying again in %.0f s", what, error, delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, LONGEST_RETRY_SECONDS)
+
+
+async def prepare_database(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    async def ping() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    await wait_until_reachable("the database", ping)
+    await upgrade_to_head(engine)
     session_factory = create_session_factory(engine)
     async with session_factory() as session:
         await ensure_default_pipeline(session)
         await session.commit()
+    return session_factory
+
+
+@asynccontextmanager
+async def delivering(
+    bot: Bot, session_factory: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[OutboxSender]:
+    """The scheduler and the outbox sender, running until the block ends; a clean stop
+    finishes what is in flight and hands the rest back for the next process."""
+    sender = OutboxSender(bot, session_factory, create_translator(), RENDERERS)
+    scheduler = create_scheduler(session_factory, sender)
+    sending = asyncio.create_task(sender.run(), name="outbox sender")
+    scheduler.start()
+    try:
+        yield sender
+    finally:
+        scheduler.shutdown(wait=False)
+        sender.stop()
+        await sending
+
+
+async def run_polling(settings: Settings, engine: AsyncEngine) -> None:
+    session_factory = await prepare_database(engine)
     bot = create_bot(settings)
-    translator = create_translator()
-    notifier = TelegramNotifier(RateLimitedSender(bot), session_factory, translator)
-    dispatcher = create_dispatcher(
-        settings, session_factory=session_factory, notifier=notifier, translator=translator
-    )
-    dispatcher.startup.register(set_commands)
-    await dispatcher.start_polling(bot)
+    await wait_until_reachable("the Bot API", bot.get_me)
+    async with delivering(bot, session_factory) as sender:
+        dispatcher = create_dispatcher(
+            settings, session_factory=session_factory, outbox=sender, translator=sender.translator
+        )
+        dispatcher.startup.register(set_commands)
+        await dispatcher.start_polling(bot)
+
+
+async def run_worker(settings: Settings, engine: AsyncEngine) -> None:
+    session_factory = await prepare_database(engine)
+    bot = create_bot(settings)
+    await wait_until_reachable("the Bot API", bot.get_me)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stopping.set)
+    try:
+        async with delivering(bot, session_factory):
+            log.info("worker running: scheduler and outbox sender")
+            await stopping.wait()
+    except SQLAlchemyError:
+        log.exception("worker stopped by a database error")
+        raise
+    finally:
+        await bot.session.close()
+    log.info("worker stopped cleanly")

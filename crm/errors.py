@@ -6,7 +6,7 @@ bot and the web layer can translate it for the user; the message is for logs onl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,10 +30,19 @@ class Forbidden(CrmError):
 
 
 class ValidationFailed(CrmError):
-    """Bad input: ``code`` names what is wrong, ``field`` names where."""
+    """Bad input: ``code`` names what is wrong, ``field`` names where, ``details`` what a
+    person needs to know to put it right (a limit)."""
 
-    def __init__(self, code: str, *, field: str | None = None, message: str = "") -> None:
+    def __init__(
+        self,
+        code: str,
+        *,
+        field: str | None = None,
+        message: str = "",
+        details: Mapping[str, int | str] | None = None,
+    ) -> None:
         self.code = code
+        self.details = dict(details or {})
         super().__init__(message or code, field=field)
 
 
@@ -61,3 +70,10 @@ class DuplicateLead(CrmError):
     def __init__(self, existing: Sequence[Lead]) -> None:
         super().__init__(f"{len(existing)} lead(s) with the same contact exist")
         self.existing = list(existing)
+
+
+class NotSaved(CrmError):
+    """The change could not be committed (the database refused or was unreachable): nothing
+    of it was kept, and the person is asked to try again."""
+
+    code = "not-saved"

@@ -10,7 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
+
+from crm.models.enums import LostReason
 
 _KEY = "crm_events"
 
@@ -43,8 +47,12 @@ class LeadWon(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class LeadLost(DomainEvent):
+    """Lost for ``reason_code``; ``reason_text`` holds the rep's words when the code is OTHER.
+    Each reader gets the code in their own language (the ``lost-reason-*`` locale keys)."""
+
     lead_id: int
-    reason: str
+    reason_code: LostReason
+    reason_text: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +68,15 @@ class TaskDue(DomainEvent):
     assignee_id: int
 
 
-def record(session: AsyncSession, event: DomainEvent) -> None:
-    session.sync_session.info.setdefault(_KEY, []).append(event)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """What a rolled-back transaction did never happened: nobody is told of it."""
+    if previous_transaction.parent is None:
+        session.info.pop(_KEY, None)
+
+
+def record(session: AsyncSession, happened: DomainEvent) -> None:
+    session.sync_session.info.setdefault(_KEY, []).append(happened)
 
 
 def take_collected(session: AsyncSession) -> list[DomainEvent]:

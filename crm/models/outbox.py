@@ -13,6 +13,9 @@ from crm.models.base import Base, UtcDateTime, str_enum, utcnow
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
+    # Nothing left to say when its turn came (the task was done, the reader left the team).
+    SKIPPED = "skipped"
+    # Given up after repeated failures; counted for admins to see.
     FAILED = "failed"
 
 

@@ -49,3 +49,33 @@ def test_an_unknown_role_is_refused_with_a_clear_message(tmp_path: Path) -> None
 
     assert refused.returncode == 2
     assert "invalid choice: 'owner'" in refused.stderr
+
+
+def test_commands_that_run_no_bot_do_not_load_telegram_code(tmp_path: Path) -> None:
+    """``--help``, ``--version``, ``migrate`` and ``invite`` (without a token) answer at once:
+    aiogram, seconds to import, is loaded only where a bot runs."""
+    probe = (
+        "import sys\n"
+        "from bot import cli\n"
+        "for argv in (['migrate'], ['invite', '--role', 'rep']):\n"
+        "    cli.main(argv)\n"
+        "print('aiogram' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "BOT_TOKEN"}}
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip().splitlines()[-1] == "False"
+    assert crm_bot(tmp_path, "--version").stdout.strip() == "0.1.0"
+
+
+def test_the_roles_offered_are_the_roles_there_are() -> None:
+    from bot.cli import ROLES
+    from crm.models import Role
+
+    assert ROLES == tuple(role.value for role in Role)

@@ -24,6 +24,7 @@ DEFAULT_STAGE_CODES = {
     "Won": "won",
     "Lost": "lost",
 }
+NEW_NOTIFICATION_KINDS = ("reminders", "assigned")
 UTC = crm.models.base.UtcDateTime(timezone=True)
 
 
@@ -37,7 +38,15 @@ def upgrade() -> None:
         sa.Column("dedup_key", sa.String(length=128), nullable=True),
         sa.Column(
             "status",
-            sa.Enum("pending", "sent", "failed", name="outboxstatus", native_enum=False, length=16),
+            sa.Enum(
+                "pending",
+                "sent",
+                "skipped",
+                "failed",
+                name="outboxstatus",
+                native_enum=False,
+                length=16,
+            ),
             nullable=False,
         ),
         sa.Column("due_at", UTC, nullable=False),
@@ -70,6 +79,7 @@ def upgrade() -> None:
     with op.batch_alter_table("stages") as batch:
         batch.add_column(sa.Column("code", sa.String(length=32), nullable=True))
     _name_defaults_by_code()
+    _offer_new_notification_kinds()
 
 
 def _name_defaults_by_code() -> None:
@@ -84,6 +94,17 @@ def _name_defaults_by_code() -> None:
     op.execute(
         leads.update().where(leads.c.lost_reason.is_not(None)).values(lost_reason_code="other")
     )
+
+
+def _offer_new_notification_kinds() -> None:
+    """Reminders and "assigned to you" are new kinds: on for everyone, as new staff get them."""
+    staff = sa.table("staff", sa.column("id"), sa.column("notifications", sa.JSON()))
+    connection = op.get_bind()
+    for staff_id, chosen in connection.execute(sa.select(staff.c.id, staff.c.notifications)):
+        wanted = [*chosen, *(kind for kind in NEW_NOTIFICATION_KINDS if kind not in chosen)]
+        connection.execute(
+            staff.update().where(staff.c.id == staff_id).values(notifications=wanted)
+        )
 
 
 def downgrade() -> None:

@@ -1,0 +1,192 @@
+"""The one sender of the outbox: claims due messages with a lease, renders each in its
+reader's language, sends it within Telegram's limits and settles it.
+
+A 429 sends the message later, as Telegram asked; a person who blocked the bot is marked and
+their messages wait until they write again; network and server errors are retried with
+backoff and, after repeated failures, the message is marked failed (admins see the count).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from itertools import groupby
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram_i18n.cores import FluentRuntimeCore
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery.messages import Outgoing, Renderer, reader_of
+from bot.pacing import background_sending
+from crm import outbox
+from crm.models import OutboxMessage, Staff, utcnow
+
+log = logging.getLogger(__name__)
+BATCH = 50
+IDLE_POLL_SECONDS = 1.0
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        translator: FluentRuntimeCore,
+        renderers: Mapping[str, Renderer],
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        worker: str | None = None,
+    ) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.translator = translator
+        self.renderers = renderers
+        self.clock = clock
+        self.worker = worker or worker_name()
+        self._woken = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    def wake(self) -> None:
+        """New messages may have been committed: look now rather than at the next poll."""
+        self._woken.set()
+
+    async def run(self) -> None:
+        """Send until :meth:`stop`; what was in flight is finished, the rest handed back."""
+        try:
+            while not self._stopping.is_set():
+                self._woken.clear()
+                if await self.send_due() == 0:
+                    await self._idle()
+        finally:
+            async with self.session_factory() as session:
+                await outbox.release_claims(session, worker=self.worker)
+                await session.commit()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._woken.set()
+
+    async def _idle(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._woken.wait(), IDLE_POLL_SECONDS)
+
+    async def send_due(self) -> int:
+        """Claim one batch of due messages and send it; the number claimed."""
+        async with self.session_factory() as session:
+            claimed = await outbox.claim_due(
+                session, worker=self.worker, now=self.clock(), limit=BATCH
+            )
+            await session.commit()
+        by_recipient = groupby(
+            sorted(claimed, key=lambda m: (m.recipient_id, m.due_at, m.id)),
+            key=lambda m: m.recipient_id,
+        )
+        await asyncio.gather(*(self._send_in_order(list(messages)) for _, messages in by_recipient))
+        return len(claimed)
+
+    async def _send_in_order(self, messages: list[OutboxMessage]) -> None:
+        """One person's messages one after another, so they read them in order."""
+        for message in messages:
+            await self._deliver(message)
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        async with self.session_factory() as session:
+            recipient = await session.get(Staff, message.recipient_id)
+            try:
+                outgoing = await self._render(session, recipient, message)
+            except Exception as error:  # a renderer's bug must not stop the sender
+                log.exception("outbox %s (%s) could not be rendered", message.id, message.kind)
+                await self._failed(session, message, repr(error))
+                return
+            if outgoing is None:
+                await outbox.mark_skipped(
+                    session,
+                    message_id=message.id,
+                    worker=self.worker,
+                    now=self.clock(),
+                    why="nothing left to say",
+                )
+            else:
+                assert recipient is not None
+                await self._send_and_settle(session, message, recipient, outgoing)
+            await session.commit()
+
+    async def _render(
+        self, session: AsyncSession, recipient: Staff | None, message: OutboxMessage
+    ) -> Outgoing | None:
+        if recipient is None or not recipient.is_active:
+            return None
+        render = self.renderers.get(message.kind)
+        if render is None:
+            raise LookupError(f"no renderer for outbox kind {message.kind!r}")
+        return await render(session, reader_of(recipient, self.translator), message)
+
+    async def _send_and_settle(
+        self, session: AsyncSession, message: OutboxMessage, recipient: Staff, outgoing: Outgoing
+    ) -> None:
+        # The reads made while rendering end here: no transaction stays open over the send.
+        await session.commit()
+        try:
+            await self._send(recipient.telegram_id, outgoing)
+        except TelegramRetryAfter as limit:
+            until = self.clock() + timedelta(seconds=limit.retry_after)
+            await outbox.postpone(session, message_id=message.id, worker=self.worker, until=until)
+        except TelegramForbiddenError:
+            log.info("staff %s blocked the bot; their messages wait", recipient.id)
+            await outbox.mark_blocked(session, staff_id=recipient.id, now=self.clock())
+            await outbox.postpone(
+                session, message_id=message.id, worker=self.worker, until=self.clock()
+            )
+        except TelegramBadRequest as refused:
+            # Telegram will refuse the same message again: no point retrying it.
+            log.error("outbox %s refused by Telegram: %s", message.id, refused.message)
+            await outbox.give_up(
+                session, message_id=message.id, worker=self.worker, error=refused.message
+            )
+        except (TelegramNetworkError, TelegramServerError, OSError, TimeoutError) as error:
+            await self._failed(session, message, repr(error))
+        else:
+            await outbox.mark_sent(
+                session, message_id=message.id, worker=self.worker, now=self.clock()
+            )
+
+    async def _failed(self, session: AsyncSession, message: OutboxMessage, error: str) -> None:
+        outcome = await outbox.record_failure(
+            session, message=message, worker=self.worker, now=self.clock(), error=error
+        )
+        if outcome.given_up:
+            log.error("outbox %s given up after repeated failures: %s", message.id, error)
+
+    async def _send(self, chat_id: int, outgoing: Outgoing) -> None:
+        token = background_sending.set(True)
+        try:
+            if outgoing.photo is not None:
+                await self.bot.send_photo(
+                    chat_id,
+                    outgoing.photo,
+                    caption=outgoing.text,
+                    reply_markup=outgoing.reply_markup,
+                )
+            else:
+                await self.bot.send_message(
+                    chat_id, outgoing.text, reply_markup=outgoing.reply_markup
+                )
+        finally:
+            background_sending.reset(token)

@@ -1,0 +1,93 @@
+"""Who is told about what happened: domain events become outbox rows for each person who
+wants to know, in the same transaction as the change, due when their working hours allow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm import events, outbox
+from crm.models import Notification, Role, Staff, utcnow
+from crm.working_hours import next_working_moment
+
+LEAD_CREATED = "lead_created"
+LEAD_WON = "lead_won"
+LEAD_LOST = "lead_lost"
+LEAD_ASSIGNED = "lead_assigned"
+
+
+async def enqueue_for_events(
+    session: AsyncSession, happened: Sequence[events.DomainEvent], *, now: datetime | None = None
+) -> None:
+    """Write an outbox row per event and interested person; the actor is never told of
+    their own doing."""
+    now = now or utcnow()
+    for event in happened:
+        for recipient, kind in await _audience(session, event):
+            outbox.enqueue(
+                session,
+                recipient_id=recipient.id,
+                kind=kind,
+                payload={"lead_id": _lead_id(event), "actor_id": event.actor_id},
+                due_at=next_working_moment(recipient, now),
+            )
+
+
+async def _audience(session: AsyncSession, event: events.DomainEvent) -> list[tuple[Staff, str]]:
+    match event:
+        case events.LeadCreated(responsible_id=responsible_id):
+            managers = await _managers_wanting(session, Notification.NEW_LEADS)
+            owner = await _staff_wanting(session, responsible_id, Notification.ASSIGNED)
+            told = [(m, LEAD_CREATED) for m in managers]
+            if owner is not None and owner not in managers:
+                told.append((owner, LEAD_ASSIGNED))
+            return _without_actor(told, event.actor_id)
+        case events.LeadWon():
+            managers = await _managers_wanting(session, Notification.WINS_AND_LOSSES)
+            return _without_actor([(m, LEAD_WON) for m in managers], event.actor_id)
+        case events.LeadLost():
+            managers = await _managers_wanting(session, Notification.WINS_AND_LOSSES)
+            return _without_actor([(m, LEAD_LOST) for m in managers], event.actor_id)
+        case events.LeadAssigned(to_user_id=owner_id):
+            owner = await _staff_wanting(session, owner_id, Notification.ASSIGNED)
+            told = [(owner, LEAD_ASSIGNED)] if owner is not None else []
+            return _without_actor(told, event.actor_id)
+        case _:
+            return []
+
+
+def _lead_id(event: events.DomainEvent) -> int | None:
+    lead_id: int | None = getattr(event, "lead_id", None)
+    return lead_id
+
+
+def _without_actor(told: list[tuple[Staff, str]], actor_id: int | None) -> list[tuple[Staff, str]]:
+    return [(staff, kind) for staff, kind in told if staff.id != actor_id]
+
+
+async def _managers_wanting(session: AsyncSession, notification: Notification) -> list[Staff]:
+    rows = await session.scalars(
+        select(Staff).where(Staff.role.in_([Role.ADMIN, Role.MANAGER]), Staff.is_active.is_(True))
+    )
+    return [staff for staff in rows if notification.value in staff.notifications]
+
+
+async def _staff_wanting(
+    session: AsyncSession, staff_id: int | None, notification: Notification
+) -> Staff | None:
+    if staff_id is None:
+        return None
+    staff = await session.get(Staff, staff_id)
+    if staff is None or not staff.is_active or notification.value not in staff.notifications:
+        return None
+    return staff
+
+
+async def commit_with_notifications(session: AsyncSession) -> None:
+    """Commit the unit of work: what its events tell people is written to the outbox in the
+    same transaction, so a commit means they will be told and a rollback that they won't."""
+    await enqueue_for_events(session, events.take_collected(session))
+    await session.commit()
