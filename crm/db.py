@@ -20,6 +20,9 @@ SQLITE_FILE_MODE = 0o600
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An engine whose pooled connections are checked before use, so a database that
+    restarted costs a reconnect, not the update that met the dead connection."""
+    kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(url, **kwargs)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

@@ -1,0 +1,153 @@
+"""What the bot says is what the database holds, and what others are told reaches them.
+
+Replies are sent only after the update's transaction committed; messages to other people go
+through the outbox and never hold up the person at the keyboard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.types import Chat, Message, Update, User
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from bot.pacing import SendPacer
+from crm.models import Lead, OutboxMessage, OutboxStatus, Role, Staff
+from emulator import EmulatorClient, RateLimits, RunningEmulator, SimulatedUser
+from emulator.limits import SendLimiter
+from tests.bot.conftest import Team, Telegram
+
+
+@pytest.fixture
+def refuse_commits() -> Iterator[list[bool]]:
+    """While the switch is on, every commit fails as a full disk or a lost server would."""
+    switch = [False]
+
+    def refuse(session: Session) -> None:
+        if switch[0]:
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    event.listen(Session, "before_commit", refuse)
+    yield switch
+    event.remove(Session, "before_commit", refuse)
+
+
+async def lead_count(session: AsyncSession, title: str) -> int:
+    await session.rollback()
+    count = await session.scalar(select(func.count()).where(Lead.title == title))
+    return count or 0
+
+
+async def test_a_change_that_could_not_be_saved_is_never_confirmed(
+    telegram: Telegram, team: Team, session: AsyncSession, refuse_commits: list[bool]
+) -> None:
+    refuse_commits[0] = True
+    before = len(await telegram.control.messages(team.manager.user.id))
+    reply = await telegram.say(team.rep, "/lead Olena Petrenko +380671234567")
+    refuse_commits[0] = False
+
+    assert reply.text == (
+        "⚠️ Not saved: the database did not take the change. Nothing was changed; please try again."
+    )
+    assert await lead_count(session, "Olena Petrenko") == 0
+    assert len(await telegram.control.messages(team.rep.user.id)) == 2  # /start's and this
+    await asyncio.sleep(0.3)  # nothing is sent about it later either
+    assert len(await telegram.control.messages(team.manager.user.id)) == before
+
+
+async def test_managers_are_told_who_added_a_lead_and_open_it_in_one_tap(
+    telegram: Telegram, team: Team
+) -> None:
+    before = len(await telegram.control.messages(team.manager.user.id))
+    await telegram.say(team.rep, "/lead Olena Petrenko +380671234567")
+    told = (await telegram.control.wait_for_messages(team.manager.user.id, before + 1))[-1]
+
+    assert told.text is not None
+    assert told.text.startswith("🆕 Новий лід Olena Petrenko, джерело: вручну, автор: Taras")
+    card = await telegram.press(team.manager, told, "📇 Відкрити лід")
+    assert card.text is not None and card.text.startswith("📇 Olena Petrenko")
+
+
+@pytest.mark.parametrize("stack", [("sqlite", "memory")], indirect=True)
+async def test_a_reps_burst_of_leads_never_delays_the_managers_own_replies(
+    telegram: Telegram, team: Team, session: AsyncSession, pacer: SendPacer
+) -> None:
+    # Telegram's real per-chat pace from here on, for the bot and the emulator alike.
+    strict = RateLimits()
+    (bot_state,) = telegram.emulator.state.bots.values()
+    bot_state.limiter = SendLimiter(strict, time.monotonic)
+    pacer.per_chat.clear()
+    pacer.per_chat.default_factory = SendPacer().per_chat.default_factory
+
+    for number in range(8):
+        await telegram.control.send_text(
+            team.rep.user, f"/lead Client {number} +38067123450{number}"
+        )
+    await telegram.settled()
+    reply = await telegram.say(team.manager, "/today")
+
+    assert reply.text is not None and "/today" not in reply.text
+    waiting = await session.scalar(
+        select(func.count()).where(
+            OutboxMessage.recipient_id == team.manager.staff.id,  # type: ignore[union-attr]
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+    )
+    # The manager's reply went out while news for them was still waiting its turn.
+    assert waiting and waiting > 0
+
+
+def typed(user: SimulatedUser, text: str, update_id: int) -> Update:
+    person = User(id=user.id, is_bot=False, first_name=user.first_name)
+    message = Message(
+        message_id=update_id,
+        date=datetime.now(UTC),
+        chat=Chat(id=user.id, type="private"),
+        from_user=person,
+        text=text,
+    )
+    return Update(update_id=update_id, message=message)
+
+
+@pytest.mark.parametrize("stack", [("sqlite", "memory")], indirect=True)
+async def test_a_reply_waiting_out_telegrams_limit_holds_up_nobody_elses_work(
+    emulator: RunningEmulator,
+    bot: Bot,
+    dispatcher: Dispatcher,
+    session: AsyncSession,
+) -> None:
+    slow, quick = (
+        SimulatedUser(id=601, first_name="Slow"),
+        SimulatedUser(id=602, first_name="Quick"),
+    )
+    session.add_all(
+        Staff(telegram_id=user.id, display_name=user.first_name, role=Role.REP)
+        for user in (slow, quick)
+    )
+    await session.commit()
+    async with EmulatorClient(emulator.base_url) as control:
+        for user in (slow, quick):
+            await control.start_chat(user)
+    # One message every seven seconds per chat: longer than SQLite waits for a lock (5 s).
+    (bot_state,) = emulator.state.bots.values()
+    bot_state.limiter = SendLimiter(
+        RateLimits(per_chat_per_second=1 / 7, per_chat_burst=1), time.monotonic
+    )
+    await bot.send_message(slow.id, "the slow chat's one message for now")
+
+    slow_lead = asyncio.create_task(dispatcher.feed_update(bot, typed(slow, "/lead Alpha", 1)))
+    await asyncio.sleep(0.5)  # its reply now waits for Telegram
+    await dispatcher.feed_update(bot, typed(quick, "/lead Beta", 2))
+
+    assert not slow_lead.done()
+    assert await lead_count(session, "Beta") == 1
+    await slow_lead
+    assert await lead_count(session, "Alpha") == 1
