@@ -17,6 +17,7 @@ COMMANDS = (
     "invite",
     "stages",
     "team",
+    "delivery",
     "help",
     "cancel",
 )

@@ -214,3 +214,41 @@ async def give_up(session: AsyncSession, *, message_id: int, worker: str, error:
         status=OutboxStatus.FAILED,
         last_error=error[:ERROR_MAX],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FailedDelivery:
+    recipient: str
+    kind: str
+    error: str
+    created_at: datetime
+
+
+RECENT_FAILURES = 5
+
+
+async def recent_failures(session: AsyncSession) -> list[FailedDelivery]:
+    rows = await session.execute(
+        select(
+            Staff.display_name,
+            OutboxMessage.kind,
+            OutboxMessage.last_error,
+            OutboxMessage.created_at,
+        )
+        .join(Staff, Staff.id == OutboxMessage.recipient_id)
+        .where(OutboxMessage.status == OutboxStatus.FAILED)
+        .order_by(OutboxMessage.id.desc())
+        .limit(RECENT_FAILURES)
+    )
+    return [FailedDelivery(name, kind, error or "", created) for name, kind, error, created in rows]
+
+
+async def retry_failed(session: AsyncSession, *, now: datetime) -> int:
+    """Give every failed message another full round of attempts; how many there were."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.PENDING, attempts=0, due_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -23,7 +23,7 @@ from bot.pacing import SendPacer
 from crm.models import Lead, OutboxMessage, OutboxStatus, Role, Staff
 from emulator import EmulatorClient, RateLimits, RunningEmulator, SimulatedUser
 from emulator.limits import SendLimiter
-from tests.bot.conftest import Team, Telegram
+from tests.bot.conftest import Person, Team, Telegram
 
 
 @pytest.fixture
@@ -151,3 +151,60 @@ async def test_a_reply_waiting_out_telegrams_limit_holds_up_nobody_elses_work(
     assert await lead_count(session, "Beta") == 1
     await slow_lead
     assert await lead_count(session, "Alpha") == 1
+
+
+async def staff_row(session: AsyncSession, person: Person) -> Staff:
+    await session.rollback()
+    staff = await session.scalar(select(Staff).where(Staff.telegram_id == person.user.id))
+    assert staff is not None
+    return staff
+
+
+async def test_news_for_someone_who_blocked_the_bot_waits_until_they_write_again(
+    telegram: Telegram, team: Team, session: AsyncSession
+) -> None:
+    await telegram.control.set_blocked(team.manager.user)
+    await telegram.say(team.rep, "/lead Blocked Meanwhile +380671234599")
+    async with asyncio.timeout(10):
+        while (await staff_row(session, team.manager)).blocked_bot_at is None:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    await telegram.control.set_blocked(team.manager.user, blocked=False)
+
+    before = len(await telegram.control.messages(team.manager.user.id))
+    await telegram.say(team.manager, "/today")
+    told = await telegram.control.wait_for_messages(team.manager.user.id, before + 2)
+
+    assert any("Blocked Meanwhile" in (message.text or "") for message in told[before:])
+    assert (await staff_row(session, team.manager)).blocked_bot_at is None
+
+
+async def test_admins_see_what_was_given_up_and_can_send_it_again(
+    telegram: Telegram, team: Team, session: AsyncSession
+) -> None:
+    manager = await staff_row(session, team.manager)
+    lead = Lead(title="Given up", stage_id=1, version=1)
+    session.add(lead)
+    await session.flush()
+    session.add(
+        OutboxMessage(
+            recipient_id=manager.id,
+            kind="lead_created",
+            payload={"lead_id": lead.id, "actor_id": None},
+            status=OutboxStatus.FAILED,
+            attempts=8,
+            last_error="TelegramNetworkError('timeout')",
+        )
+    )
+    await session.commit()
+
+    refused = await telegram.say(team.rep, "/delivery")
+    screen = await telegram.say(team.admin, "/delivery")
+    before = len(await telegram.control.messages(team.manager.user.id))
+    await telegram.press(team.admin, screen, "🔁 Send the given-up messages again")
+    told = await telegram.control.wait_for_messages(team.manager.user.id, before + 1)
+
+    assert refused.text == "Not allowed"
+    assert screen.text is not None
+    assert "1 message was given up after repeated failures" in screen.text
+    assert "Марина: TelegramNetworkError('timeout')" in screen.text
+    assert "Given up" in (told[-1].text or "")
