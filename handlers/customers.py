@@ -80,7 +80,7 @@ async def _show_customer(
         await show_in_place(
             query.message,
             render_customer_card(summary, actor, i18n),
-            customer_keyboard(summary, actor, i18n, back=back),
+            customer_keyboard(summary, i18n, back=back),
         )
     await query.answer()
 
@@ -103,7 +103,7 @@ def render_customer_card(summary: CustomerSummary, viewer: Staff, i18n: I18nCont
         *_conversation_lines(summary, viewer, i18n),
         tr(i18n, "customer-loyalty", points=summary.loyalty_balance),
         *_ticket_lines(summary, viewer, i18n),
-        tr(i18n, "customer-deals", count=len(summary.deals)),
+        *_deal_lines(summary, i18n),
         *_task_lines(summary, viewer, i18n),
         *_timeline_lines(summary.timeline, viewer, i18n),
     ]
@@ -206,6 +206,14 @@ def _ticket_lines(summary: CustomerSummary, viewer: Staff, i18n: I18nContext) ->
     ]
 
 
+def _deal_lines(summary: CustomerSummary, i18n: I18nContext) -> list[str]:
+    """The viewer's deals are counted and have buttons; other reps' deals are only counted."""
+    lines = [tr(i18n, "customer-deals", count=at_least(summary.deals))]
+    if summary.other_reps_deal_count:
+        lines.append(i18n.get("customer-other-reps-deals", count=summary.other_reps_deal_count))
+    return lines
+
+
 def _task_lines(summary: CustomerSummary, viewer: Staff, i18n: I18nContext) -> list[str]:
     if not summary.open_tasks:
         return []
@@ -240,22 +248,21 @@ def _activity_line(activity: Activity, viewer: Staff, i18n: I18nContext) -> str:
 
 
 def customer_keyboard(
-    summary: CustomerSummary, viewer: Staff, i18n: I18nContext, *, back: LeadAction | None
+    summary: CustomerSummary, i18n: I18nContext, *, back: LeadAction | None
 ) -> InlineKeyboardMarkup:
     """A button per deal the viewer may open, then the way back to the lead card."""
     kb = InlineKeyboardBuilder()
     for deal in summary.deals:
-        if viewer.sees_all_leads or deal.responsible_id == viewer.id:
-            kb.button(
-                text=i18n.get(
-                    "customer-deal-button",
-                    title=shorten(deal.title, BUTTON_TITLE),
-                    stage=deal.stage.name,
-                ),
-                callback_data=LeadAction(
-                    lead_id=deal.id, action=LeadActionKind.OPEN, version=deal.version
-                ),
-            )
+        kb.button(
+            text=i18n.get(
+                "customer-deal-button",
+                title=shorten(deal.title, BUTTON_TITLE),
+                stage=deal.stage.name,
+            ),
+            callback_data=LeadAction(
+                lead_id=deal.id, action=LeadActionKind.OPEN, version=deal.version
+            ),
+        )
     if back is not None:
         kb.button(text=i18n.get("back"), callback_data=back)
     kb.adjust(1)
