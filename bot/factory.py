@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import create_i18n_middleware
 from bot.middlewares.access import StaffAccess
 from bot.middlewares.database import DatabaseSession
+from bot.middlewares.private_chats import PrivateChatsOnly
 from bot.notifier import Notifier
 from bot.retry import RetryAfter
 from bot.settings import Settings
@@ -90,6 +91,7 @@ def create_dispatcher(
         default_currency=settings.default_currency,
         translator=translator,
     )
+    dispatcher.update.outer_middleware(PrivateChatsOnly(translator))
     dispatcher.update.outer_middleware(DatabaseSession(session_factory, notifier))
     dispatcher.update.outer_middleware(StaffAccess(frozenset(settings.admin_ids), translator))
     create_i18n_middleware(translator).setup(dispatcher)
