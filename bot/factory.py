@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -62,7 +64,8 @@ def create_bot(settings: Settings, session_class: type[AiohttpSession] = Aiohttp
 
 def create_storage(settings: Settings) -> BaseStorage:
     if settings.redis_url:
-        return RedisStorage.from_url(settings.redis_url)
+        ttl = timedelta(hours=settings.fsm_ttl_hours)
+        return RedisStorage.from_url(settings.redis_url, state_ttl=ttl, data_ttl=ttl)
     return MemoryStorage()
 
 

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     redis_url: str | None = None
+    # How long Redis keeps a person's unfinished input (drafts, search queries: names and phones).
+    fsm_ttl_hours: int = Field(default=24, ge=1)
     phone_region: str = "UA"
     default_currency: str = "UAH"
 
