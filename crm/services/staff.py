@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from crm.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crm.models import (
@@ -94,6 +96,75 @@ async def create_invite(
     return invite
 
 
+@dataclass(frozen=True, slots=True)
+class PendingInvite:
+    invite: Invite
+    created_by: Staff | None  # None: made on the command line
+
+
+async def pending_invites(
+    session: AsyncSession, *, actor: Staff, now: datetime | None = None
+) -> list[PendingInvite]:
+    """The invites that still work and that ``actor`` could have made, soonest to expire
+    first: whoever may hand out a role may see and revoke its invites."""
+    roles = _invitable_by(actor)
+    rows = await session.execute(
+        select(Invite, Staff)
+        .outerjoin(Staff, Staff.id == Invite.created_by_id)
+        .where(
+            Invite.role.in_(roles),
+            Invite.used_at.is_(None),
+            Invite.revoked_at.is_(None),
+            Invite.expires_at > (now or utcnow()),
+        )
+        .order_by(Invite.expires_at, Invite.id)
+    )
+    return [
+        PendingInvite(invite, creator)
+        for invite, creator in rows
+        if creator_still_backs(invite, creator)
+    ]
+
+
+async def revoke_invite(session: AsyncSession, *, actor: Staff, invite_id: int) -> Invite:
+    """Withdraw an unused invite; revoking one twice changes nothing."""
+    roles = _invitable_by(actor)
+    invite = await session.get(Invite, invite_id)
+    if invite is None:
+        raise NotFound(f"invite {invite_id}")
+    if invite.role not in roles:
+        raise Forbidden(f"{actor.role} may not revoke an invite for a {invite.role}")
+    revoked = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    if revoked.rowcount != 1:  # type: ignore[attr-defined]
+        await session.refresh(invite)
+        if invite.used_at is not None:
+            raise ValidationFailed("invite-used", field="invite_id")
+    return invite
+
+
+def creator_still_backs(invite: Invite, creator: Staff | None) -> bool:
+    """An invite carries its maker's authority: it stops working when they leave or may no
+    longer hand out its role. Invites from the command line (no maker) keep working."""
+    if invite.created_by_id is None:
+        return True
+    return (
+        creator is not None and creator.is_active and invite.role in INVITABLE_ROLES[creator.role]
+    )
+
+
+def _invitable_by(actor: Staff) -> frozenset[Role]:
+    require_active(actor)
+    roles = INVITABLE_ROLES[actor.role]
+    if not roles:
+        raise Forbidden(f"{actor.role} may not invite")
+    return roles
+
+
 async def redeem_invite(
     session: AsyncSession,
     *,
@@ -111,6 +182,11 @@ async def redeem_invite(
     now = utcnow()
     if invite.used_at is not None:
         raise ValidationFailed("invite-used", field="token")
+    creator = (
+        None if invite.created_by_id is None else await session.get(Staff, invite.created_by_id)
+    )
+    if invite.revoked_at is not None or not creator_still_backs(invite, creator):
+        raise ValidationFailed("invite-revoked", field="token")
     if invite.expires_at <= now:
         raise ValidationFailed("invite-expired", field="token")
     staff = Staff(
@@ -123,7 +199,7 @@ async def redeem_invite(
     await session.flush()
     spent = await session.execute(
         update(Invite)
-        .where(Invite.id == invite.id, Invite.used_at.is_(None))
+        .where(Invite.id == invite.id, Invite.used_at.is_(None), Invite.revoked_at.is_(None))
         .values(used_at=now, used_by_id=staff.id)
     )
     if spent.rowcount != 1:  # type: ignore[attr-defined]
@@ -190,18 +266,19 @@ async def list_staff(session: AsyncSession, *, actor: Staff) -> list[Staff]:
 async def change_role(session: AsyncSession, *, actor: Staff, staff_id: int, role: Role) -> Staff:
     require_role(actor, Role.ADMIN)
     staff = await get_staff(session, staff_id)
-    if staff.role == Role.ADMIN and role != Role.ADMIN:
-        await _check_another_admin_remains(session, staff)
+    old_role = staff.role
+    if old_role == Role.ADMIN and role != Role.ADMIN:
+        await _update_keeping_another_admin(session, staff, role=role)
+    staff.role = role
     audit(
         session,
         actor=actor,
         entity="staff",
         entity_id=staff.id,
         field="role",
-        old=staff.role,
+        old=old_role,
         new=role,
     )
-    staff.role = role
     await session.flush()
     return staff
 
@@ -219,7 +296,7 @@ async def deactivate_staff(
     if heir.id == leaver.id or not heir.is_active:
         raise ValidationFailed("heir-invalid", field="reassign_to_id")
     if leaver.role == Role.ADMIN:
-        await _check_another_admin_remains(session, leaver)
+        await _update_keeping_another_admin(session, leaver, is_active=False)
     leaver.is_active = False
     audit(
         session,
@@ -266,13 +343,32 @@ async def _reassign_leads(
     return len(lead_ids)
 
 
-async def _check_another_admin_remains(session: AsyncSession, admin: Staff) -> None:
-    others = await session.scalar(
-        select(func.count()).where(
-            Staff.role == Role.ADMIN, Staff.is_active.is_(True), Staff.id != admin.id
-        )
+async def _update_keeping_another_admin(
+    session: AsyncSession, admin: Staff, **values: object
+) -> None:
+    """Set ``values`` (a lesser role, or inactive) on ``admin`` only if another active admin
+    remains, decided by the UPDATE itself.
+
+    So two admins demoting or deactivating each other at the same moment leave one: on
+    PostgreSQL every active admin's row is locked first, so the second waits for the first
+    to commit and then counts again; SQLite ignores the lock but runs one writer at a time,
+    and the statement counts under the write lock.
+    """
+    active_admins = (Staff.role == Role.ADMIN) & Staff.is_active.is_(True)
+    await session.execute(
+        select(Staff.id).where(active_admins).order_by(Staff.id).with_for_update()
     )
-    if not others:
+    other = aliased(Staff)
+    another_admin = exists().where(
+        other.role == Role.ADMIN, other.is_active.is_(True), other.id != admin.id
+    )
+    changed = await session.execute(
+        update(Staff)
+        .where(Staff.id == admin.id, another_admin)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
         raise ValidationFailed("last-admin", field="role")
 
 

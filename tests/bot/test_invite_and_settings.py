@@ -61,7 +61,11 @@ async def test_a_manager_invites_a_rep_who_joins_and_the_link_then_is_spent(
     picker = await telegram.say(team.manager, "/invite")
     shown = await telegram.press(team.manager, picker, "менеджер з продажу")
 
-    assert [button["text"] for button in picker.buttons] == ["менеджер", "менеджер з продажу"]
+    assert [button["text"] for button in picker.buttons] == [
+        "менеджер",
+        "менеджер з продажу",
+        "📋 Активні запрошення",
+    ]
     link = INVITE_LINK.search(shown.text or "")
     assert link is not None
     invite = await session.scalar(select(Invite))
@@ -113,6 +117,7 @@ async def test_admins_invite_any_role_and_a_forged_admin_invite_from_a_manager_i
         "admin",
         "manager",
         "sales rep",
+        "📋 Pending invites",
     ]
     assert answer == "Немає доступу"
     assert await session.scalar(select(func.count()).select_from(Invite)) == 0
