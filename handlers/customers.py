@@ -22,7 +22,7 @@ from crm.services.customers import (
     visible_customer,
 )
 from handlers.common.editing import show_in_place
-from handlers.common.text import ELLIPSIS, MESSAGE_LIMIT, local_time, shorten, tr
+from handlers.common.text import ELLIPSIS, MESSAGE_LIMIT, local_time, shorten, stage_name, tr
 from handlers.leads.keyboards import LeadAction, LeadActionKind
 
 router = Router(name=__name__)
@@ -257,7 +257,7 @@ def customer_keyboard(
             text=i18n.get(
                 "customer-deal-button",
                 title=shorten(deal.title, BUTTON_TITLE),
-                stage=deal.stage.name,
+                stage=stage_name(deal.stage, i18n),
             ),
             callback_data=LeadAction(
                 lead_id=deal.id, action=LeadActionKind.OPEN, version=deal.version

@@ -14,7 +14,7 @@ from crm.models import Lead, Staff
 from crm.services.board import Board, Page, pipeline_board, stage_leads
 from crm.services.pipelines import get_stage
 from handlers.common.editing import show_in_place
-from handlers.common.text import shorten, tr
+from handlers.common.text import pipeline_name, shorten, stage_name, tr
 from handlers.leads.keyboards import LeadAction, LeadActionKind
 
 router = Router(name=__name__)
@@ -41,13 +41,14 @@ def money_list(i18n: I18nContext, amounts: dict[str, object]) -> str:
 
 
 def render_board(board: Board, i18n: I18nContext) -> str:
-    lines = [tr(i18n, "board-title", pipeline=board.pipeline.name, count=board.lead_count)]
+    pipeline = pipeline_name(board.pipeline, i18n)
+    lines = [tr(i18n, "board-title", pipeline=pipeline, count=board.lead_count)]
     for column in board.columns:
         lines.append(
             tr(
                 i18n,
                 "board-stage",
-                stage=column.stage.name,
+                stage=stage_name(column.stage, i18n),
                 count=column.count,
                 total=money_list(i18n, dict(column.totals)),
                 weighted=money_list(i18n, dict(column.weighted)),
@@ -61,7 +62,9 @@ def board_keyboard(board: Board, i18n: I18nContext) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for column in board.columns:
         kb.button(
-            text=tr(i18n, "board-stage-button", stage=column.stage.name, count=column.count),
+            text=tr(
+                i18n, "board-stage-button", stage=stage_name(column.stage, i18n), count=column.count
+            ),
             callback_data=StageList(stage_id=column.stage.id, page=0),
         )
     kb.adjust(2)
@@ -122,7 +125,7 @@ async def show_stage(
     text = tr(
         i18n,
         "stage-list-title",
-        stage=stage.name,
+        stage=stage_name(stage, i18n),
         count=page.total,
         page=page.page + 1,
         pages=page.page_count,

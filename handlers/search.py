@@ -28,7 +28,7 @@ from crm.services.board import Page
 from crm.services.search import latest_leads, search_leads
 from handlers.common.editing import show_in_place
 from handlers.common.paging import page_navigation, page_of
-from handlers.common.text import shorten, tr
+from handlers.common.text import shorten, stage_name, tr
 from handlers.customers import CustomerView, customers_of
 from handlers.leads.keyboards import LeadAction, LeadActionKind
 
@@ -148,7 +148,7 @@ def _lead_facts(lead: Lead, i18n: I18nContext) -> dict[str, str]:
     return {
         "title": shorten(lead.title, TITLE_SHOWN),
         "phone": lead.phone or NO_VALUE,
-        "stage": lead.stage.name,
+        "stage": stage_name(lead.stage, i18n),
         "value": value,
     }
 

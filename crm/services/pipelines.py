@@ -141,7 +141,8 @@ async def update_stage(
     require_role(actor, Role.ADMIN)
     stage = await get_stage(session, stage_id)
     if name is not None:
-        stage.name = _checked_name(name)
+        # A name typed by an admin is shown as typed, no longer translated from the code.
+        stage.name, stage.code = _checked_name(name), None
     if kind is not None and kind != stage.kind:
         await _check_pipeline_keeps_an_open_stage(session, stage, new_kind=kind)
         stage.kind = kind

@@ -21,7 +21,7 @@ from handlers.common.screens import (
     one_per_row,
     with_notice,
 )
-from handlers.common.text import tr
+from handlers.common.text import pipeline_name, stage_name, tr
 
 PROBABILITY_CHOICES = range(0, 101, 10)
 PROBABILITY_ROWS = (6, 5)
@@ -118,13 +118,16 @@ def kind_text(kind: StageKind, i18n: I18nContext) -> str:
 def stage_list(board: Board, page: int, i18n: I18nContext, notice: str | None = None) -> Screen:
     shown = page_of(board.columns, page)
     first_position = shown.page * shown.page_size + 1
-    lines = [tr(i18n, "stages-title", pipeline=board.pipeline.name)]
+    lines = [tr(i18n, "stages-title", pipeline=pipeline_name(board.pipeline, i18n))]
     kb = InlineKeyboardBuilder()
     for position, column in enumerate(shown.items, start=first_position):
         lines.append(_list_line(column, position, i18n))
         kb.button(
             text=i18n.get(
-                "stages-btn-stage", position=position, stage=column.stage.name, count=column.count
+                "stages-btn-stage",
+                position=position,
+                stage=stage_name(column.stage, i18n),
+                count=column.count,
             ),
             callback_data=StageView(stage_id=column.stage.id, screen=StageScreen.CARD),
         )
@@ -139,7 +142,7 @@ def _list_line(column: StageColumn, position: int, i18n: I18nContext) -> str:
         i18n,
         "stages-line",
         position=position,
-        stage=column.stage.name,
+        stage=stage_name(column.stage, i18n),
         kind=kind_text(column.stage.kind, i18n),
         probability=column.stage.probability,
         idle=idle_text(column.stage, i18n),
@@ -180,7 +183,7 @@ def _describe(focus: StageFocus, i18n: I18nContext) -> str:
     return tr(
         i18n,
         "stage-card",
-        stage=stage.name,
+        stage=stage_name(stage, i18n),
         position=focus.index + 1,
         total=len(focus.board.columns),
         kind=kind_text(stage.kind, i18n),
@@ -240,7 +243,7 @@ def delete_choice(focus: StageFocus, page: int, i18n: I18nContext) -> Screen:
     kb = InlineKeyboardBuilder()
     for target in shown.items:
         kb.button(
-            text=target.name,
+            text=stage_name(target, i18n),
             callback_data=DeleteStage(stage_id=focus.stage.id, move_leads_to=target.id),
         )
     kb.adjust(1)

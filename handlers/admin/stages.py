@@ -44,7 +44,7 @@ from handlers.admin.stage_screens import (
 )
 from handlers.common.filters import TYPED_ANSWER
 from handlers.common.screens import Screen, send_screen, show_screen
-from handlers.common.text import tr
+from handlers.common.text import stage_name, tr
 
 router = Router(name=__name__)
 
@@ -254,7 +254,7 @@ async def delete_picked_stage(
     actor: Staff,
     i18n: I18nContext,
 ) -> None:
-    name = (await get_stage(session, callback_data.stage_id)).name
+    name = stage_name(await get_stage(session, callback_data.stage_id), i18n)
     await delete_stage(
         session,
         actor=actor,

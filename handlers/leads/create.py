@@ -17,7 +17,7 @@ from crm.errors import DuplicateLead
 from crm.models import Lead, Staff
 from crm.schemas import LeadDraft, parse
 from crm.services.leads import create_lead
-from handlers.common.text import tr
+from handlers.common.text import stage_name, tr
 from handlers.leads.card import edit_card, send_card
 from handlers.leads.wizard_keyboards import CreateAnyway, duplicate_keyboard
 
@@ -134,7 +134,7 @@ def _duplicate_line(lead: Lead, viewer: Staff, i18n: I18nContext) -> str:
             "duplicate-lead",
             title=lead.title,
             lead_id=str(lead.id),
-            stage=lead.stage.name,
+            stage=stage_name(lead.stage, i18n),
             responsible=owner,
         )
     if lead.responsible is None:

@@ -11,6 +11,7 @@ from aiogram_i18n import I18nContext
 
 from crm.models import Staff, Stage, StageKind
 from crm.services.cards import LeadCard
+from handlers.common.text import stage_name
 
 
 class LeadActionKind(StrEnum):
@@ -115,7 +116,7 @@ def stage_picker(card: LeadCard, stages: list[Stage], i18n: I18nContext) -> Inli
         if stage.id == card.lead.stage_id:
             continue
         kb.button(
-            text=stage_label(stage),
+            text=stage_name(stage, i18n),
             callback_data=MoveToStage(
                 lead_id=card.lead.id, stage_id=stage.id, version=card.lead.version
             ),
@@ -128,10 +129,6 @@ def stage_picker(card: LeadCard, stages: list[Stage], i18n: I18nContext) -> Inli
     )
     kb.adjust(2)
     return kb.as_markup()
-
-
-def stage_label(stage: Stage) -> str:
-    return stage.name
 
 
 def lost_reasons(card: LeadCard, i18n: I18nContext) -> InlineKeyboardMarkup:

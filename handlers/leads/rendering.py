@@ -9,7 +9,7 @@ from aiogram_i18n import I18nContext
 
 from crm.models import Activity, Lead, Staff, utcnow
 from crm.services.cards import LeadCard
-from handlers.common.text import local_time, shorten, tr
+from handlers.common.text import local_time, shorten, stage_name, tr
 
 ACTIVITY_PREVIEW = 160
 
@@ -19,7 +19,7 @@ def render_lead_card(card: LeadCard, viewer: Staff, i18n: I18nContext) -> str:
     lines = [tr(i18n, "card-title", title=lead.title, lead_id=str(lead.id))]
     lines += _contact_lines(lead, i18n)
     days = (utcnow() - lead.stage_entered_at).days
-    lines.append(tr(i18n, "card-stage-line", stage=lead.stage.name, days=days))
+    lines.append(tr(i18n, "card-stage-line", stage=stage_name(lead.stage, i18n), days=days))
     lines.append(_value_line(lead, i18n))
     if lead.expected_close_on is not None:
         lines.append(tr(i18n, "card-expected-close", day=lead.expected_close_on))

@@ -37,7 +37,7 @@ from crm.schemas import LeadDraft, parse
 from crm.services.pipelines import default_pipeline, get_stage
 from handlers.common.editing import show_in_place
 from handlers.common.filters import TYPED_ANSWER
-from handlers.common.text import shorten, tr
+from handlers.common.text import shorten, stage_name, tr
 from handlers.leads.create import CURRENCY, create_or_offer_duplicate
 from handlers.leads.wizard_keyboards import (
     PickSource,
@@ -344,7 +344,7 @@ async def stage_picked(
     i18n: I18nContext,
 ) -> None:
     stage = await get_stage(session, callback_data.stage_id)
-    await wizard.close_prompt(tr(i18n, "wizard-chosen", choice=stage.name))
+    await wizard.close_prompt(tr(i18n, "wizard-chosen", choice=stage_name(stage, i18n)))
     await wizard.fill(WizardStep.STAGE, {"stage_id": stage.id})
     await query.answer()
 

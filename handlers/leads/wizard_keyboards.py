@@ -17,6 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
 from crm.models import Lead, LeadSource, Stage
+from handlers.common.text import stage_name
 from handlers.leads.keyboards import LeadAction, LeadActionKind
 
 INLINE_BUTTONS_MAX = 100
@@ -83,7 +84,7 @@ def source_keyboard(i18n: I18nContext) -> InlineKeyboardMarkup:
 def stage_keyboard(stages: Sequence[Stage], i18n: I18nContext) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for stage in stages[: INLINE_BUTTONS_MAX - 1]:
-        kb.button(text=stage.name, callback_data=PickStage(stage_id=stage.id))
+        kb.button(text=stage_name(stage, i18n), callback_data=PickStage(stage_id=stage.id))
     kb.adjust(2)
     kb.row(_skip_button(WizardStep.STAGE, i18n))
     return kb.as_markup()
