@@ -22,7 +22,18 @@ from bot.middlewares.private_chats import PrivateChatsOnly
 from bot.notifier import Notifier
 from bot.retry import RetryAfter
 from bot.settings import Settings
-from handlers import customers, errors, invite, pipeline, preferences, search, start, tasks
+from crm.models import utcnow
+from handlers import (
+    customers,
+    errors,
+    fallback,
+    invite,
+    pipeline,
+    preferences,
+    search,
+    start,
+    tasks,
+)
 from handlers.admin import stages, team
 from handlers.leads import activities, card, create, deal, wizard
 
@@ -43,6 +54,8 @@ FEATURE_ROUTERS = (
     invite.router,
     stages.router,
     team.router,
+    # Last: whatever no feature took still gets an answer.
+    fallback.router,
 )
 
 
@@ -93,6 +106,8 @@ def create_dispatcher(
         phone_region=settings.phone_region,
         default_currency=settings.default_currency,
         translator=translator,
+        # The time for middlewares and handlers that ask for it; tests may set another.
+        clock=utcnow,
     )
     dispatcher.update.outer_middleware(PrivateChatsOnly(translator))
     dispatcher.update.outer_middleware(DatabaseSession(session_factory, notifier))

@@ -1,5 +1,7 @@
 """Normalising the ways people write phone numbers and e-mail addresses."""
 
+from dataclasses import dataclass
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
@@ -31,3 +33,43 @@ def normalize_email(raw: str) -> str:
     except EmailNotValidError:
         raise ValidationFailed("email-invalid", field="email") from None
     return checked.normalized.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class ContactInText:
+    """A phone number and/or an e-mail address found in free text, normalised, and the words
+    around them."""
+
+    phone: str | None
+    email: str | None
+    other_words: list[str]
+
+
+def find_contact(text: str, *, region: str = DEFAULT_PHONE_REGION) -> ContactInText | None:
+    """The first valid phone number and e-mail address written anywhere in ``text``, however
+    spaced (``+380 67 123 45 67``); None if it holds neither."""
+    found = next(iter(phonenumbers.PhoneNumberMatcher(text, region)), None)
+    phone = None
+    if found is not None:
+        phone = phonenumbers.format_number(found.number, phonenumbers.PhoneNumberFormat.E164)
+        text = f"{text[: found.start]} {text[found.end :]}"
+    email = None
+    other_words = []
+    for word in text.split():
+        address = None if email else _email_in(word)
+        if address:
+            email = address
+        else:
+            other_words.append(word)
+    if phone is None and email is None:
+        return None
+    return ContactInText(phone=phone, email=email, other_words=other_words)
+
+
+def _email_in(word: str) -> str | None:
+    if "@" not in word:
+        return None
+    try:
+        return normalize_email(word.strip("<>()[],;:"))
+    except ValidationFailed:
+        return None

@@ -22,17 +22,16 @@ async def start(
     command: CommandObject,
     session: AsyncSession,
     actor: Staff | None,
+    first_meeting: bool,
     i18n: I18nContext,
 ) -> None:
     if actor is not None:
-        await message.answer(tr(i18n, "welcome-back", name=actor.display_name))
+        greeting = "welcome-first-admin" if first_meeting else "welcome-back"
+        await message.answer(tr(i18n, greeting, name=actor.display_name))
         return
+    # A stranger gets here only with an invite that can still be redeemed (StaffAccess).
     user = message.from_user
-    if user is None or not command.args:
-        await message.answer(
-            tr(i18n, "access-unknown-user", telegram_id=str(user.id if user else 0))
-        )
-        return
+    assert user is not None and command.args is not None
     language = Language(i18n.locale) if i18n.locale in {"en", "uk"} else Language.EN
     staff = await redeem_invite(
         session,

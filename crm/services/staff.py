@@ -165,6 +165,25 @@ def _invitable_by(actor: Staff) -> frozenset[Role]:
     return roles
 
 
+async def open_invite(session: AsyncSession, *, token: str, now: datetime) -> Invite:
+    """The invite ``token`` names if it can still be redeemed at ``now``, else why not."""
+    invite = await session.scalar(select(Invite).where(Invite.token == token))
+    if invite is None:
+        raise ValidationFailed("invite-unknown", field="token")
+    if invite.used_at is not None:
+        raise ValidationFailed("invite-used", field="token")
+    if invite.revoked_at is not None:
+        raise ValidationFailed("invite-revoked", field="token")
+    creator = (
+        None if invite.created_by_id is None else await session.get(Staff, invite.created_by_id)
+    )
+    if not creator_still_backs(invite, creator):
+        raise ValidationFailed("invite-revoked", field="token")
+    if invite.expires_at <= now:
+        raise ValidationFailed("invite-expired", field="token")
+    return invite
+
+
 async def redeem_invite(
     session: AsyncSession,
     *,
@@ -176,19 +195,8 @@ async def redeem_invite(
     """Join the team with an invite; the token then is spent."""
     if await staff_by_telegram_id(session, telegram_id) is not None:
         raise Conflict("already a member")
-    invite = await session.scalar(select(Invite).where(Invite.token == token))
-    if invite is None:
-        raise ValidationFailed("invite-unknown", field="token")
     now = utcnow()
-    if invite.used_at is not None:
-        raise ValidationFailed("invite-used", field="token")
-    creator = (
-        None if invite.created_by_id is None else await session.get(Staff, invite.created_by_id)
-    )
-    if invite.revoked_at is not None or not creator_still_backs(invite, creator):
-        raise ValidationFailed("invite-revoked", field="token")
-    if invite.expires_at <= now:
-        raise ValidationFailed("invite-expired", field="token")
+    invite = await open_invite(session, token=token, now=now)
     staff = Staff(
         telegram_id=telegram_id,
         display_name=_checked_display_name(display_name),
@@ -208,10 +216,11 @@ async def redeem_invite(
 
 
 async def record_access_request(
-    session: AsyncSession, *, telegram_id: int, name: str, username: str | None
+    session: AsyncSession, *, telegram_id: int, name: str, username: str | None, now: datetime
 ) -> bool:
-    """Note a stranger's request, at most once a day each; True if it was written."""
-    since = utcnow() - ACCESS_REQUEST_INTERVAL
+    """Note a stranger's request, at most once a day each; True if it was written, which is
+    when the stranger is answered."""
+    since = now - ACCESS_REQUEST_INTERVAL
     recent = await session.scalar(
         select(AccessRequest.id).where(
             AccessRequest.telegram_id == telegram_id, AccessRequest.requested_at > since
@@ -220,7 +229,12 @@ async def record_access_request(
     if recent is not None:
         return False
     session.add(
-        AccessRequest(telegram_id=telegram_id, name=_checked_display_name(name), username=username)
+        AccessRequest(
+            telegram_id=telegram_id,
+            name=_checked_display_name(name),
+            username=username,
+            requested_at=now,
+        )
     )
     await session.flush()
     return True

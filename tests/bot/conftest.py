@@ -134,6 +134,12 @@ def settings_for(emulator: RunningEmulator) -> Settings:
     )
 
 
+@pytest.fixture
+def settings(emulator: RunningEmulator) -> Settings:
+    """The dispatcher's settings; a test module overrides this to set, say, ``ADMIN_IDS``."""
+    return settings_for(emulator)
+
+
 @pytest.fixture(params=STACKS)
 def stack(request: pytest.FixtureRequest) -> tuple[str, str]:
     database, storage = request.param
@@ -184,7 +190,7 @@ def translator() -> FluentRuntimeCore:
 
 @pytest.fixture
 def dispatcher(
-    emulator: RunningEmulator,
+    settings: Settings,
     bot: Bot,
     session_factory: async_sessionmaker[AsyncSession],
     storage: BaseStorage,
@@ -192,7 +198,7 @@ def dispatcher(
 ) -> Dispatcher:
     notifier = TelegramNotifier(RateLimitedSender(bot), session_factory, translator)
     return create_dispatcher(
-        settings_for(emulator),
+        settings,
         session_factory=session_factory,
         notifier=notifier,
         translator=translator,

@@ -82,7 +82,11 @@ async def test_a_manager_invites_a_rep_who_joins_and_the_link_then_is_spent(
     assert welcome.text == (
         "Welcome, Nazar! You joined the team as sales rep. Send /help to see what I can do."
     )
-    assert refusal.text == "Цим запрошенням уже скористалися. Попросіть нове."
+    assert refusal.text == (
+        "Цим запрошенням уже скористалися.\n"
+        "Ваш Telegram ID: 602. "
+        "Надішліть його керівнику чи адміністратору й попросіть нове посилання."
+    )
     joined = await session.scalar(select(Staff).where(Staff.telegram_id == newcomer.id))
     assert joined is not None and joined.role == Role.REP and joined.is_active
     assert await session.scalar(select(Staff).where(Staff.telegram_id == latecomer.id)) is None
@@ -99,7 +103,10 @@ async def test_an_expired_invite_is_refused(
 
     refusal = await open_invite_link(telegram, stranger, invite.token)
 
-    assert refusal.text == "This invite link has expired. Ask for a new one."
+    assert refusal.text == (
+        "This invite link has expired.\n"
+        "Your Telegram id is 603. Send it to your manager or admin and ask for a new link."
+    )
     assert await session.scalar(select(Staff).where(Staff.telegram_id == stranger.id)) is None
 
 
