@@ -63,6 +63,15 @@ class LeadAssigned(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class ContactReturned(DomainEvent):
+    """Someone with an open lead wrote again (a web form, WhatsApp): the lead's owner is told."""
+
+    lead_id: int
+    responsible_id: int | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class TaskDue(DomainEvent):
     task_id: int
     assignee_id: int

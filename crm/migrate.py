@@ -1,10 +1,13 @@
 """Bringing a database to the newest schema, from code (the CLI, tests and start-up)."""
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.ext.asyncio import AsyncEngine
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,3 +28,17 @@ def _upgrade(connection: object) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+@cache
+def _head_revisions() -> frozenset[str]:
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+async def schema_is_current(session: AsyncSession) -> bool:
+    """The database is at the newest migration (what readiness checks ask)."""
+    connection = await session.connection()
+    current = await connection.run_sync(
+        lambda sync: MigrationContext.configure(sync).get_current_heads()
+    )
+    return frozenset(current) == _head_revisions()

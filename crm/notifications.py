@@ -17,6 +17,7 @@ LEAD_CREATED = "lead_created"
 LEAD_WON = "lead_won"
 LEAD_LOST = "lead_lost"
 LEAD_ASSIGNED = "lead_assigned"
+LEAD_RETURNED = "lead_returned"
 
 
 async def enqueue_for_events(
@@ -51,6 +52,12 @@ async def _audience(session: AsyncSession, event: events.DomainEvent) -> list[tu
         case events.LeadLost():
             managers = await _managers_wanting(session, Notification.WINS_AND_LOSSES)
             return _without_actor([(m, LEAD_LOST) for m in managers], event.actor_id)
+        case events.ContactReturned(responsible_id=None):
+            managers = await _managers_wanting(session, Notification.NEW_LEADS)
+            return [(m, LEAD_RETURNED) for m in managers]
+        case events.ContactReturned(responsible_id=owner_id):
+            owner = await _staff_wanting(session, owner_id, Notification.ASSIGNED)
+            return [(owner, LEAD_RETURNED)] if owner is not None else []
         case events.LeadAssigned(to_user_id=owner_id):
             owner = await _staff_wanting(session, owner_id, Notification.ASSIGNED)
             told = [(owner, LEAD_ASSIGNED)] if owner is not None else []

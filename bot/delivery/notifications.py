@@ -18,6 +18,7 @@ TEMPLATES = {
     notifications.LEAD_WON: "notify-lead-won",
     notifications.LEAD_LOST: "notify-lead-lost",
     notifications.LEAD_ASSIGNED: "notify-lead-assigned",
+    notifications.LEAD_RETURNED: "notify-lead-returned",
 }
 
 

@@ -18,12 +18,14 @@ from crm.models.enums import (
     Language,
     LeadSource,
     LostReason,
+    MessageStatus,
     Notification,
     Role,
     SegmentTarget,
     StageKind,
     TicketStatus,
 )
+from crm.models.intake import FieldPreset, IntakeChannel, IntakeKind, IntakeReceipt
 from crm.models.lead import Lead
 from crm.models.outbox import OutboxMessage, OutboxStatus
 from crm.models.pipeline import Pipeline, Stage
@@ -46,12 +48,17 @@ __all__ = [
     "Direction",
     "FieldDefinition",
     "FieldKind",
+    "FieldPreset",
+    "IntakeChannel",
+    "IntakeKind",
+    "IntakeReceipt",
     "Invite",
     "Language",
     "Lead",
     "LeadSource",
     "LostReason",
     "LoyaltyEntry",
+    "MessageStatus",
     "Notification",
     "Order",
     "OutboxMessage",

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Base, UtcDateTime, str_enum, utcnow
-from crm.models.enums import Direction, TicketStatus
+from crm.models.enums import Direction, MessageStatus, TicketStatus
 from crm.models.tags import Tag, customer_tags
 
 
@@ -54,6 +54,9 @@ class CustomerContact(Base):
 
 class Order(Base):
     __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_shop_order", "intake_channel_id", "external_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -63,14 +66,19 @@ class Order(Base):
     status: Mapped[str] = mapped_column(String(32), default="new")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", use_alter=True))
+    # The shop it came from; its ``external_id`` is then the shop's order number.
+    intake_channel_id: Mapped[int | None] = mapped_column(ForeignKey("intake_channels.id"))
 
 
 class Conversation(Base):
     __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_channel_external_id", "channel", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     channel: Mapped[str] = mapped_column(String(32))
+    # Who the channel says is writing (a WhatsApp number, a website visitor id).
+    external_id: Mapped[str | None] = mapped_column(String(128))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -84,6 +92,9 @@ class ConversationMessage(Base):
     direction: Mapped[Direction] = mapped_column(str_enum(Direction, 4))
     text: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The channel's own id of the message, to match its delivery reports to it.
+    provider_message_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    status: Mapped[MessageStatus | None] = mapped_column(str_enum(MessageStatus))
 
 
 class LoyaltyEntry(Base):

@@ -85,3 +85,12 @@ class Notification(StrEnum):
     OVERDUE_TASKS = "overdue_tasks"
     IDLE_DEALS = "idle_deals"
     DIGEST = "digest"
+
+
+class MessageStatus(StrEnum):
+    """How far a message in a customer conversation got, as its channel reports it."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"

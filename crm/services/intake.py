@@ -1,0 +1,321 @@
+"""Leads arriving over HTTP: the channels admins open for them, who gets each lead, receipts
+that make a replay change nothing, and taking a contact in: a known person's new message
+joins their open lead, anyone else's opens a new one (linked to their customer, if known)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm import events
+from crm.errors import NotFound, ValidationFailed
+from crm.models import (
+    NOTE_MAX_LENGTH,
+    ActivityKind,
+    FieldPreset,
+    IntakeChannel,
+    IntakeKind,
+    IntakeReceipt,
+    Lead,
+    LeadSource,
+    Role,
+    Staff,
+    Stage,
+    StageKind,
+    utcnow,
+)
+from crm.schemas import LeadDraft, parse
+from crm.services.access import require_role
+from crm.services.leads import Contact, create_lead, normalized_contact
+from crm.services.timeline import add_lead_activity
+
+KEY_BYTES = 12
+# What secrets.token_urlsafe makes: a key of any other shape is nobody's.
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+SECRET_BYTES = 24
+CHANNEL_NAME_MAX = 100
+EXTERNAL_ID_MAX = 128
+
+
+class IntakeResult(StrEnum):
+    CREATED = "created"
+    JOINED = "joined"
+    # Taken in before: a replay changes nothing.
+    DUPLICATE = "duplicate"
+    # Looked at and left: a spam bot's form, a shop's test ping.
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingContact:
+    """A person as a channel describes them, phone and e-mail still as written."""
+
+    name: str | None
+    phone: str | None
+    email: str | None
+    message: str | None
+    source: LeadSource
+    source_detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    result: IntakeResult
+    lead_id: int | None = None
+    customer_id: int | None = None
+
+
+# Channels, as admins open and close them.
+
+
+async def open_channel(
+    session: AsyncSession,
+    *,
+    actor: Staff,
+    kind: IntakeKind,
+    name: str,
+    responsible_id: int | None,
+    preset: FieldPreset = FieldPreset.GENERIC,
+) -> IntakeChannel:
+    """A new channel with a fresh key and secret; leads go to ``responsible_id``, or
+    round-robin among active reps when it is None."""
+    require_role(actor, Role.ADMIN)
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationFailed("channel-name-empty", field="name")
+    if len(name) > CHANNEL_NAME_MAX:
+        raise ValidationFailed(
+            "channel-name-too-long", field="name", details={"max": CHANNEL_NAME_MAX}
+        )
+    if responsible_id is not None:
+        await _active_staff_id(session, responsible_id)
+    channel = IntakeChannel(
+        kind=kind,
+        key=secrets.token_urlsafe(KEY_BYTES),
+        name=name,
+        secret=secrets.token_urlsafe(SECRET_BYTES),
+        preset=preset,
+        field_names={},
+        responsible_id=responsible_id,
+        opens_leads=True,
+        created_by_id=actor.id,
+    )
+    session.add(channel)
+    await session.flush()
+    return channel
+
+
+async def list_channels(session: AsyncSession, *, actor: Staff) -> list[IntakeChannel]:
+    require_role(actor, Role.ADMIN)
+    rows = await session.scalars(
+        select(IntakeChannel).where(IntakeChannel.revoked_at.is_(None)).order_by(IntakeChannel.id)
+    )
+    return list(rows)
+
+
+async def admin_channel(session: AsyncSession, *, actor: Staff, channel_id: int) -> IntakeChannel:
+    require_role(actor, Role.ADMIN)
+    channel = await session.get(IntakeChannel, channel_id)
+    if channel is None or channel.revoked_at is not None:
+        raise NotFound(f"intake channel {channel_id}")
+    return channel
+
+
+async def revoke_channel(session: AsyncSession, *, actor: Staff, channel_id: int) -> IntakeChannel:
+    """Close the channel: its key is answered 404 from now on."""
+    channel = await admin_channel(session, actor=actor, channel_id=channel_id)
+    channel.revoked_at = utcnow()
+    await session.flush()
+    return channel
+
+
+async def channel_by_key(
+    session: AsyncSession, *, kind: IntakeKind, key: str
+) -> IntakeChannel | None:
+    """The open channel of ``kind`` with this key, or None."""
+    if not KEY_PATTERN.fullmatch(key):
+        return None
+    return await session.scalar(
+        select(IntakeChannel).where(
+            IntakeChannel.key == key,
+            IntakeChannel.kind == kind,
+            IntakeChannel.revoked_at.is_(None),
+        )
+    )
+
+
+def form_signature(channel: IntakeChannel) -> str:
+    """What a plain HTML form puts in its URL instead of the secret: it proves the URL was
+    made by us for this key, without showing the secret to the page's visitors."""
+    return hmac.new(
+        channel.secret.encode(), f"form:{channel.key}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def channel_accepts(
+    channel: IntakeChannel, *, secret: str | None, signature: str | None = None
+) -> bool:
+    """The request carries the channel's secret, or for a form its URL signature; compared
+    in constant time."""
+    if secret is not None and hmac.compare_digest(secret.encode(), channel.secret.encode()):
+        return True
+    return (
+        signature is not None
+        and channel.kind == IntakeKind.WEB_FORM
+        and hmac.compare_digest(signature.encode(), form_signature(channel).encode())
+    )
+
+
+# Receipts: a provider's id for what it sent, taken in once.
+
+
+def receipt_scope(channel: IntakeChannel) -> str:
+    return f"{channel.kind.value}:{channel.id}"
+
+
+async def claim_receipt(
+    session: AsyncSession, *, scope: str, external_id: str
+) -> IntakeReceipt | None:
+    """A receipt for ``external_id`` within ``scope``, or None when it was taken in before
+    (also by another process at this moment: its commit makes ours fail here)."""
+    if not external_id or len(external_id) > EXTERNAL_ID_MAX:
+        raise ValidationFailed(
+            "submission-key-invalid", field="submission_key", details={"max": EXTERNAL_ID_MAX}
+        )
+    known = await session.scalar(
+        select(IntakeReceipt.id).where(
+            IntakeReceipt.scope == scope, IntakeReceipt.external_id == external_id
+        )
+    )
+    if known is not None:
+        return None
+    receipt = IntakeReceipt(scope=scope, external_id=external_id)
+    try:
+        async with session.begin_nested():
+            session.add(receipt)
+    except IntegrityError:
+        return None
+    return receipt
+
+
+# Who gets a new lead.
+
+
+async def responsible_for(session: AsyncSession, channel: IntakeChannel) -> int | None:
+    """The channel's chosen person while they are active; else the next active rep in turn."""
+    if channel.responsible_id is not None:
+        chosen = await session.get(Staff, channel.responsible_id)
+        if chosen is not None and chosen.is_active:
+            return chosen.id
+    return await _next_rep_in_turn(session, channel)
+
+
+async def _next_rep_in_turn(session: AsyncSession, channel: IntakeChannel) -> int | None:
+    # The channel's row is locked (on PostgreSQL) so that two leads at once go to two reps.
+    await session.refresh(channel, attribute_names=["last_assigned_id"], with_for_update=True)
+    reps = list(
+        await session.scalars(
+            select(Staff.id)
+            .where(Staff.role == Role.REP, Staff.is_active.is_(True))
+            .order_by(Staff.id)
+        )
+    )
+    if not reps:
+        return None
+    after = channel.last_assigned_id or 0
+    chosen = next((rep for rep in reps if rep > after), reps[0])
+    channel.last_assigned_id = chosen
+    return chosen
+
+
+async def _active_staff_id(session: AsyncSession, staff_id: int) -> int:
+    staff = await session.get(Staff, staff_id)
+    if staff is None or not staff.is_active:
+        raise ValidationFailed("responsible-invalid", field="responsible_id")
+    return staff.id
+
+
+# Taking a contact in.
+
+
+async def take_in_contact(
+    session: AsyncSession,
+    *,
+    contact: IncomingContact,
+    channel: IntakeChannel | None,
+    phone_region: str = "UA",
+    currency: str = "UAH",
+) -> Intake:
+    """Join the person's open lead (a message on its timeline, its owner told) or open a new
+    lead for them, given to the channel's responsible. Bad contact details raise
+    :class:`ValidationFailed` and change nothing."""
+    message = _checked_message(contact.message)
+    known = normalized_contact(contact.phone, contact.email, phone_region=phone_region)
+    lead = await open_lead_with(session, known)
+    if lead is not None:
+        add_lead_activity(session, lead, kind=ActivityKind.MESSAGE, author=None, text=message)
+        events.record(
+            session,
+            events.ContactReturned(
+                actor_id=None,
+                lead_id=lead.id,
+                responsible_id=lead.responsible_id,
+                source=contact.source.value,
+            ),
+        )
+        await session.flush()
+        return Intake(IntakeResult.JOINED, lead.id, lead.customer_id)
+    draft = parse(
+        LeadDraft,
+        {
+            "contact_name": contact.name or None,
+            "phone": known.phone,
+            "email": known.email,
+            "source": contact.source,
+            "source_detail": contact.source_detail,
+            "currency": currency,
+            "responsible_id": await responsible_for(session, channel) if channel else None,
+        },
+    )
+    lead = await create_lead(
+        session, actor=None, draft=draft, phone_region=phone_region, allow_duplicate=True
+    )
+    if message:
+        add_lead_activity(session, lead, kind=ActivityKind.MESSAGE, author=None, text=message)
+    await session.flush()
+    return Intake(IntakeResult.CREATED, lead.id, lead.customer_id)
+
+
+async def open_lead_with(session: AsyncSession, contact: Contact) -> Lead | None:
+    """The newest lead still open in its pipeline with this phone or e-mail."""
+    matches = []
+    if contact.phone:
+        matches.append(Lead.phone == contact.phone)
+    if contact.email:
+        matches.append(Lead.email == contact.email)
+    if not matches:
+        return None
+    return await session.scalar(
+        select(Lead)
+        .join(Stage, Stage.id == Lead.stage_id)
+        .where(or_(*matches), Stage.kind == StageKind.OPEN)
+        .order_by(Lead.id.desc())
+        .limit(1)
+    )
+
+
+def _checked_message(text: str | None) -> str | None:
+    text = (text or "").strip()
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationFailed(
+            "message-too-long", field="message", details={"max": NOTE_MAX_LENGTH}
+        )
+    return text or None

@@ -1,0 +1,22 @@
+"""The aiohttp application: health, metrics and the intake endpoints. ``bot`` adds the
+Telegram webhook route to it and runs it (``crm-bot serve``)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from web.context import CONTEXT, WebContext
+from web.forms import receive_form
+from web.health import healthz, metrics, readyz
+from web.requests import log_and_count
+
+
+def create_web_app(context: WebContext) -> web.Application:
+    # aiohttp's own cap on what a handler may read whole; intake reads the body itself.
+    app = web.Application(middlewares=[log_and_count], client_max_size=context.settings.body_limit)
+    app[CONTEXT] = context
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_post("/intake/forms/{key}", receive_form)
+    return app
