@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     fsm_ttl_hours: int = Field(default=24, ge=1)
     phone_region: str = "UA"
     default_currency: str = "UAH"
+    # A task still open this long after it was due is escalated to the managers, once.
+    overdue_after_hours: int = Field(default=24, ge=1)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

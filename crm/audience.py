@@ -1,0 +1,35 @@
+"""Who wants to be told what: active staff who left a kind of message switched on in
+``/settings``."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.models import Notification, Role, Staff
+
+
+def wants(staff: Staff, notification: Notification) -> bool:
+    return staff.is_active and notification.value in staff.notifications
+
+
+async def managers_wanting(session: AsyncSession, notification: Notification) -> list[Staff]:
+    """Managers and admins who want ``notification``."""
+    rows = await session.scalars(
+        select(Staff)
+        .where(Staff.role.in_([Role.ADMIN, Role.MANAGER]), Staff.is_active.is_(True))
+        .order_by(Staff.id)
+    )
+    return [staff for staff in rows if wants(staff, notification)]
+
+
+async def staff_wanting(
+    session: AsyncSession, staff_ids: Collection[int], notification: Notification
+) -> dict[int, Staff]:
+    """Of ``staff_ids``, those who want ``notification``, by id."""
+    if not staff_ids:
+        return {}
+    rows = await session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))
+    return {staff.id: staff for staff in rows if wants(staff, notification)}

@@ -1,0 +1,74 @@
+"""One round of each scheduled job: find what is due in the database, write it to the outbox
+in one transaction, and wake the sender if anything was written.
+
+The database is the source of truth, so a round may run in any number of processes at once,
+again after a restart, or late: each row it writes is written once (see ``crm.reminders``,
+``crm.idle_deals`` and ``crm.digests``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm.digests import enqueue_due_digests
+from crm.idle_deals import nudge_idle_deals
+from crm.reminders import DEFAULT_OVERDUE_AFTER, enqueue_due_reminders, escalate_overdue_tasks
+
+log = logging.getLogger(__name__)
+Work = Callable[[AsyncSession, datetime], Awaitable[int]]
+
+
+class Wakeable(Protocol):
+    """Whoever sends the outbox: told that new rows may have been committed."""
+
+    def wake(self) -> None: ...
+
+
+class Rounds:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        outbox: Wakeable,
+        *,
+        clock: Callable[[], datetime],
+        overdue_after: timedelta = DEFAULT_OVERDUE_AFTER,
+    ) -> None:
+        self.session_factory = session_factory
+        self.outbox = outbox
+        self.clock = clock
+        self.overdue_after = overdue_after
+
+    async def reminders(self) -> int:
+        return await self._round("reminders", lambda s, now: enqueue_due_reminders(s, now=now))
+
+    async def overdue_tasks(self) -> int:
+        return await self._round(
+            "overdue tasks",
+            lambda s, now: escalate_overdue_tasks(s, now=now, overdue_after=self.overdue_after),
+        )
+
+    async def idle_deals(self) -> int:
+        return await self._round("idle deals", lambda s, now: nudge_idle_deals(s, now=now))
+
+    async def digests(self) -> int:
+        return await self._round("digests", lambda s, now: enqueue_due_digests(s, now=now))
+
+    async def _round(self, name: str, work: Work) -> int:
+        """The number of outbox rows written; none when the database could not be reached
+        (the next round tries again)."""
+        try:
+            async with self.session_factory() as session:
+                written = await work(session, self.clock())
+                await session.commit()
+        except (SQLAlchemyError, OSError) as error:
+            log.warning("scheduler: the %s round failed and will run again: %s", name, error)
+            return 0
+        if written:
+            self.outbox.wake()
+        return written
