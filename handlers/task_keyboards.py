@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from crm.models import Task
+from crm.models import Lead, Task
 from crm.services.board import Page
 from handlers.common.paging import page_navigation
 from handlers.leads.keyboards import LeadAction, LeadActionKind
@@ -55,6 +55,26 @@ class TaskAction(CallbackData, prefix="tk"):
 
 class DayPage(CallbackData, prefix="td"):
     page: int
+
+
+class ReminderActionKind(StrEnum):
+    DONE = "d"
+    SNOOZE_15_MINUTES = "q"
+    SNOOZE_AN_HOUR = "h"
+    SNOOZE_TILL_TOMORROW = "t"
+
+
+class ReminderAction(CallbackData, prefix="rm"):
+    """A button under a reminder; the reminder then shows what became of its task."""
+
+    task_id: int
+    action: ReminderActionKind
+
+
+class ShowLead(CallbackData, prefix="sc"):
+    """The lead's card as a new message, below a reminder or digest that stays as it is."""
+
+    lead_id: int
 
 
 def first_number(page: Page[Task]) -> int:
@@ -117,4 +137,28 @@ def snooze_keyboard(task_id: int, page: int, i18n: I18nContext) -> InlineKeyboar
         )
     kb.button(text=i18n.get("back"), callback_data=DayPage(page=page))
     kb.adjust(2)
+    return kb.as_markup()
+
+
+def reminder_keyboard(task: Task, lead: Lead | None, i18n: I18nContext) -> InlineKeyboardMarkup:
+    """Done and Open lead, then the snoozes; a done task keeps only Open lead."""
+    kb = InlineKeyboardBuilder()
+    still_open = task.done_at is None
+    if still_open:
+        kb.button(
+            text=i18n.get("reminder-btn-done"),
+            callback_data=ReminderAction(task_id=task.id, action=ReminderActionKind.DONE),
+        )
+    if lead is not None:
+        kb.button(text=i18n.get("btn-open-lead"), callback_data=ShowLead(lead_id=lead.id))
+    if still_open:
+        for key, action in (
+            ("reminder-btn-15-minutes", ReminderActionKind.SNOOZE_15_MINUTES),
+            ("reminder-btn-an-hour", ReminderActionKind.SNOOZE_AN_HOUR),
+            ("reminder-btn-tomorrow", ReminderActionKind.SNOOZE_TILL_TOMORROW),
+        ):
+            kb.button(
+                text=i18n.get(key), callback_data=ReminderAction(task_id=task.id, action=action)
+            )
+    kb.adjust(2 if still_open and lead is not None else 1, 3)
     return kb.as_markup()

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -15,9 +15,9 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import Conflict
-from crm.models import Staff, Task, utcnow
+from crm.models import Lead, Staff, Task, utcnow
 from crm.services import cards, tasks
-from crm.services.access import visible_lead
+from crm.services.access import may_see_lead, visible_lead
 from crm.services.board import Page
 from handlers.common.editing import show_in_place
 from handlers.common.filters import TYPED_ANSWER
@@ -34,6 +34,9 @@ from handlers.leads.rendering import render_lead_card
 from handlers.task_keyboards import (
     TASKS_PER_PAGE,
     DayPage,
+    ReminderAction,
+    ReminderActionKind,
+    ShowLead,
     SkipTaskTitle,
     TaskAction,
     TaskActionKind,
@@ -41,6 +44,7 @@ from handlers.task_keyboards import (
     TimeChoice,
     day_keyboard,
     first_number,
+    reminder_keyboard,
     skip_title_keyboard,
     snooze_keyboard,
     task_time_keyboard,
@@ -59,6 +63,12 @@ QUICK_TIMES: dict[TimeChoice, Callable[[datetime], datetime]] = {
 SNOOZE_TIMES: dict[TaskActionKind, Callable[[datetime], datetime]] = {
     TaskActionKind.SNOOZE_AN_HOUR: QUICK_TIMES[TimeChoice.IN_AN_HOUR],
     TaskActionKind.SNOOZE_TILL_MORNING: tomorrow_at,
+}
+REMINDER_MORNING = time(9, 0)
+REMINDER_SNOOZES: dict[ReminderActionKind, Callable[[datetime], datetime]] = {
+    ReminderActionKind.SNOOZE_15_MINUTES: lambda now: exactly_later(now, timedelta(minutes=15)),
+    ReminderActionKind.SNOOZE_AN_HOUR: QUICK_TIMES[TimeChoice.IN_AN_HOUR],
+    ReminderActionKind.SNOOZE_TILL_TOMORROW: lambda now: tomorrow_at(now, REMINDER_MORNING),
 }
 
 
@@ -375,3 +385,106 @@ async def snooze(
         ),
         notice=i18n.get("task-snoozed", until=until),
     )
+
+
+async def task_lead(session: AsyncSession, viewer: Staff, task: Task) -> Lead | None:
+    """The task's lead, if ``viewer`` may see it."""
+    if task.lead_id is None:
+        return None
+    lead = await session.get(Lead, task.lead_id)
+    return lead if lead is not None and may_see_lead(viewer, lead) else None
+
+
+def render_reminder(
+    task: Task, lead: Lead | None, viewer: Staff, i18n: I18nContext, *, late: bool = False
+) -> str:
+    """A task's reminder: what to do, for which lead, by when; ``late`` if it came due while
+    the bot was not running."""
+    lines = [tr(i18n, "reminder-title", title=task.title)]
+    if lead is not None:
+        lines.append(tr(i18n, "reminder-lead", lead=lead.title))
+    lines.append(i18n.get("reminder-due", due=local_time(task.due_at, viewer)))
+    if late and task.remind_at is not None:
+        lines.append(i18n.get("reminder-late", at=local_time(task.remind_at, viewer)))
+    return "\n".join(lines)
+
+
+async def settle_reminder(
+    query: CallbackQuery,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    *,
+    task_id: int,
+    change: Awaitable[Task],
+    notice: str,
+) -> None:
+    """Apply ``change``, or say the task was already done, and show it in the reminder."""
+    try:
+        await change
+    except Conflict:
+        # The tasks service's only conflict: the task was done meanwhile, as after a double tap.
+        notice = i18n.get("task-already-done")
+    task = await tasks.own_task(session, actor=actor, task_id=task_id)
+    lead = await task_lead(session, actor, task)
+    if isinstance(query.message, Message):
+        await show_in_place(
+            query.message,
+            with_notice(notice, render_reminder(task, lead, actor, i18n)),
+            reminder_keyboard(task, lead, i18n),
+        )
+    await query.answer(notice)
+
+
+@router.callback_query(ReminderAction.filter(F.action == ReminderActionKind.DONE))
+async def reminder_done(
+    query: CallbackQuery,
+    callback_data: ReminderAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    await settle_reminder(
+        query,
+        session,
+        actor,
+        i18n,
+        task_id=callback_data.task_id,
+        change=tasks.complete_task(session, actor=actor, task_id=callback_data.task_id),
+        notice=i18n.get("task-done"),
+    )
+
+
+@router.callback_query(ReminderAction.filter(F.action.in_(REMINDER_SNOOZES)))
+async def reminder_snoozed(
+    query: CallbackQuery,
+    callback_data: ReminderAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    until = REMINDER_SNOOZES[callback_data.action](local_now(actor))
+    await settle_reminder(
+        query,
+        session,
+        actor,
+        i18n,
+        task_id=callback_data.task_id,
+        change=tasks.snooze_task(
+            session, actor=actor, task_id=callback_data.task_id, until=until.astimezone(UTC)
+        ),
+        notice=i18n.get("task-snoozed", until=until),
+    )
+
+
+@router.callback_query(ShowLead.filter())
+async def show_lead_below(
+    query: CallbackQuery,
+    callback_data: ShowLead,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    if isinstance(query.message, Message):
+        await send_card(query.message, session, actor, callback_data.lead_id, i18n)
+    await query.answer()

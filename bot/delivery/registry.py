@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from bot.delivery import notifications
+from bot.delivery import digests, notifications, reminders
 from bot.delivery.messages import Renderer
 
-RENDERERS: dict[str, Renderer] = {**notifications.RENDERERS}
+RENDERERS: dict[str, Renderer] = {
+    **notifications.RENDERERS,
+    **reminders.RENDERERS,
+    **digests.RENDERERS,
+}

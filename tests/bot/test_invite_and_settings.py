@@ -177,6 +177,8 @@ async def test_notification_toggles_are_saved(
     toggles = await telegram.press(team.rep, toggles, "✅ New leads")
 
     assert [button["text"] for button in toggles.buttons] == [
+        "✅ Task reminders",
+        "✅ Leads assigned to me",
         "⬜ New leads",
         "✅ Won and lost deals",
         "✅ Overdue tasks",
@@ -185,7 +187,13 @@ async def test_notification_toggles_are_saved(
         "« Back",
     ]
     assert (await fresh(session, team.rep)).notifications == sorted(
-        [Notification.WINS_AND_LOSSES, Notification.OVERDUE_TASKS, Notification.IDLE_DEALS]
+        [
+            Notification.REMINDERS,
+            Notification.ASSIGNED,
+            Notification.WINS_AND_LOSSES,
+            Notification.OVERDUE_TASKS,
+            Notification.IDLE_DEALS,
+        ]
     )
 
     await telegram.press(team.rep, toggles, "⬜ Daily digest")
