@@ -19,6 +19,8 @@ class Activity(Base):
     __table_args__ = (
         Index("ix_activities_lead_time", "lead_id", "created_at"),
         Index("ix_activities_customer_time", "customer_id", "created_at"),
+        # The reports: stage changes in a period.
+        Index("ix_activities_kind_time", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -22,6 +22,11 @@ class Lead(Base):
         Index("ix_leads_board", "stage_id", "currency", "value_minor"),
         Index("ix_leads_board_by_owner", "responsible_id", "stage_id", "currency", "value_minor"),
         Index("ix_leads_stage_activity", "stage_id", "last_activity_at", "id"),
+        # The reports: what was created, won or lost in a period; the forecast by close date.
+        Index("ix_leads_created_at", "created_at"),
+        Index("ix_leads_won_at", "won_at"),
+        Index("ix_leads_lost_at", "lost_at"),
+        Index("ix_leads_forecast", "stage_id", "expected_close_on", "currency", "value_minor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

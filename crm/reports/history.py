@@ -1,0 +1,183 @@
+"""Reports read from the stage-change history: the funnel and the time spent in each stage."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from crm.idle_deals import is_idle, watched_stages
+from crm.models import Activity, ActivityKind, Lead, Staff, Stage, StageKind
+from crm.reports.periods import Period
+from crm.reports.sql import days_between, within
+from crm.services.access import visible_leads
+from crm.services.pipelines import default_pipeline, pipeline_stages
+
+IDLE_LEADS_LISTED = 5
+
+
+async def walked_stages(session: AsyncSession) -> list[Stage]:
+    """The default pipeline's stages a deal moves along: every stage but Lost, in order."""
+    pipeline = await default_pipeline(session)
+    stages = await pipeline_stages(session, pipeline_id=pipeline.id)
+    return [stage for stage in stages if stage.kind != StageKind.LOST]
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelStep:
+    stage: Stage
+    reached: int
+    """Leads that were in this stage or a later one at some time."""
+    conversion: float | None
+    """Of the leads that reached the step before, the share that reached this one, 0 to 1."""
+
+
+async def funnel(session: AsyncSession, *, actor: Staff, period: Period) -> list[FunnelStep]:
+    """Of the leads created in ``period``, how many reached each stage of the default
+    pipeline, from the stage-change history: a lead moved back, or lost, still counts for
+    the furthest stage it was ever in."""
+    stages = await walked_stages(session)
+    created = within(Lead.created_at, period), visible_leads(actor)
+    entered = (
+        select(Activity.lead_id, Activity.from_stage_id, Activity.to_stage_id)
+        .join(Lead, Lead.id == Activity.lead_id)
+        .where(Activity.kind == ActivityKind.STAGE_CHANGE, *created)
+        .cte("entered")
+    )
+    visits = union_all(
+        select(Lead.id.label("lead_id"), Lead.stage_id.label("stage_id")).where(*created),
+        select(entered.c.lead_id, entered.c.from_stage_id),
+        select(entered.c.lead_id, entered.c.to_stage_id),
+    ).subquery("visits")
+    furthest = (
+        select(visits.c.lead_id, func.max(Stage.position).label("position"))
+        .join(Stage, Stage.id == visits.c.stage_id)
+        .where(Stage.id.in_([stage.id for stage in stages]))
+        .group_by(visits.c.lead_id)
+        .subquery("furthest")
+    )
+    rows = await session.execute(
+        select(furthest.c.position, func.count()).group_by(furthest.c.position)
+    )
+    leads_at: dict[int, int] = dict(rows.all())
+    steps: list[FunnelStep] = []
+    for stage in stages:
+        reached = sum(count for position, count in leads_at.items() if position >= stage.position)
+        before = steps[-1].reached if steps else None
+        conversion = reached / before if before else None
+        steps.append(FunnelStep(stage, reached, conversion))
+    return steps
+
+
+@dataclass(frozen=True, slots=True)
+class StageTime:
+    stage: Stage
+    spells: int
+    """Times a lead left this stage in the period."""
+    median_days: float | None
+    p90_days: float | None
+    idle_now: int
+    """Open leads in this stage now with no activity for longer than its idle days."""
+
+
+@dataclass(frozen=True, slots=True)
+class TimeInStage:
+    stages: list[StageTime]
+    idle_leads: list[Lead]
+    """The quietest of the idle leads, up to ``IDLE_LEADS_LISTED``."""
+
+
+async def time_in_stage(
+    session: AsyncSession, *, actor: Staff, period: Period, now: datetime
+) -> TimeInStage:
+    """Median and 90th percentile of the days leads spent in each open stage before leaving
+    it in ``period`` (a stay begins when the lead entered the stage, or was created), and the
+    leads over their stage's idle days now."""
+    stages = [stage for stage in await walked_stages(session) if stage.kind == StageKind.OPEN]
+    stays = await _stays(session, actor, period)
+    idle = await _idle(session, actor, now)
+    figures = [
+        StageTime(
+            stage=stage,
+            spells=len(stays[stage.id]),
+            median_days=percentile(stays[stage.id], 0.5),
+            p90_days=percentile(stays[stage.id], 0.9),
+            idle_now=idle.get(stage.id, 0),
+        )
+        for stage in stages
+    ]
+    return TimeInStage(figures, await _quietest_idle(session, actor, now))
+
+
+async def _stays(
+    session: AsyncSession, actor: Staff, period: Period
+) -> defaultdict[int, list[float]]:
+    """Days spent in the stage left, for every stage change in ``period``, per stage left."""
+    earlier = aliased(Activity)
+    entered_at = (
+        select(func.max(earlier.created_at))
+        .where(
+            earlier.lead_id == Activity.lead_id,
+            earlier.kind == ActivityKind.STAGE_CHANGE,
+            earlier.created_at < Activity.created_at,
+        )
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(
+            Activity.from_stage_id,
+            days_between(func.coalesce(entered_at, Lead.created_at), Activity.created_at),
+        )
+        .join(Lead, Lead.id == Activity.lead_id)
+        .where(
+            Activity.kind == ActivityKind.STAGE_CHANGE,
+            within(Activity.created_at, period),
+            visible_leads(actor),
+        )
+    )
+    stays: defaultdict[int, list[float]] = defaultdict(list)
+    for stage_id, days in rows:
+        if stage_id is not None:
+            stays[stage_id].append(float(days))
+    return stays
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """The value below which ``fraction`` of ``values`` lie, interpolated between the two
+    nearest (as spreadsheets' PERCENTILE does); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * fraction
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+async def _idle(session: AsyncSession, actor: Staff, now: datetime) -> dict[int, int]:
+    stages = await watched_stages(session)
+    if not stages:
+        return {}
+    rows = await session.execute(
+        select(Lead.stage_id, func.count())
+        .where(is_idle(stages, now), visible_leads(actor))
+        .group_by(Lead.stage_id)
+    )
+    return dict(rows.all())
+
+
+async def _quietest_idle(session: AsyncSession, actor: Staff, now: datetime) -> list[Lead]:
+    stages = await watched_stages(session)
+    if not stages:
+        return []
+    leads = await session.scalars(
+        select(Lead)
+        .where(is_idle(stages, now), visible_leads(actor))
+        .order_by(Lead.last_activity_at, Lead.id)
+        .limit(IDLE_LEADS_LISTED)
+    )
+    return list(leads)
