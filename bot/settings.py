@@ -20,6 +20,18 @@ class Settings(BaseSettings):
     fsm_ttl_hours: int = Field(default=24, ge=1)
     phone_region: str = "UA"
     default_currency: str = "UAH"
+    # ``crm-bot serve``: where Telegram and the web forms reach this server, and the secret
+    # Telegram sends with every webhook update.
+    public_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    # Submissions one form or shop key may send a minute before it is answered 429.
+    intake_per_minute: int = Field(default=60, ge=1)
+    # WhatsApp Cloud API: the token Meta echoes when subscribing, and the app secret it signs
+    # deliveries with. Without both the WhatsApp endpoint answers 404.
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None
     # A task still open this long after it was due is escalated to the managers, once.
     overdue_after_hours: int = Field(default=24, ge=1)
 

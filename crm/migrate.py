@@ -5,11 +5,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"
 
 
 def alembic_config(url: str = "") -> Config:
@@ -38,7 +39,7 @@ def _head_revisions() -> frozenset[str]:
 async def schema_is_current(session: AsyncSession) -> bool:
     """The database is at the newest migration (what readiness checks ask)."""
     connection = await session.connection()
-    current = await connection.run_sync(
-        lambda sync: MigrationContext.configure(sync).get_current_heads()
-    )
+    if not await connection.run_sync(lambda sync: inspect(sync).has_table(VERSION_TABLE)):
+        return False
+    current = await connection.scalars(text(f"SELECT version_num FROM {VERSION_TABLE}"))
     return frozenset(current) == _head_revisions()
