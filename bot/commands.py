@@ -11,6 +11,7 @@ from crm.models import Language
 COMMANDS = (
     "lead",
     "pipeline",
+    "report",
     "today",
     "find",
     "settings",

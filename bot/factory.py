@@ -30,6 +30,7 @@ from handlers import (
     invite,
     pipeline,
     preferences,
+    reports,
     search,
     start,
     tasks,
@@ -54,6 +55,7 @@ FEATURE_ROUTERS = (
     invite.router,
     stages.router,
     team.router,
+    reports.router,
     # Last: whatever no feature took still gets an answer.
     fallback.router,
 )

@@ -98,6 +98,22 @@ def parse_day(text: str, today: date) -> date | None:
     return _day_on_or_after(reading.day, today)
 
 
+def parse_past_day(text: str, today: date) -> date | None:
+    """The calendar date ``text`` names (``1.03``, ``01.03.2026``, ``2026-03-01``) looking back
+    from ``today``, as the first day of a report: without a year, a date still to come this
+    year means last year's."""
+    reading = _read(_normalized(text).split())
+    if reading is None or not isinstance(reading.day, _CalendarDay) or reading.at is not None:
+        return None
+    spec = reading.day
+    if spec.year is not None:
+        return _date(spec.year, spec.month, spec.day)
+    this_year = _date(today.year, spec.month, spec.day)
+    if this_year is not None and this_year > today:
+        return _date(today.year - 1, spec.month, spec.day)
+    return this_year
+
+
 def exactly_later(now: datetime, delta: timedelta) -> datetime:
     """``delta`` later by the watch, however the clocks are changed meanwhile."""
     return (now.astimezone(UTC) + delta).astimezone(now.tzinfo)

@@ -1,0 +1,69 @@
+"""Buttons of ``/report``: which report, which period, and the spreadsheet of one."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram_i18n import I18nContext
+
+from crm.reports.periods import NamedPeriod, Period
+from handlers.report_views import ReportKind
+
+
+class ReportMenu(CallbackData, prefix="rpm"):
+    """Back to the list of reports."""
+
+
+class PickReport(CallbackData, prefix="rpk"):
+    kind: ReportKind
+
+
+class PickPeriod(CallbackData, prefix="rpp"):
+    kind: ReportKind
+    period: NamedPeriod
+
+
+class TypeDates(CallbackData, prefix="rpt"):
+    kind: ReportKind
+
+
+class ReportFile(CallbackData, prefix="rpx"):
+    """The report's rows as XLSX, for the days it showed (ordinals of the first day and of the
+    day after the last), read in the presser's time zone."""
+
+    kind: ReportKind
+    since: int
+    until: int
+
+
+def reports_keyboard(i18n: I18nContext) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for kind in ReportKind:
+        kb.button(text=i18n.get(f"report-name-{kind.value}"), callback_data=PickReport(kind=kind))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def periods_keyboard(kind: ReportKind, i18n: I18nContext) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for period in NamedPeriod:
+        kb.button(
+            text=i18n.get(f"report-period-{period.value}"),
+            callback_data=PickPeriod(kind=kind, period=period),
+        )
+    kb.button(text=i18n.get("report-type-dates"), callback_data=TypeDates(kind=kind))
+    kb.button(text=i18n.get("back"), callback_data=ReportMenu())
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def file_keyboard(kind: ReportKind, period: Period, i18n: I18nContext) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(
+        text=i18n.get("report-file"),
+        callback_data=ReportFile(
+            kind=kind, since=period.since.toordinal(), until=period.until.toordinal()
+        ),
+    )
+    return kb.as_markup()

@@ -1,0 +1,119 @@
+"""Report charts as PNG images a manager reads on a phone: at most eight horizontal bars, large
+type, the value printed on each bar, the unit (a currency, days, leads) under the axis and the
+period in the title.
+
+Drawn with matplotlib's Agg canvas on a ``Figure`` of its own, never through pyplot's global
+state, so a chart can be rendered in a worker thread while the bot answers others. Text is set
+in DejaVu Sans, which matplotlib ships and which has Cyrillic letters.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+
+from crm.models import Stage, StageKind
+
+MAX_BARS = 8
+SIZE_INCHES = 6.0
+DPI = 180
+"""A 1080 x 1080 pixel image: a phone shows it across the whole width of the chat."""
+FONT_FAMILY = "DejaVu Sans"
+TITLE = FontProperties(family=FONT_FAMILY, size=17, weight="bold")
+LABEL = FontProperties(family=FONT_FAMILY, size=14)
+VALUE = FontProperties(family=FONT_FAMILY, size=13, weight="bold")
+
+# One colour per stage wherever a stage is drawn: the default stages by their code, others
+# by their kind and place in the pipeline.
+STAGE_COLOURS = {
+    "new": "#90caf9",
+    "qualified": "#42a5f5",
+    "proposal": "#1565c0",
+    "won": "#2e7d32",
+    "lost": "#c62828",
+}
+OPEN_STAGE_COLOURS = ("#80deea", "#26a69a", "#5c6bc0", "#ab47bc", "#ffa726", "#8d6e63")
+WON = STAGE_COLOURS["won"]
+LOST = STAGE_COLOURS["lost"]
+NEUTRAL = "#546e7a"
+FAINT = "#cfd8dc"
+
+
+def stage_colour(stage: Stage) -> str:
+    if stage.code in STAGE_COLOURS:
+        return STAGE_COLOURS[stage.code]
+    if stage.kind == StageKind.WON:
+        return WON
+    if stage.kind == StageKind.LOST:
+        return LOST
+    return OPEN_STAGE_COLOURS[stage.position % len(OPEN_STAGE_COLOURS)]
+
+
+@dataclass(frozen=True, slots=True)
+class Bars:
+    """One series: a value per category, the text printed at the end of each bar, colours."""
+
+    name: str
+    values: list[float]
+    labels: list[str]
+    colours: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    title: str
+    categories: list[str]
+    series: list[Bars]
+    """One series, or two: side by side, or the second drawn inside the first (``overlaid``:
+    a part of a whole, such as the weighted value of a total)."""
+    axis_label: str
+    overlaid: bool = False
+
+    @property
+    def bar_count(self) -> int:
+        return len(self.categories) * (1 if self.overlaid else len(self.series))
+
+
+def chart_figure(chart: Chart) -> Figure:
+    if chart.bar_count > MAX_BARS:
+        raise ValueError(f"{chart.bar_count} bars are too many to read on a phone")
+    figure = Figure(figsize=(SIZE_INCHES, SIZE_INCHES), dpi=DPI, layout="constrained")
+    axes = figure.add_subplot()
+    rows = len(chart.categories)
+    height = 0.8 / (1 if chart.overlaid else len(chart.series))
+    for index, bars in enumerate(chart.series):
+        if chart.overlaid:
+            offset, thickness = 0.0, height * (0.5 if index else 1.0)
+        else:
+            offset, thickness = (index - (len(chart.series) - 1) / 2) * height, height
+        # The first category at the top, as a list is read.
+        positions = [rows - 1 - row + offset for row in range(rows)]
+        drawn = axes.barh(positions, bars.values, height=thickness, color=bars.colours)
+        axes.bar_label(drawn, labels=bars.labels, padding=4, fontproperties=VALUE)
+        drawn.set_label(bars.name)
+    axes.set_yticks(range(rows), list(reversed(chart.categories)), fontproperties=LABEL)
+    axes.set_xticks([])
+    axes.set_xlabel(chart.axis_label, fontproperties=LABEL)
+    axes.set_title(chart.title, fontproperties=TITLE, loc="left", wrap=True)
+    # Room at the right for the value printed after the longest bar.
+    axes.set_xlim(
+        0, max((max(bars.values, default=0) for bars in chart.series), default=0) * 1.35 or 1
+    )
+    for side in ("top", "right", "bottom"):
+        axes.spines[side].set_visible(False)
+    if len(chart.series) > 1:
+        axes.legend(prop=LABEL, loc="lower right", frameon=False)
+    return figure
+
+
+def render_png(chart: Chart) -> bytes:
+    """The chart as a PNG image; slow enough (tens of milliseconds) to run in a thread."""
+    figure = chart_figure(chart)
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
