@@ -13,7 +13,7 @@ from crm.db import create_session_factory
 from crm.models import Lead, Role, Staff, StageKind
 from crm.seeding import seed_demo
 from crm.services.board import pipeline_board
-from crm.services.leads import move_lead_to_stage
+from crm.services.leads import move_to_stage
 from crm.services.pipelines import default_pipeline
 from crm.services.search import search_leads
 
@@ -107,7 +107,8 @@ async def measure_phone_search(engine: AsyncEngine, backend: str, size: int) -> 
 
 
 async def measure_moves(engine: AsyncEngine, backend: str) -> Measurement:
-    """Stage moves one after another, each its own transaction with its timeline entry.
+    """Stage moves one after another, each its own transaction with its timeline entry and the
+    card it answers with.
 
     The acting user is loaded once, as the bot's middleware hands it to the handler; the
     baseline is an empty transaction (one query and a commit) on the same engine.
@@ -120,22 +121,26 @@ async def measure_moves(engine: AsyncEngine, backend: str) -> Measurement:
         moves = list(
             (
                 await session.execute(
-                    select(Lead.id, Lead.stage_id).where(Lead.stage_id.in_(open_ids)).limit(MOVES)
+                    select(Lead.id, Lead.stage_id, Lead.version)
+                    .where(Lead.stage_id.in_(open_ids))
+                    .limit(MOVES)
                 )
             ).tuples()
         )
     empty_started = time.perf_counter()
-    for lead_id, _ in moves:
+    for lead_id, _, _ in moves:
         async with factory() as session, session.begin():
             await session.get(Lead, lead_id)
     empty_rate = len(moves) / (time.perf_counter() - empty_started)
 
     started = time.perf_counter()
-    for lead_id, stage_id in moves:
+    for lead_id, stage_id, version in moves:
         target = next(s for s in open_ids if s != stage_id)
         async with factory() as session, session.begin():
             acting = await session.merge(actor, load=False)
-            await move_lead_to_stage(session, actor=acting, lead_id=lead_id, stage_id=target)
+            await move_to_stage(
+                session, actor=acting, lead_id=lead_id, stage_id=target, seen_version=version
+            )
     rate = len(moves) / (time.perf_counter() - started)
     return Measurement(
         f"move-stage calls, own transaction each ({len(moves):,})",

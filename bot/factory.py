@@ -9,7 +9,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram_i18n.cores import FluentRuntimeCore
@@ -60,6 +60,10 @@ FEATURE_ROUTERS = (
     fallback.router,
 )
 
+# Redis keys that tell destinies apart: each flow keeps its data under one of its own
+# (handlers.common.flows).
+FLOW_KEYS = DefaultKeyBuilder(with_destiny=True)
+
 
 def create_bot(settings: Settings, session_class: type[AiohttpSession] = AiohttpSession) -> Bot:
     if settings.bot_token is None:
@@ -80,7 +84,9 @@ def create_bot(settings: Settings, session_class: type[AiohttpSession] = Aiohttp
 def create_storage(settings: Settings) -> BaseStorage:
     if settings.redis_url:
         ttl = timedelta(hours=settings.fsm_ttl_hours)
-        return RedisStorage.from_url(settings.redis_url, state_ttl=ttl, data_ttl=ttl)
+        return RedisStorage.from_url(
+            settings.redis_url, key_builder=FLOW_KEYS, state_ttl=ttl, data_ttl=ttl
+        )
     return MemoryStorage()
 
 

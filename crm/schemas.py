@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crm.errors import ValidationFailed
 from crm.models import LeadSource
+from crm.services.tags import MAX_LEAD_TAGS
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -43,7 +44,7 @@ class LeadDraft(Schema):
     responsible_id: int | None = None
     expected_close_on: date | None = None
     custom_fields: dict[str, Any] = Field(default_factory=dict)
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    tags: list[str] = Field(default_factory=list, max_length=MAX_LEAD_TAGS)
 
 
 class LeadChanges(Schema):

@@ -27,6 +27,7 @@ from crm.models import (
     Language,
     Lead,
     LeadSource,
+    LostReason,
     Role,
     Staff,
     StageKind,
@@ -101,7 +102,8 @@ SOURCE_WEIGHTS = {
     LeadSource.FACEBOOK: 7,
 }
 TASK_TITLES = ["Передзвонити", "Надіслати КП", "Call back", "Send the invoice"]
-LOST_REASONS = ["Задорого", "Обрали конкурента", "Не на часі", "No budget", "No response"]
+# Lost deals carry a reason code; these are the words of the reason "other".
+LOST_IN_WORDS = ["Закрили проєкт", "Бюджет перенесли на наступний рік", "No budget this year"]
 
 
 def table_of(model: type[Base]) -> Table:
@@ -300,7 +302,7 @@ class _LeadGenerator:
         created = self.now - self.YEAR * random()
         touched = created + (self.now - created) * random()
         value = int(random() * 500_000 + 500) * 100
-        lead = {
+        lead: dict[str, Any] = {
             "id": lead_id,
             "stage_id": stage_id,
             "title": title,
@@ -314,7 +316,7 @@ class _LeadGenerator:
             "currency": "UAH" if random() < 0.85 else "USD",
             "won_at": touched if kind == StageKind.WON else None,
             "lost_at": touched if kind == StageKind.LOST else None,
-            "lost_reason": pick(LOST_REASONS) if kind == StageKind.LOST else None,
+            **self._lost_reason(kind),
             "stage_entered_at": touched,
             "last_activity_at": touched,
             "custom_fields": {},
@@ -325,6 +327,13 @@ class _LeadGenerator:
         }
         task = self._task(lead) if kind == StageKind.OPEN and random() < 0.1 else None
         return LeadRows(lead, task)
+
+    def _lost_reason(self, kind: StageKind) -> dict[str, str | None]:
+        if kind != StageKind.LOST:
+            return {"lost_reason_code": None, "lost_reason": None}
+        code = self.pick(list(LostReason))
+        words = self.pick(LOST_IN_WORDS) if code == LostReason.OTHER else None
+        return {"lost_reason_code": code.value, "lost_reason": words}
 
     def _task(self, lead: dict[str, Any]) -> dict[str, Any]:
         self.task_count += 1

@@ -34,11 +34,7 @@ def error_text(error: CrmError, i18n: I18nContext) -> str:
         case NotFound():
             return i18n.get("not-found")
         case ValidationFailed():
-            return (
-                i18n.get(f"error-{error.code}")
-                if _known(i18n, error.code)
-                else i18n.get("error-invalid-input")
-            )
+            return _invalid_input_text(error, i18n)
         case Conflict():
             return i18n.get("error-conflict")
         case DuplicateLead():
@@ -47,12 +43,12 @@ def error_text(error: CrmError, i18n: I18nContext) -> str:
             return i18n.get("error-unexpected")
 
 
-def _known(i18n: I18nContext, code: str) -> bool:
+def _invalid_input_text(error: ValidationFailed, i18n: I18nContext) -> str:
+    """The code's own words with its details (a limit), or a general word for a new code."""
     try:
-        i18n.get(f"error-{code}")
+        return i18n.get(f"error-{error.code}", **error.details)
     except KeyNotFoundError:
-        return False
-    return True
+        return i18n.get("error-invalid-input")
 
 
 @router.error(ExceptionTypeFilter(StaleLead))

@@ -6,6 +6,8 @@ may see; inline answers also carry the customers behind the leads found.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
@@ -27,10 +29,12 @@ from crm.models import Customer, Lead, Staff
 from crm.services.board import Page
 from crm.services.search import latest_leads, search_leads
 from handlers.common.editing import show_in_place
+from handlers.common.flows import FlowData
 from handlers.common.paging import page_navigation, page_of
 from handlers.common.text import shorten, stage_name, tr
 from handlers.customers import CustomerView, customers_of
 from handlers.leads.keyboards import LeadAction, LeadActionKind
+from handlers.leads.rendering import lost_reason_text
 
 router = Router(name=__name__)
 
@@ -40,16 +44,27 @@ INLINE_RESULTS = 50
 INLINE_CACHE_SECONDS = 5
 BUTTON_TITLE = 40
 TITLE_SHOWN = 80
-# Paging buttons cannot hold the query text (64 bytes), so the last few queries are kept in
-# the person's FSM data under the id of the /find message that asked them.
-QUERIES_KEY = "find_queries"
 QUERIES_KEPT = 5
+REASON_SHOWN = 60
 NO_VALUE = "—"
 
 
 class FindPage(CallbackData, prefix="fs"):
     search_id: int
     page: int
+
+
+class RecentSearches(FlowData):
+    """Paging buttons cannot hold the query text (64 bytes), so the last few queries are kept,
+    by the id of the /find message that asked them."""
+
+    destiny: ClassVar[str] = "find"
+    queries: dict[int, str]
+
+    def remembering(self, search_id: int, text: str) -> RecentSearches:
+        queries = self.queries | {search_id: text}
+        newest = sorted(queries)[-QUERIES_KEPT:]
+        return RecentSearches(queries={key: queries[key] for key in newest})
 
 
 @router.message(Command("find"))
@@ -110,15 +125,13 @@ async def _results(
 
 
 async def _remember_query(state: FSMContext, search_id: int, text: str) -> None:
-    queries: dict[str, str] = (await state.get_data()).get(QUERIES_KEY, {})
-    queries[str(search_id)] = text
-    newest = sorted(queries, key=int)[-QUERIES_KEPT:]
-    await state.update_data({QUERIES_KEY: {key: queries[key] for key in newest}})
+    recent = await RecentSearches.load(state) or RecentSearches(queries={})
+    await recent.remembering(search_id, text).save(state)
 
 
 async def _recalled_query(state: FSMContext, search_id: int) -> str | None:
-    queries: dict[str, str] = (await state.get_data()).get(QUERIES_KEY, {})
-    return queries.get(str(search_id))
+    recent = await RecentSearches.load(state)
+    return None if recent is None else recent.queries.get(search_id)
 
 
 def render_found(text: str, page: Page[Lead], i18n: I18nContext) -> str:
@@ -148,9 +161,18 @@ def _lead_facts(lead: Lead, i18n: I18nContext) -> dict[str, str]:
     return {
         "title": shorten(lead.title, TITLE_SHOWN),
         "phone": lead.phone or NO_VALUE,
-        "stage": stage_name(lead.stage, i18n),
+        "stage": _stage_shown(lead, i18n),
         "value": value,
     }
+
+
+def _stage_shown(lead: Lead, i18n: I18nContext) -> str:
+    """The lead's stage and, once it is lost, why, in the reader's language."""
+    stage = stage_name(lead.stage, i18n)
+    reason = lost_reason_text(lead, i18n)
+    if reason is None:
+        return stage
+    return i18n.get("found-stage-lost", stage=stage, reason=shorten(reason, REASON_SHOWN))
 
 
 def found_keyboard(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
+from typing import ClassVar
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -21,6 +22,7 @@ from crm.services.access import may_see_lead, visible_lead
 from crm.services.board import Page
 from handlers.common.editing import show_in_place
 from handlers.common.filters import TYPED_ANSWER
+from handlers.common.flows import FlowData, Pending, answered, ask
 from handlers.common.paging import page_of
 from handlers.common.screens import with_notice
 from handlers.common.text import local_time, shorten, tr
@@ -73,10 +75,22 @@ REMINDER_SNOOZES: dict[ReminderActionKind, Callable[[datetime], datetime]] = {
 
 
 class TaskSetupInput(StatesGroup):
-    """Setting up a task for a lead: ``lead_id``, ``ask_title`` and then ``due`` (ISO, UTC)."""
+    """Setting up a task for a lead: when it is due, then (if asked) its title."""
 
     when = State()
     title = State()
+
+
+class TaskTimeAsked(FlowData):
+    destiny: ClassVar[str] = "task-setup"
+    lead_id: int
+    ask_title: bool
+
+
+class TaskTitleAsked(FlowData):
+    destiny: ClassVar[str] = "task-setup"
+    lead_id: int
+    due: datetime
 
 
 def local_now(viewer: Staff) -> datetime:
@@ -126,8 +140,8 @@ async def ask_for_time(
         i18n,
         state,
         waiting_for=TaskSetupInput.when,
+        pending=TaskTimeAsked(lead_id=callback_data.lead_id, ask_title=callback_data.ask_title),
         prompt=i18n.get("task-ask-time"),
-        ask_title=callback_data.ask_title,
     )
 
 
@@ -151,9 +165,9 @@ async def quick_time_picked(
             i18n,
             state,
             waiting_for=TaskSetupInput.title,
+            pending=TaskTitleAsked(lead_id=lead_id, due=due),
             prompt=i18n.get("task-ask-title"),
             reply_markup=skip_title_keyboard(i18n),
-            due=due.isoformat(),
         )
         return
     await create_follow_up(session, actor, lead_id, due, i18n)
@@ -174,57 +188,62 @@ async def typed_due(message: Message, actor: Staff, i18n: I18nContext) -> dateti
     return due
 
 
-@router.message(TaskSetupInput.when, TYPED_ANSWER)
+@router.message(TaskSetupInput.when, TYPED_ANSWER, Pending(TaskTimeAsked))
 async def time_typed(
-    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
+    message: Message,
+    pending: TaskTimeAsked,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
 ) -> None:
     due = await typed_due(message, actor, i18n)
     if due is None:
         return
-    data = await state.get_data()
-    if data["ask_title"]:
-        await state.set_state(TaskSetupInput.title)
-        await state.update_data(due=due.isoformat())
+    if pending.ask_title:
+        await ask(state, TaskSetupInput.title, TaskTitleAsked(lead_id=pending.lead_id, due=due))
         await message.answer(i18n.get("task-ask-title"), reply_markup=skip_title_keyboard(i18n))
         return
-    task = await create_follow_up(session, actor, data["lead_id"], due, i18n)
-    await state.clear()
+    task = await create_follow_up(session, actor, pending.lead_id, due, i18n)
+    await answered(state, TaskTimeAsked)
     notice = saved_task_notice(task, actor, i18n)
-    await send_card(message, session, actor, data["lead_id"], i18n, notice=notice)
+    await send_card(message, session, actor, pending.lead_id, i18n, notice=notice)
 
 
-@router.message(TaskSetupInput.title, TYPED_ANSWER)
+@router.message(TaskSetupInput.title, TYPED_ANSWER, Pending(TaskTitleAsked))
 async def title_typed(
-    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
+    message: Message,
+    pending: TaskTitleAsked,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
 ) -> None:
-    data = await state.get_data()
     task = await tasks.create_task(
         session,
         actor=actor,
         title=message.text or "",
-        due_at=datetime.fromisoformat(data["due"]),
-        lead_id=data["lead_id"],
+        due_at=pending.due,
+        lead_id=pending.lead_id,
     )
-    await state.clear()
+    await answered(state, TaskTitleAsked)
     notice = saved_task_notice(task, actor, i18n)
-    await send_card(message, session, actor, data["lead_id"], i18n, notice=notice)
+    await send_card(message, session, actor, pending.lead_id, i18n, notice=notice)
 
 
-@router.callback_query(SkipTaskTitle.filter(), TaskSetupInput.title)
+@router.callback_query(SkipTaskTitle.filter(), TaskSetupInput.title, Pending(TaskTitleAsked))
 async def title_skipped(
     query: CallbackQuery,
+    pending: TaskTitleAsked,
     session: AsyncSession,
     actor: Staff,
     i18n: I18nContext,
     state: FSMContext,
 ) -> None:
     """The question becomes the lead's card, with the saved task on top."""
-    data = await state.get_data()
-    task = await create_follow_up(
-        session, actor, data["lead_id"], datetime.fromisoformat(data["due"]), i18n
-    )
-    await state.clear()
-    card = await cards.lead_card(session, actor=actor, lead_id=data["lead_id"])
+    task = await create_follow_up(session, actor, pending.lead_id, pending.due, i18n)
+    await answered(state, TaskTitleAsked)
+    card = await cards.lead_card(session, actor=actor, lead_id=pending.lead_id)
     if isinstance(query.message, Message):
         await show_in_place(
             query.message,

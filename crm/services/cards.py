@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import Activity, Lead, Order, Staff, Tag, Task
+from crm.models import Activity, Lead, Order, Staff, Stage, Tag, Task
 from crm.money import from_minor_units
 from crm.services.access import visible_customer_records, visible_lead
 from crm.services.tasks import next_task_for_lead
@@ -35,11 +36,69 @@ class LeadCard:
     statistics: LeadStatistics
 
 
+# What a card action answers instead of the new card when it cannot be done yet: it changed
+# nothing and says what it needs. ``code`` and ``field`` name the need as a crm error would,
+# for an answer that was supposed to supply it.
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsValue:
+    """A deal is won with its value: ask for it, then ``leads.win_with_value``."""
+
+    code: ClassVar[str] = "value-required"
+    field: ClassVar[str] = "value"
+    lead_id: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsLostReason:
+    """A deal is lost for a reason: offer them, then ``leads.mark_lost`` with the one picked."""
+
+    code: ClassVar[str] = "lost-reason-required"
+    field: ClassVar[str] = "lost_reason"
+    lead_id: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsLostReasonText:
+    """The reason "other" is told in words: ask for them, then ``leads.lose_with_words``."""
+
+    code: ClassVar[str] = "lost-reason-required"
+    field: ClassVar[str] = "lost_reason"
+    lead_id: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoFurtherStage:
+    """Next on the last stage, or back on the first: nothing to move to."""
+
+    lead_id: int
+
+
+StillNeeded = NeedsValue | NeedsLostReason | NeedsLostReasonText
+
+
+@dataclass(frozen=True, slots=True)
+class StageChoices:
+    """The card and the stages of its pipeline, to pick where the lead goes."""
+
+    card: LeadCard
+    stages: list[Stage]
+
+
 async def lead_card(session: AsyncSession, *, actor: Staff, lead_id: int) -> LeadCard:
     lead = await visible_lead(session, actor=actor, lead_id=lead_id)
+    return await card_of(session, actor=actor, lead=lead)
+
+
+async def card_of(session: AsyncSession, *, actor: Staff, lead: Lead) -> LeadCard:
+    """The card of a lead already loaded and checked: what ``actor`` sees of it now."""
     recent = await session.scalars(
         select(Activity)
-        .where(Activity.lead_id == lead_id)
+        .where(Activity.lead_id == lead.id)
         .order_by(Activity.created_at.desc(), Activity.id.desc())
         .limit(RECENT_ACTIVITIES)
     )
@@ -47,7 +106,7 @@ async def lead_card(session: AsyncSession, *, actor: Staff, lead_id: int) -> Lea
         lead=lead,
         tags=list(await lead.awaitable_attrs.tags),
         recent_activities=list(recent),
-        next_task=await next_task_for_lead(session, lead_id=lead_id),
+        next_task=await next_task_for_lead(session, lead_id=lead.id),
         statistics=await _statistics(session, actor, lead),
     )
 

@@ -15,6 +15,7 @@ from crm.errors import Conflict, DuplicateLead, Forbidden, ValidationFailed
 from crm.models import (
     ActivityKind,
     Lead,
+    LostReason,
     Order,
     Role,
     Staff,
@@ -25,6 +26,16 @@ from crm.models import (
 from crm.money import parse_amount, parse_currency, to_minor_units
 from crm.schemas import LeadChanges, LeadDraft
 from crm.services.access import editable_lead, flush_or_conflict, require_active, require_role
+from crm.services.cards import (
+    LeadCard,
+    NeedsLostReason,
+    NeedsLostReasonText,
+    NeedsValue,
+    NoFurtherStage,
+    StageChoices,
+    StillNeeded,
+    card_of,
+)
 from crm.services.customers import customer_for_contacts, ensure_customer_for_lead
 from crm.services.fields import checked_custom_fields
 from crm.services.pipelines import default_pipeline, get_stage, pipeline_stages
@@ -255,47 +266,191 @@ async def assign_lead(
     return lead
 
 
-async def move_lead_to_stage(
-    session: AsyncSession,
-    *,
-    actor: Staff,
-    lead_id: int,
-    stage_id: int,
-    seen_version: int | None = None,
-    value: str | Decimal | None = None,
-    lost_reason: str | None = None,
-) -> Lead:
-    """Move a lead; Won needs a value (given here or before), Lost needs a reason."""
+# Every button of the lead card that moves the lead is one use case here. Each loads the lead
+# once, refuses a card older than the lead (``seen_version``), and answers with the new card,
+# or with what the move still needs (a value, a reason), having changed nothing.
+
+
+async def move_to_next_stage(
+    session: AsyncSession, *, actor: Staff, lead_id: int, seen_version: int
+) -> LeadCard | NeedsValue | NoFurtherStage:
+    return await _move_along(
+        session, actor=actor, lead_id=lead_id, seen_version=seen_version, step=1
+    )
+
+
+async def move_to_previous_stage(
+    session: AsyncSession, *, actor: Staff, lead_id: int, seen_version: int
+) -> LeadCard | NeedsValue | NoFurtherStage:
+    """Back a stage; from Lost, to the last stage of the walk (Won, as before)."""
+    return await _move_along(
+        session, actor=actor, lead_id=lead_id, seen_version=seen_version, step=-1
+    )
+
+
+async def _move_along(
+    session: AsyncSession, *, actor: Staff, lead_id: int, seen_version: int, step: int
+) -> LeadCard | NeedsValue | NoFurtherStage:
+    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    target = await _neighbour_stage(session, lead, step=step)
+    if target is None:
+        return NoFurtherStage(lead_id=lead.id)
+    if target.kind == StageKind.WON and (needed := value_needed(lead)) is not None:
+        return needed
+    return await _entered(session, lead, target, actor=actor)
+
+
+async def _neighbour_stage(session: AsyncSession, lead: Lead, *, step: int) -> Stage | None:
+    """The stage ``step`` places along the pipeline, Lost stages left out of the walk."""
+    stages = await pipeline_stages(session, pipeline_id=lead.stage.pipeline_id)
+    walk = [s for s in stages if s.kind != StageKind.LOST]
+    if lead.stage.kind == StageKind.LOST:
+        return walk[-1] if step < 0 and walk else None
+    index = next(i for i, s in enumerate(walk) if s.id == lead.stage_id) + step
+    return walk[index] if 0 <= index < len(walk) else None
+
+
+async def stage_choices(
+    session: AsyncSession, *, actor: Staff, lead_id: int, seen_version: int
+) -> StageChoices:
+    """The stages to pick from, offered on the card the person saw: an older card is refused,
+    so a stage picked from the list is never applied to a lead the person has not seen."""
+    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    stages = await pipeline_stages(session, pipeline_id=lead.stage.pipeline_id)
+    return StageChoices(card=await card_of(session, actor=actor, lead=lead), stages=stages)
+
+
+async def move_to_stage(
+    session: AsyncSession, *, actor: Staff, lead_id: int, stage_id: int, seen_version: int
+) -> LeadCard | StillNeeded:
+    """Move to a stage picked from the list."""
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
     target = await get_stage(session, stage_id)
     if target.pipeline_id != lead.stage.pipeline_id:
         raise ValidationFailed("stage-not-in-pipeline", field="stage_id")
-    if target.id == lead.stage_id:
-        raise ValidationFailed("stage-unchanged", field="stage_id")
-    if value is not None:
-        lead.value_minor = to_minor_units(parse_amount(value))
-    _enter_stage(session, lead, target, actor=actor, lost_reason=lost_reason)
+    needed = still_needed(lead, target, reason=None, words=None)
+    if needed is not None:
+        return needed
+    return await _entered(session, lead, target, actor=actor)
+
+
+async def mark_won(
+    session: AsyncSession, *, actor: Staff, lead_id: int, seen_version: int
+) -> LeadCard | NeedsValue:
+    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    needed = value_needed(lead)
+    if needed is not None:
+        return needed
+    return await _entered(session, lead, await won_stage(session, lead), actor=actor)
+
+
+async def win_with_value(
+    session: AsyncSession, *, actor: Staff, lead_id: int, seen_version: int, value: str | Decimal
+) -> LeadCard:
+    """Won, with the value the person was asked for."""
+    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    lead.value_minor = to_minor_units(parse_amount(value))
+    return await _entered(session, lead, await won_stage(session, lead), actor=actor)
+
+
+async def mark_lost(
+    session: AsyncSession,
+    *,
+    actor: Staff,
+    lead_id: int,
+    seen_version: int,
+    reason: LostReason | None = None,
+) -> LeadCard | NeedsLostReason | NeedsLostReasonText:
+    """Lost for ``reason``; without one it asks for one, and for "other" it asks for words."""
+    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    needed = reason_needed(lead, reason=reason, words=None)
+    if needed is not None:
+        return needed
+    return await _entered(
+        session, lead, await lost_stage(session, lead), actor=actor, reason=reason
+    )
+
+
+async def lose_with_words(
+    session: AsyncSession, *, actor: Staff, lead_id: int, seen_version: int, words: str
+) -> LeadCard:
+    """Lost for a reason of the person's own, in the words they were asked for."""
+    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    words = words.strip()
+    if len(words) > LOST_REASON_MAX:
+        raise ValidationFailed("lost-reason-too-long", field="lost_reason")
+    target = await lost_stage(session, lead)
+    return await _entered(session, lead, target, actor=actor, reason=LostReason.OTHER, words=words)
+
+
+def value_needed(lead: Lead) -> NeedsValue | None:
+    """The rule of winning: a won deal has a value."""
+    return NeedsValue(lead_id=lead.id, version=lead.version) if lead.value_minor is None else None
+
+
+def reason_needed(
+    lead: Lead, *, reason: LostReason | None, words: str | None
+) -> NeedsLostReason | NeedsLostReasonText | None:
+    """The rule of losing: a lost deal has a reason, and the reason "other" has words."""
+    if reason is None:
+        return NeedsLostReason(lead_id=lead.id, version=lead.version)
+    if reason == LostReason.OTHER and not words:
+        return NeedsLostReasonText(lead_id=lead.id, version=lead.version)
+    return None
+
+
+def still_needed(
+    lead: Lead, target: Stage, *, reason: LostReason | None, words: str | None
+) -> StillNeeded | None:
+    """What ``lead`` lacks to enter ``target``."""
+    match target.kind:
+        case StageKind.WON:
+            return value_needed(lead)
+        case StageKind.LOST:
+            return reason_needed(lead, reason=reason, words=words)
+        case _:
+            return None
+
+
+async def _entered(
+    session: AsyncSession,
+    lead: Lead,
+    target: Stage,
+    *,
+    actor: Staff,
+    reason: LostReason | None = None,
+    words: str | None = None,
+) -> LeadCard:
+    _enter_stage(session, lead, target, actor=actor, reason=reason, words=words)
     await flush_or_conflict(session)
-    return lead
+    return await card_of(session, actor=actor, lead=lead)
 
 
 def _enter_stage(
-    session: AsyncSession, lead: Lead, target: Stage, *, actor: Staff, lost_reason: str | None
+    session: AsyncSession,
+    lead: Lead,
+    target: Stage,
+    *,
+    actor: Staff,
+    reason: LostReason | None = None,
+    words: str | None = None,
 ) -> None:
-    if target.kind == StageKind.WON and lead.value_minor is None:
-        raise ValidationFailed("value-required", field="value")
-    reason = (lost_reason or "").strip()
-    if target.kind == StageKind.LOST and not reason:
-        raise ValidationFailed("lost-reason-required", field="lost_reason")
-    if len(reason) > LOST_REASON_MAX:
-        raise ValidationFailed("lost-reason-too-long", field="lost_reason")
+    """Move ``lead`` into ``target``. Whatever it still lacks is bad input here: the use cases
+    ask for it before they come this far."""
+    if target.id == lead.stage_id:
+        raise ValidationFailed("stage-unchanged", field="stage_id")
+    needed = still_needed(lead, target, reason=reason, words=words)
+    if needed is not None:
+        raise ValidationFailed(needed.code, field=needed.field)
+    lost_for = reason if target.kind == StageKind.LOST else None
     now = utcnow()
     source_id = lead.stage_id
     lead.stage_id, lead.stage = target.id, target
     lead.stage_entered_at = now
     lead.won_at = now if target.kind == StageKind.WON else None
-    lead.lost_at = now if target.kind == StageKind.LOST else None
-    lead.lost_reason = reason if target.kind == StageKind.LOST else None
+    lead.lost_at = now if lost_for is not None else None
+    lead.lost_reason_code = lost_for.value if lost_for is not None else None
+    lead.lost_reason = words if lost_for == LostReason.OTHER else None
     add_lead_activity(
         session,
         lead,
@@ -306,11 +461,16 @@ def _enter_stage(
         from_stage_id=source_id,
         to_stage_id=target.id,
     )
-    _record_stage_events(session, lead, actor=actor, from_stage_id=source_id)
+    _record_stage_events(session, lead, actor=actor, from_stage_id=source_id, lost_for=lost_for)
 
 
 def _record_stage_events(
-    session: AsyncSession, lead: Lead, *, actor: Staff, from_stage_id: int
+    session: AsyncSession,
+    lead: Lead,
+    *,
+    actor: Staff,
+    from_stage_id: int,
+    lost_for: LostReason | None,
 ) -> None:
     events.record(
         session,
@@ -328,34 +488,16 @@ def _record_stage_events(
                 actor_id=actor.id, lead_id=lead.id, value=lead.value, currency=lead.currency
             ),
         )
-    elif lead.stage.kind == StageKind.LOST:
+    elif lost_for is not None:
         events.record(
             session,
-            events.LeadLost(actor_id=actor.id, lead_id=lead.id, reason=lead.lost_reason or ""),
+            events.LeadLost(
+                actor_id=actor.id,
+                lead_id=lead.id,
+                reason_code=lost_for,
+                reason_text=lead.lost_reason,
+            ),
         )
-
-
-async def neighbour_stage(session: AsyncSession, lead: Lead, *, step: int) -> Stage | None:
-    """The stage ``step`` places along the pipeline, Lost stages left out of the walk."""
-    stages = await pipeline_stages(session, pipeline_id=lead.stage.pipeline_id)
-    walk = [s for s in stages if s.kind != StageKind.LOST]
-    if lead.stage.kind == StageKind.LOST:
-        return walk[-1] if step < 0 and walk else None
-    index = next(i for i, s in enumerate(walk) if s.id == lead.stage_id) + step
-    return walk[index] if 0 <= index < len(walk) else None
-
-
-async def move_lead_along(
-    session: AsyncSession, *, actor: Staff, lead_id: int, step: int, seen_version: int | None
-) -> Lead:
-    """Move to the next (``step=1``) or previous (``step=-1``) stage."""
-    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
-    target = await neighbour_stage(session, lead, step=step)
-    if target is None:
-        raise ValidationFailed("no-such-stage", field="stage_id")
-    _enter_stage(session, lead, target, actor=actor, lost_reason=None)
-    await flush_or_conflict(session)
-    return lead
 
 
 async def convert_lead_to_order(
@@ -390,7 +532,7 @@ async def convert_lead_to_order(
     if lead.value_minor is None:
         lead.value_minor = amount_minor
     if lead.stage.kind != StageKind.WON:
-        _enter_stage(session, lead, await won_stage(session, lead), actor=actor, lost_reason=None)
+        _enter_stage(session, lead, await won_stage(session, lead), actor=actor)
     add_lead_activity(session, lead, kind=ActivityKind.CONVERSION, author=actor, text=external_id)
     await flush_or_conflict(session)
     return order

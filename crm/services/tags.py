@@ -13,6 +13,7 @@ from crm.models import Lead, Staff, Tag
 from crm.services.access import editable_lead
 
 TAG_PATTERN = re.compile(r"^[\w-]{1,48}$")
+MAX_LEAD_TAGS = 20
 
 
 def normalize_tag(raw: str) -> str:
@@ -51,8 +52,13 @@ async def tag_lead(
     names: Iterable[str],
     seen_version: int | None = None,
 ) -> Lead:
+    """Add the named tags; a lead holds at most ``MAX_LEAD_TAGS``, or none are added."""
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
-    await add_tags(session, await lead.awaitable_attrs.tags, names)
+    current = await lead.awaitable_attrs.tags
+    wanted = {normalize_tag(name) for name in names}
+    if len(wanted | {tag.name for tag in current}) > MAX_LEAD_TAGS:
+        raise ValidationFailed("tags-too-many", field="tags", details={"limit": MAX_LEAD_TAGS})
+    await add_tags(session, current, wanted)
     await session.flush()
     return lead
 

@@ -17,3 +17,12 @@ async def show_in_place(
     except TelegramBadRequest as error:
         if NOT_MODIFIED not in error.message:
             raise
+
+
+async def replace_keyboard(message: Message, keyboard: InlineKeyboardMarkup) -> None:
+    """Put ``keyboard`` under ``message``; a second press showing the same one changes nothing."""
+    try:
+        await message.edit_reply_markup(reply_markup=keyboard)
+    except TelegramBadRequest as error:
+        if NOT_MODIFIED not in error.message:
+            raise

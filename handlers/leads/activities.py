@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import ClassVar
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -18,11 +18,11 @@ from crm.models import ActivityKind, Lead, Staff, utcnow
 from crm.schemas import LeadChanges, parse
 from crm.services import cards, leads, tags, timeline
 from handlers.common.filters import TYPED_ANSWER
+from handlers.common.flows import FlowData, Pending, answered, ask
 from handlers.common.text import local_time, tr
 from handlers.common.when import parse_day
 from handlers.leads.activity_keyboards import (
     CLEARABLE_FIELDS,
-    MAX_LEAD_TAGS,
     AddTags,
     EditField,
     LeadField,
@@ -46,11 +46,30 @@ LOGGED_CONTACTS = {
 
 
 class LeadCardInput(StatesGroup):
-    """Waiting for text for one lead; its id (and what else the answer needs) in the FSM data."""
+    """Waiting for text for one lead."""
 
     note = State()
     tags = State()
     field_value = State()
+
+
+class NoteAsked(FlowData):
+    destiny: ClassVar[str] = "note"
+    lead_id: int
+
+
+class TagsAsked(FlowData):
+    destiny: ClassVar[str] = "tags"
+    lead_id: int
+
+
+class FieldValueAsked(FlowData):
+    """The field asked for, of the lead as its card showed it."""
+
+    destiny: ClassVar[str] = "field-value"
+    lead_id: int
+    field: LeadField
+    version: int
 
 
 async def ask_to_type(
@@ -62,14 +81,14 @@ async def ask_to_type(
     state: FSMContext,
     *,
     waiting_for: State,
+    pending: FlowData,
     prompt: str,
     reply_markup: InlineKeyboardMarkup | None = None,
-    **data: Any,
 ) -> None:
-    """Ask for text about a lead the person may see, and put the card back as it was."""
+    """Ask for text about a lead the person may see, and put the card back as it was;
+    ``pending`` is what the answer is for."""
     await edit_card(query, session, actor, lead_id, i18n)
-    await state.set_state(waiting_for)
-    await state.set_data({"lead_id": lead_id, **data})
+    await ask(state, waiting_for, pending)
     if isinstance(query.message, Message):
         await query.message.answer(prompt, reply_markup=reply_markup)
 
@@ -91,18 +110,24 @@ async def ask_for_note(
         i18n,
         state,
         waiting_for=LeadCardInput.note,
+        pending=NoteAsked(lead_id=callback_data.lead_id),
         prompt=i18n.get("note-ask"),
     )
 
 
-@router.message(LeadCardInput.note, TYPED_ANSWER)
+@router.message(LeadCardInput.note, TYPED_ANSWER, Pending(NoteAsked))
 async def note_typed(
-    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
+    message: Message,
+    pending: NoteAsked,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
 ) -> None:
-    lead_id: int = (await state.get_data())["lead_id"]
+    lead_id = pending.lead_id
     # Cleared before saving: Telegram splits a long paste into several messages, and the rest
     # of a refused note must not be saved as a note of its own.
-    await state.clear()
+    await answered(state, NoteAsked)
     await timeline.add_note(session, actor=actor, lead_id=lead_id, text=message.text or "")
     await send_card(message, session, actor, lead_id, i18n, notice=i18n.get("note-saved"))
 
@@ -178,23 +203,25 @@ async def ask_for_tags(
         i18n,
         state,
         waiting_for=LeadCardInput.tags,
+        pending=TagsAsked(lead_id=callback_data.lead_id),
         prompt=i18n.get("tags-ask"),
     )
 
 
-@router.message(LeadCardInput.tags, TYPED_ANSWER)
+@router.message(LeadCardInput.tags, TYPED_ANSWER, Pending(TagsAsked))
 async def tags_typed(
-    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
+    message: Message,
+    pending: TagsAsked,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
 ) -> None:
-    lead_id: int = (await state.get_data())["lead_id"]
-    names = {tags.normalize_tag(word) for word in TAG_SEPARATORS.split(message.text or "") if word}
-    card = await cards.lead_card(session, actor=actor, lead_id=lead_id)
-    if len(names | {tag.name for tag in card.tags}) > MAX_LEAD_TAGS:
-        await message.answer(i18n.get("tags-too-many", limit=MAX_LEAD_TAGS))
-        return
-    await tags.tag_lead(session, actor=actor, lead_id=lead_id, names=names)
-    await state.clear()
-    await send_card(message, session, actor, lead_id, i18n, notice=i18n.get("tags-saved"))
+    names = [word for word in TAG_SEPARATORS.split(message.text or "") if word]
+    # Too many or a bad tag raises before the question is closed: it is asked again.
+    await tags.tag_lead(session, actor=actor, lead_id=pending.lead_id, names=names)
+    await answered(state, TagsAsked)
+    await send_card(message, session, actor, pending.lead_id, i18n, notice=i18n.get("tags-saved"))
 
 
 @router.callback_query(LeadAction.filter(F.action == LeadActionKind.EDIT))
@@ -229,9 +256,10 @@ async def ask_for_field_value(
         i18n,
         state,
         waiting_for=LeadCardInput.field_value,
+        pending=FieldValueAsked(
+            lead_id=lead.id, field=callback_data.field, version=callback_data.version
+        ),
         prompt=field_prompt(lead, callback_data.field, i18n),
-        field=callback_data.field.value,
-        version=callback_data.version,
     )
 
 
@@ -258,29 +286,29 @@ def shown_value(lead: Lead, field: LeadField, i18n: I18nContext) -> str | None:
     return str(value)
 
 
-@router.message(LeadCardInput.field_value, TYPED_ANSWER)
+@router.message(LeadCardInput.field_value, TYPED_ANSWER, Pending(FieldValueAsked))
 async def field_value_typed(
     message: Message,
+    pending: FieldValueAsked,
     session: AsyncSession,
     actor: Staff,
     i18n: I18nContext,
     state: FSMContext,
     phone_region: str,
 ) -> None:
-    data = await state.get_data()
-    field = LeadField(data["field"])
+    field = pending.field
     today = local_time(utcnow(), actor).date()
     changes = parse(LeadChanges, {field.value: new_value(field, message.text or "", today)})
     await leads.update_lead(
         session,
         actor=actor,
-        lead_id=data["lead_id"],
+        lead_id=pending.lead_id,
         changes=changes,
-        seen_version=data["version"],
+        seen_version=pending.version,
         phone_region=phone_region,
     )
-    await state.clear()
-    await send_card(message, session, actor, data["lead_id"], i18n, notice=i18n.get("edit-saved"))
+    await answered(state, FieldValueAsked)
+    await send_card(message, session, actor, pending.lead_id, i18n, notice=i18n.get("edit-saved"))
 
 
 def new_value(field: LeadField, typed: str, today: date) -> str | date | None:

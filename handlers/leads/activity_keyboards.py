@@ -11,9 +11,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
 from crm.services.cards import LeadCard
+from crm.services.tags import MAX_LEAD_TAGS
 from handlers.leads.keyboards import LeadAction, LeadActionKind
-
-MAX_LEAD_TAGS = 20
 
 
 class RemoveTag(CallbackData, prefix="tg"):

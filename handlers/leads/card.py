@@ -1,38 +1,50 @@
-"""The lead card and its stage buttons: next, previous, pick a stage, won and lost."""
+"""The lead card and its stage buttons: next, previous, pick a stage, won and lost.
+
+Each button is one ``crm`` use case: it answers with the new card, or with what the move
+still needs (a value, a reason), or that there is no stage further; the handler renders that.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import Lead, Staff, Stage, StageKind
+from crm.models import Lead, Staff
 from crm.services import cards, leads
 from crm.services.access import editable_lead
-from crm.services.cards import LeadCard
-from crm.services.pipelines import get_stage, pipeline_stages
-from handlers.common.editing import show_in_place
+from crm.services.cards import (
+    LeadCard,
+    NeedsLostReason,
+    NeedsLostReasonText,
+    NeedsValue,
+    NoFurtherStage,
+    StillNeeded,
+)
+from handlers.common.editing import replace_keyboard, show_in_place
 from handlers.common.filters import TYPED_ANSWER
+from handlers.common.flows import FlowData, Pending, answered, ask
 from handlers.common.screens import with_notice
 from handlers.leads.keyboards import (
-    LOST_REASON_KEYS,
     LeadAction,
     LeadActionKind,
-    LostReason,
     MoveToStage,
+    PickLostReason,
     lead_card_keyboard,
     lost_reasons,
     stage_picker,
 )
 from handlers.leads.rendering import render_lead_card
-from handlers.leads.states import LeadInput
+from handlers.leads.states import LeadInput, LostWordsAsked, WonValueAsked
 
 router = Router(name=__name__)
+
+PressOutcome = LeadCard | StillNeeded | NoFurtherStage
 
 
 class PressedCard(Protocol):
@@ -60,9 +72,20 @@ async def send_card(
 ) -> None:
     """Send the lead's card, under a line saying what just happened if anything did."""
     card = await cards.lead_card(session, actor=actor, lead_id=lead_id)
+    await reply_with_card(message, card, actor, i18n, notice=notice)
+
+
+async def reply_with_card(
+    message: Message,
+    card: LeadCard,
+    viewer: Staff,
+    i18n: I18nContext,
+    *,
+    notice: str | None = None,
+) -> None:
     await message.answer(
-        with_notice(notice, render_lead_card(card, actor, i18n)),
-        reply_markup=lead_card_keyboard(card, actor, i18n),
+        with_notice(notice, render_lead_card(card, viewer, i18n)),
+        reply_markup=lead_card_keyboard(card, viewer, i18n),
     )
 
 
@@ -77,8 +100,19 @@ async def edit_card(
 ) -> None:
     """Show the lead's current card in the pressed message and answer the press."""
     card = await cards.lead_card(session, actor=actor, lead_id=lead_id)
+    await show_card(query, card, actor, i18n, notice=notice)
+
+
+async def show_card(
+    query: CallbackQuery,
+    card: LeadCard,
+    viewer: Staff,
+    i18n: I18nContext,
+    *,
+    notice: str | None = None,
+) -> None:
     await show_card_with(
-        query, card, actor, i18n, lead_card_keyboard(card, actor, i18n), notice=notice
+        query, card, viewer, i18n, lead_card_keyboard(card, viewer, i18n), notice=notice
     )
 
 
@@ -97,12 +131,41 @@ async def show_card_with(
     await query.answer(notice)
 
 
-async def _card_for_keyboard(
-    query: CallbackQuery, session: AsyncSession, actor: Staff, lead_id: int
-) -> tuple[LeadCard, Message | None]:
-    card = await cards.lead_card(session, actor=actor, lead_id=lead_id)
-    message = query.message if isinstance(query.message, Message) else None
-    return card, message
+async def show_outcome(
+    query: CallbackQuery,
+    outcome: PressOutcome,
+    viewer: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    """What a card button's use case answered: the new card, or the question it needs."""
+    match outcome:
+        case LeadCard():
+            await show_card(query, outcome, viewer, i18n)
+        case NeedsValue(lead_id=lead_id, version=version):
+            pending = WonValueAsked(lead_id=lead_id, version=version)
+            await _ask_in_chat(
+                query, state, LeadInput.won_value, pending, i18n.get("ask-won-value")
+            )
+        case NeedsLostReason():
+            if isinstance(query.message, Message):
+                await replace_keyboard(query.message, lost_reasons(outcome, i18n))
+            await query.answer(i18n.get("ask-lost-reason"))
+        case NeedsLostReasonText(lead_id=lead_id, version=version):
+            pending_words = LostWordsAsked(lead_id=lead_id, version=version)
+            prompt = i18n.get("ask-lost-reason-text")
+            await _ask_in_chat(query, state, LeadInput.lost_reason, pending_words, prompt)
+        case NoFurtherStage():
+            await query.answer(i18n.get("card-no-further-stage"))
+
+
+async def _ask_in_chat(
+    query: CallbackQuery, state: FSMContext, question: State, pending: FlowData, prompt: str
+) -> None:
+    await ask(state, question, pending)
+    if isinstance(query.message, Message):
+        await query.message.answer(prompt)
+    await query.answer()
 
 
 @router.callback_query(LeadAction.filter(F.action == LeadActionKind.OPEN))
@@ -116,10 +179,8 @@ async def open_card(
     await edit_card(query, session, actor, callback_data.lead_id, i18n)
 
 
-@router.callback_query(
-    LeadAction.filter(F.action.in_({LeadActionKind.NEXT, LeadActionKind.PREVIOUS}))
-)
-async def step_along(
+@router.callback_query(LeadAction.filter(F.action == LeadActionKind.NEXT))
+async def next_stage(
     query: CallbackQuery,
     callback_data: LeadAction,
     session: AsyncSession,
@@ -127,19 +188,25 @@ async def step_along(
     i18n: I18nContext,
     state: FSMContext,
 ) -> None:
-    step = 1 if callback_data.action == LeadActionKind.NEXT else -1
-    lead = await pressed_lead(session, actor, callback_data)
-    target = await leads.neighbour_stage(session, lead, step=step)
-    if target is None:
-        await query.answer(i18n.get("card-no-further-stage"))
-        return
-    if target.kind == StageKind.WON and lead.value is None:
-        await _ask_for_won_value(query, callback_data.lead_id, callback_data.version, state, i18n)
-        return
-    await leads.move_lead_along(
-        session, actor=actor, lead_id=lead.id, step=step, seen_version=callback_data.version
+    outcome = await leads.move_to_next_stage(
+        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
     )
-    await edit_card(query, session, actor, lead.id, i18n)
+    await show_outcome(query, outcome, actor, i18n, state)
+
+
+@router.callback_query(LeadAction.filter(F.action == LeadActionKind.PREVIOUS))
+async def previous_stage(
+    query: CallbackQuery,
+    callback_data: LeadAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    outcome = await leads.move_to_previous_stage(
+        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
+    )
+    await show_outcome(query, outcome, actor, i18n, state)
 
 
 @router.callback_query(LeadAction.filter(F.action == LeadActionKind.PICK_STAGE))
@@ -150,15 +217,15 @@ async def pick_stage(
     actor: Staff,
     i18n: I18nContext,
 ) -> None:
-    card, message = await _card_for_keyboard(query, session, actor, callback_data.lead_id)
-    stages = await pipeline_stages(session, pipeline_id=card.lead.stage.pipeline_id)
-    if message is not None:
-        await message.edit_reply_markup(reply_markup=stage_picker(card, stages, i18n))
-    await query.answer()
+    choices = await leads.stage_choices(
+        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
+    )
+    picker = stage_picker(choices.card, choices.stages, i18n)
+    await show_card_with(query, choices.card, actor, i18n, picker)
 
 
 @router.callback_query(MoveToStage.filter())
-async def move_to_picked_stage(
+async def stage_picked(
     query: CallbackQuery,
     callback_data: MoveToStage,
     session: AsyncSession,
@@ -166,26 +233,18 @@ async def move_to_picked_stage(
     i18n: I18nContext,
     state: FSMContext,
 ) -> None:
-    target = await get_stage(session, callback_data.stage_id)
-    lead = await pressed_lead(session, actor, callback_data)
-    if target.kind == StageKind.WON and lead.value is None:
-        await _ask_for_won_value(query, lead.id, callback_data.version, state, i18n)
-        return
-    if target.kind == StageKind.LOST:
-        await _show_lost_reasons(query, session, actor, lead.id, i18n)
-        return
-    await leads.move_lead_to_stage(
+    outcome = await leads.move_to_stage(
         session,
         actor=actor,
-        lead_id=lead.id,
-        stage_id=target.id,
+        lead_id=callback_data.lead_id,
+        stage_id=callback_data.stage_id,
         seen_version=callback_data.version,
     )
-    await edit_card(query, session, actor, lead.id, i18n)
+    await show_outcome(query, outcome, actor, i18n, state)
 
 
 @router.callback_query(LeadAction.filter(F.action == LeadActionKind.WON))
-async def mark_won(
+async def won(
     query: CallbackQuery,
     callback_data: LeadAction,
     session: AsyncSession,
@@ -193,130 +252,82 @@ async def mark_won(
     i18n: I18nContext,
     state: FSMContext,
 ) -> None:
-    lead = await pressed_lead(session, actor, callback_data)
-    if lead.value is None:
-        await _ask_for_won_value(query, lead.id, callback_data.version, state, i18n)
-        return
-    won = await leads.won_stage(session, lead)
-    await leads.move_lead_to_stage(
-        session, actor=actor, lead_id=lead.id, stage_id=won.id, seen_version=callback_data.version
+    outcome = await leads.mark_won(
+        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
     )
-    await edit_card(query, session, actor, lead.id, i18n)
+    await show_outcome(query, outcome, actor, i18n, state)
 
 
-async def _ask_for_won_value(
-    query: CallbackQuery, lead_id: int, version: int, state: FSMContext, i18n: I18nContext
-) -> None:
-    await state.set_state(LeadInput.won_value)
-    await state.update_data(lead_id=lead_id, version=version)
-    if isinstance(query.message, Message):
-        await query.message.answer(i18n.get("ask-won-value"))
-    await query.answer()
-
-
-@router.message(LeadInput.won_value, TYPED_ANSWER)
+@router.message(LeadInput.won_value, TYPED_ANSWER, Pending(WonValueAsked))
 async def won_value_typed(
-    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
-) -> None:
-    await _close_with_typed_detail(
-        message,
-        session,
-        actor,
-        i18n,
-        state,
-        closing_stage=leads.won_stage,
-        value=message.text or "",
-    )
-
-
-async def _close_with_typed_detail(
     message: Message,
+    pending: WonValueAsked,
     session: AsyncSession,
     actor: Staff,
     i18n: I18nContext,
     state: FSMContext,
-    *,
-    closing_stage: Callable[[AsyncSession, Lead], Awaitable[Stage]],
-    **detail: str,
 ) -> None:
-    """Move the lead waited for to Won or Lost with what was typed: its value or a reason."""
-    data = await state.get_data()
-    lead = await editable_lead(
-        session, actor=actor, lead_id=data["lead_id"], seen_version=data["version"]
-    )
-    stage = await closing_stage(session, lead)
-    await leads.move_lead_to_stage(
+    # A value that does not read raises before the question is closed: it is asked again.
+    card = await leads.win_with_value(
         session,
         actor=actor,
-        lead_id=lead.id,
-        stage_id=stage.id,
-        seen_version=data["version"],
-        **detail,
+        lead_id=pending.lead_id,
+        seen_version=pending.version,
+        value=message.text or "",
     )
-    await state.clear()
-    await send_card(message, session, actor, lead.id, i18n)
+    await answered(state, WonValueAsked)
+    await reply_with_card(message, card, actor, i18n)
 
 
 @router.callback_query(LeadAction.filter(F.action == LeadActionKind.LOST))
-async def mark_lost(
+async def lost(
     query: CallbackQuery,
     callback_data: LeadAction,
     session: AsyncSession,
     actor: Staff,
     i18n: I18nContext,
+    state: FSMContext,
 ) -> None:
-    await pressed_lead(session, actor, callback_data)
-    await _show_lost_reasons(query, session, actor, callback_data.lead_id, i18n)
+    outcome = await leads.mark_lost(
+        session, actor=actor, lead_id=callback_data.lead_id, seen_version=callback_data.version
+    )
+    await show_outcome(query, outcome, actor, i18n, state)
 
 
-async def _show_lost_reasons(
-    query: CallbackQuery, session: AsyncSession, actor: Staff, lead_id: int, i18n: I18nContext
-) -> None:
-    card, message = await _card_for_keyboard(query, session, actor, lead_id)
-    if message is not None:
-        await message.edit_reply_markup(reply_markup=lost_reasons(card, i18n))
-    await query.answer(i18n.get("ask-lost-reason"))
-
-
-@router.callback_query(LostReason.filter())
+@router.callback_query(PickLostReason.filter())
 async def lost_reason_picked(
     query: CallbackQuery,
-    callback_data: LostReason,
+    callback_data: PickLostReason,
     session: AsyncSession,
     actor: Staff,
     i18n: I18nContext,
     state: FSMContext,
 ) -> None:
-    lead = await pressed_lead(session, actor, callback_data)
-    if not 0 <= callback_data.index < len(LOST_REASON_KEYS):
-        await state.set_state(LeadInput.lost_reason)
-        await state.update_data(lead_id=lead.id, version=callback_data.version)
-        if isinstance(query.message, Message):
-            await query.message.answer(i18n.get("ask-lost-reason-text"))
-        await query.answer()
-        return
-    lost = await leads.lost_stage(session, lead)
-    await leads.move_lead_to_stage(
+    outcome = await leads.mark_lost(
         session,
         actor=actor,
-        lead_id=lead.id,
-        stage_id=lost.id,
+        lead_id=callback_data.lead_id,
         seen_version=callback_data.version,
-        lost_reason=i18n.get(LOST_REASON_KEYS[callback_data.index]),
+        reason=callback_data.reason,
     )
-    await edit_card(query, session, actor, lead.id, i18n)
+    await show_outcome(query, outcome, actor, i18n, state)
 
 
-@router.message(LeadInput.lost_reason, TYPED_ANSWER)
-async def lost_reason_typed(
-    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
+@router.message(LeadInput.lost_reason, TYPED_ANSWER, Pending(LostWordsAsked))
+async def lost_words_typed(
+    message: Message,
+    pending: LostWordsAsked,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
 ) -> None:
-    await _close_with_typed_detail(
-        message,
+    card = await leads.lose_with_words(
         session,
-        actor,
-        i18n,
-        state,
-        closing_stage=leads.lost_stage,
-        lost_reason=message.text or "",
+        actor=actor,
+        lead_id=pending.lead_id,
+        seen_version=pending.version,
+        words=message.text or "",
     )
+    await answered(state, LostWordsAsked)
+    await reply_with_card(message, card, actor, i18n)

@@ -4,7 +4,7 @@ warning shown when a new lead shares a phone or e-mail with leads already there.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import ClassVar
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.errors import DuplicateLead
 from crm.models import Lead, Staff
 from crm.schemas import LeadDraft, parse
+from crm.services.access import may_see_lead
 from crm.services.leads import create_lead
+from handlers.common.flows import FlowData
 from handlers.common.text import stage_name, tr
 from handlers.leads.card import edit_card, send_card
 from handlers.leads.wizard_keyboards import CreateAnyway, duplicate_keyboard
@@ -27,8 +29,14 @@ EMAIL = re.compile(r"^\S+@\S+\.\S+$")
 PHONE = re.compile(r"^\+?[\d()\-]{7,}$")
 AMOUNT = re.compile(r"^\d[\d\s]*([.,]\d{1,2})?$")
 CURRENCY = re.compile(r"^[A-Za-z]{3}$")
-# FSM data key of the draft a duplicate warning's "Create anyway" creates.
-PENDING_DUPLICATE = "pending_duplicate"
+
+
+class DuplicateWarned(FlowData):
+    """The draft a duplicate warning's "Create anyway" creates, and the lead it warned of."""
+
+    destiny: ClassVar[str] = "duplicate"
+    of: int
+    draft: LeadDraft
 
 
 def parse_quick_lead(text: str, *, default_currency: str) -> dict[str, object]:
@@ -106,18 +114,12 @@ async def _offer_duplicate(
     i18n: I18nContext,
 ) -> None:
     newest = existing[0]
-    pending = {"of": newest.id, "draft": draft.model_dump(mode="json", exclude_defaults=True)}
-    await state.update_data({PENDING_DUPLICATE: pending})
-    openable = [lead for lead in existing if _may_see(viewer, lead)]
+    await DuplicateWarned(of=newest.id, draft=draft).save(state)
+    openable = [lead for lead in existing if may_see_lead(viewer, lead)]
     await message.answer(
         render_duplicates(existing, viewer, i18n),
         reply_markup=duplicate_keyboard(openable, newest.id, i18n),
     )
-
-
-def _may_see(viewer: Staff, lead: Lead) -> bool:
-    # crm.services.access.visible_lead's rule, asked of leads the service already loaded.
-    return viewer.sees_all_leads or lead.responsible_id == viewer.id
 
 
 def render_duplicates(existing: list[Lead], viewer: Staff, i18n: I18nContext) -> str:
@@ -127,7 +129,7 @@ def render_duplicates(existing: list[Lead], viewer: Staff, i18n: I18nContext) ->
 
 
 def _duplicate_line(lead: Lead, viewer: Staff, i18n: I18nContext) -> str:
-    if _may_see(viewer, lead):
+    if may_see_lead(viewer, lead):
         owner = lead.responsible.display_name if lead.responsible else i18n.get("card-nobody")
         return tr(
             i18n,
@@ -164,10 +166,8 @@ async def create_anyway(
 
 async def _take_pending_draft(state: FSMContext, duplicate_of: int) -> LeadDraft | None:
     """The draft waiting on this warning, removed so that a second press finds nothing."""
-    data: dict[str, Any] = await state.get_data()
-    pending = data.get(PENDING_DUPLICATE)
-    if pending is None or pending["of"] != duplicate_of:
+    pending = await DuplicateWarned.load(state)
+    if pending is None or pending.of != duplicate_of:
         return None
-    del data[PENDING_DUPLICATE]
-    await state.set_data(data)
-    return parse(LeadDraft, pending["draft"])
+    await DuplicateWarned.forget(state)
+    return pending.draft

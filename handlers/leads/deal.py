@@ -3,14 +3,13 @@ and hand it to another member of the team."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,8 +18,9 @@ from crm.money import from_minor_units
 from crm.services.access import visible_lead
 from crm.services.leads import assign_lead, convert_lead_to_order
 from crm.services.staff import list_staff
-from handlers.common.editing import NOT_MODIFIED
+from handlers.common.editing import replace_keyboard
 from handlers.common.filters import TYPED_ANSWER
+from handlers.common.flows import FlowData, Pending, answered, ask
 from handlers.common.paging import page_of
 from handlers.common.text import tr
 from handlers.leads.card import edit_card, pressed_lead, send_card
@@ -40,16 +40,23 @@ ORDER_ID_MAX: int = Order.external_id.type.length
 
 
 class ConvertInput(StatesGroup):
-    """Converting the lead kept in the FSM data: its order number, then the amount."""
+    """Converting a lead: its order number, then the amount."""
 
     order_id = State()
     amount = State()
 
 
-@dataclass(frozen=True, slots=True)
-class PendingConversion:
+class Conversion(FlowData):
+    """The lead being converted, as its card showed it."""
+
+    destiny: ClassVar[str] = "conversion"
     lead_id: int
     version: int
+
+
+class NumberedConversion(Conversion):
+    """The lead being converted, with the order number typed for it."""
+
     external_id: str
 
 
@@ -63,36 +70,43 @@ async def start_conversion(
     state: FSMContext,
 ) -> None:
     lead = await pressed_lead(session, actor, callback_data)
-    await state.set_state(ConvertInput.order_id)
-    await state.update_data(lead_id=lead.id, version=lead.version)
+    await ask(state, ConvertInput.order_id, Conversion(lead_id=lead.id, version=lead.version))
     if isinstance(query.message, Message):
         await query.message.answer(tr(i18n, "convert-ask-order-id", title=lead.title))
     await query.answer()
 
 
-@router.message(ConvertInput.order_id, TYPED_ANSWER)
+@router.message(ConvertInput.order_id, TYPED_ANSWER, Pending(Conversion))
 async def order_id_typed(
-    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
+    message: Message,
+    pending: Conversion,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
 ) -> None:
     external_id = (message.text or "").strip()
     if not 0 < len(external_id) <= ORDER_ID_MAX:
         await message.answer(i18n.get("error-order-id-invalid"))
         return
-    data = await state.get_data()
-    lead = await visible_lead(session, actor=actor, lead_id=data["lead_id"])
-    await state.update_data(external_id=external_id)
-    await state.set_state(ConvertInput.amount)
+    lead = await visible_lead(session, actor=actor, lead_id=pending.lead_id)
+    numbered = NumberedConversion(**pending.model_dump(), external_id=external_id)
+    await ask(state, ConvertInput.amount, numbered)
     await message.answer(
         tr(i18n, "convert-ask-amount", order_id=external_id, currency=lead.currency),
         reply_markup=lead_value_keyboard(lead, i18n),
     )
 
 
-@router.message(ConvertInput.amount, TYPED_ANSWER)
+@router.message(ConvertInput.amount, TYPED_ANSWER, Pending(NumberedConversion))
 async def amount_typed(
-    message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
+    message: Message,
+    pending: NumberedConversion,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
 ) -> None:
-    pending = await _pending_conversion(state)
     await _convert(session, actor, state, pending, amount=message.text or "")
     await send_card(message, session, actor, pending.lead_id, i18n)
 
@@ -106,7 +120,7 @@ async def lead_value_chosen(
     i18n: I18nContext,
     state: FSMContext,
 ) -> None:
-    pending = await _pending_conversion(state) if await _awaiting_amount(state) else None
+    pending = await NumberedConversion.load(state) if await _awaiting_amount(state) else None
     if pending is None or pending.lead_id != callback_data.lead_id:
         await query.answer(i18n.get("convert-over"), show_alert=True)
         return
@@ -121,16 +135,11 @@ async def _awaiting_amount(state: FSMContext) -> bool:
     return await state.get_state() == ConvertInput.amount.state
 
 
-async def _pending_conversion(state: FSMContext) -> PendingConversion:
-    data = await state.get_data()
-    return PendingConversion(data["lead_id"], data["version"], data["external_id"])
-
-
 async def _convert(
     session: AsyncSession,
     actor: Staff,
     state: FSMContext,
-    pending: PendingConversion,
+    pending: NumberedConversion,
     *,
     amount: str | Decimal,
 ) -> Order:
@@ -146,7 +155,7 @@ async def _convert(
         amount=amount,
         seen_version=pending.version,
     )
-    await state.clear()
+    await answered(state, Conversion)
     return order
 
 
@@ -183,20 +192,11 @@ async def _show_staff(
     active = [person for person in await list_staff(session, actor=actor) if person.is_active]
     page = page_of(active, wanted.page)
     if isinstance(query.message, Message):
-        await _replace_keyboard(
+        await replace_keyboard(
             query.message,
             staff_picker(page, lead_id=wanted.lead_id, version=wanted.version, i18n=i18n),
         )
     await query.answer(i18n.get("assign-ask"))
-
-
-async def _replace_keyboard(message: Message, keyboard: InlineKeyboardMarkup) -> None:
-    """A second press on the same button shows the same keyboard: nothing to change then."""
-    try:
-        await message.edit_reply_markup(reply_markup=keyboard)
-    except TelegramBadRequest as error:
-        if NOT_MODIFIED not in error.message:
-            raise
 
 
 @router.callback_query(AssignTo.filter())

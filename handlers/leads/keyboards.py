@@ -9,9 +9,10 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from crm.models import Staff, Stage, StageKind
-from crm.services.cards import LeadCard
+from crm.models import LostReason, Staff, Stage, StageKind
+from crm.services.cards import LeadCard, NeedsLostReason
 from handlers.common.text import stage_name
+from handlers.leads.rendering import lost_reason_key
 
 
 class LeadActionKind(StrEnum):
@@ -44,20 +45,12 @@ class MoveToStage(CallbackData, prefix="lm"):
     version: int
 
 
-class LostReason(CallbackData, prefix="lr"):
-    """A reason picked from the list; ``index`` -1 means "type my own"."""
+class PickLostReason(CallbackData, prefix="lr"):
+    """A reason picked from the list; OTHER asks for the rep's own words."""
 
     lead_id: int
-    index: int
+    reason: LostReason
     version: int
-
-
-LOST_REASON_KEYS = (
-    "lost-reason-price",
-    "lost-reason-competitor",
-    "lost-reason-timing",
-    "lost-reason-no-answer",
-)
 
 
 def action(card: LeadCard, kind: LeadActionKind) -> str:
@@ -131,21 +124,20 @@ def stage_picker(card: LeadCard, stages: list[Stage], i18n: I18nContext) -> Inli
     return kb.as_markup()
 
 
-def lost_reasons(card: LeadCard, i18n: I18nContext) -> InlineKeyboardMarkup:
+def lost_reasons(asked: NeedsLostReason, i18n: I18nContext) -> InlineKeyboardMarkup:
+    """A button per reason ("other" last, as ``LostReason`` lists them), then back."""
     kb = InlineKeyboardBuilder()
-    for index, key in enumerate(LOST_REASON_KEYS):
+    for reason in LostReason:
         kb.button(
-            text=i18n.get(key),
-            callback_data=LostReason(lead_id=card.lead.id, index=index, version=card.lead.version),
+            text=i18n.get(lost_reason_key(reason)),
+            callback_data=PickLostReason(
+                lead_id=asked.lead_id, reason=reason, version=asked.version
+            ),
         )
-    kb.button(
-        text=i18n.get("lost-reason-other"),
-        callback_data=LostReason(lead_id=card.lead.id, index=-1, version=card.lead.version),
-    )
     kb.button(
         text=i18n.get("back"),
         callback_data=LeadAction(
-            lead_id=card.lead.id, action=LeadActionKind.OPEN, version=card.lead.version
+            lead_id=asked.lead_id, action=LeadActionKind.OPEN, version=asked.version
         ),
     )
     kb.adjust(1)

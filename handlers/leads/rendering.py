@@ -7,7 +7,7 @@ from datetime import datetime
 
 from aiogram_i18n import I18nContext
 
-from crm.models import Activity, Lead, Staff, utcnow
+from crm.models import Activity, Lead, LostReason, Staff, utcnow
 from crm.services.cards import LeadCard
 from handlers.common.text import local_time, shorten, stage_name, tr
 
@@ -32,8 +32,9 @@ def render_lead_card(card: LeadCard, viewer: Staff, i18n: I18nContext) -> str:
         lines.append(tr(i18n, "card-source", source=source))
     if card.tags:
         lines.append(tr(i18n, "card-tags", tags=" ".join(f"#{tag.name}" for tag in card.tags)))
-    if lead.lost_reason:
-        lines.append(tr(i18n, "card-lost-reason", reason=lead.lost_reason))
+    reason = lost_reason_text(lead, i18n)
+    if reason is not None:
+        lines.append(tr(i18n, "card-lost-reason", reason=reason))
     if lead.order_id is not None:
         lines.append(tr(i18n, "card-order", order_id=str(lead.order_id)))
     if card.next_task is not None:
@@ -50,6 +51,21 @@ def render_lead_card(card: LeadCard, viewer: Staff, i18n: I18nContext) -> str:
         lines.append(i18n.get("card-latest"))
         lines += [_activity_line(a, viewer, i18n) for a in card.recent_activities]
     return "\n".join(lines)
+
+
+def lost_reason_key(reason: LostReason) -> str:
+    """The locale key naming ``reason``: ``lost-reason-no-answer`` for ``no_answer``."""
+    return "lost-reason-" + reason.value.replace("_", "-")
+
+
+def lost_reason_text(lead: Lead, i18n: I18nContext) -> str | None:
+    """Why the lead was lost, in the reader's language; "other" in the rep's own words."""
+    if lead.lost_reason_code is None:
+        return None
+    reason = LostReason(lead.lost_reason_code)
+    if reason == LostReason.OTHER and lead.lost_reason:
+        return lead.lost_reason
+    return i18n.get(lost_reason_key(reason))
 
 
 def _contact_lines(lead: Lead, i18n: I18nContext) -> list[str]:

@@ -1,8 +1,28 @@
+from typing import ClassVar
+
 from aiogram.fsm.state import State, StatesGroup
+
+from handlers.common.flows import FlowData
 
 
 class LeadInput(StatesGroup):
-    """Waiting for a person to type something for one lead (kept in the FSM data)."""
+    """Waiting for a person to type what closing a lead needs."""
 
     won_value = State()
     lost_reason = State()
+
+
+class WonValueAsked(FlowData):
+    """The lead whose value is asked for, to win it, as the card showed it."""
+
+    destiny: ClassVar[str] = "won-value"
+    lead_id: int
+    version: int
+
+
+class LostWordsAsked(FlowData):
+    """The lead whose reason "other" is asked for in words, as the card showed it."""
+
+    destiny: ClassVar[str] = "lost-words"
+    lead_id: int
+    version: int

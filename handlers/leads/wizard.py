@@ -1,15 +1,14 @@
 """➕ New lead step by step: name, phone or e-mail, value, source, stage, each one skippable.
 
 ``/lead`` without arguments starts from nothing; a customer's message forwarded to the bot or
-a contact card shared with it starts a draft already holding what they tell. The draft lives
-in the FSM data as JSON primitives until the last step creates the lead.
+a contact card shared with it starts a draft already holding what they tell.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter, or_f
@@ -37,6 +36,7 @@ from crm.schemas import LeadDraft, parse
 from crm.services.pipelines import default_pipeline, get_stage
 from handlers.common.editing import show_in_place
 from handlers.common.filters import TYPED_ANSWER
+from handlers.common.flows import FlowData, answered
 from handlers.common.text import shorten, stage_name, tr
 from handlers.leads.create import CURRENCY, create_or_offer_duplicate
 from handlers.leads.wizard_keyboards import (
@@ -53,7 +53,6 @@ from handlers.leads.wizard_keyboards import (
 router = Router(name=__name__)
 
 Draft = dict[str, str | int]
-DRAFT = "draft"
 SOURCE_DETAIL_MAX = 200  # LeadDraft.source_detail's max_length
 
 
@@ -63,6 +62,13 @@ class LeadWizard(StatesGroup):
     value = State()
     source = State()
     stage = State()
+
+
+class WizardDraft(FlowData):
+    """The lead taking shape, as JSON primitives, until the last step creates it."""
+
+    destiny: ClassVar[str] = "wizard"
+    fields: Draft
 
 
 STEP_STATES: dict[WizardStep, State] = {
@@ -104,12 +110,12 @@ class Wizard:
     default_currency: str
 
     async def start(self, draft: Draft, *, intro: str | None = None) -> None:
-        await self.state.set_data({DRAFT: draft})
+        await WizardDraft(fields=draft).save(self.state)
         await self._go_on(draft, after=None, intro=intro)
 
     async def draft(self) -> Draft:
-        data = await self.state.get_data()
-        return dict(data[DRAFT])
+        pending = await WizardDraft.load(self.state)
+        return {} if pending is None else dict(pending.fields)
 
     async def fill(self, step: WizardStep, answer: Draft) -> None:
         """Add ``step``'s answer (empty when skipped) and ask the next step still missing.
@@ -118,7 +124,7 @@ class Wizard:
         name typed before it.
         """
         draft = {**answer, **await self.draft()}
-        await self.state.update_data({DRAFT: draft})
+        await WizardDraft(fields=draft).save(self.state)
         await self._go_on(draft, after=step)
 
     async def leave_contact_step(self, answer: Draft) -> None:
@@ -169,7 +175,7 @@ class Wizard:
 
     async def _finish(self, draft: Draft) -> None:
         # The state goes first, so a second press on the last step finds no wizard.
-        await self.state.clear()
+        await answered(self.state, WizardDraft)
         await create_or_offer_duplicate(
             self.chat,
             session=self.session,

@@ -12,7 +12,7 @@ tags-add-button = ➕ Add tags
 tags-ask = Type the tags separated by spaces, e.g. <code>#vip wholesale</code>. /cancel to stop.
 tags-saved = 🏷 Tags saved.
 tags-removed = Tag #{ $tag } removed.
-tags-too-many = A lead can have at most { $limit ->
+error-tags-too-many = A lead can have at most { $limit ->
     [one] { $limit } tag
    *[other] { $limit } tags
 }.

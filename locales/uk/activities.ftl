@@ -12,7 +12,7 @@ tags-add-button = ➕ Додати теги
 tags-ask = Напишіть теги через пробіл, наприклад <code>#vip опт</code>. /cancel — скасувати.
 tags-saved = 🏷 Теги збережено.
 tags-removed = Тег #{ $tag } прибрано.
-tags-too-many = У ліда може бути щонайбільше { $limit ->
+error-tags-too-many = У ліда може бути щонайбільше { $limit ->
     [one] { $limit } тег
     [few] { $limit } теги
    *[many] { $limit } тегів

@@ -17,7 +17,7 @@ from aiogram_i18n.cores import FluentRuntimeCore
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.factory import create_bot, create_dispatcher
+from bot.factory import FLOW_KEYS, create_bot, create_dispatcher
 from bot.i18n import create_translator
 from bot.notifier import TelegramNotifier
 from bot.sending import RateLimitedSender
@@ -162,7 +162,7 @@ async def storage(stack: tuple[str, str]) -> AsyncIterator[BaseStorage]:
         pytest.skip("TEST_REDIS_URL is not set: Redis FSM storage tests skipped")
     from aiogram.fsm.storage.redis import RedisStorage
 
-    redis_storage = RedisStorage.from_url(REDIS_URL)
+    redis_storage = RedisStorage.from_url(REDIS_URL, key_builder=FLOW_KEYS)
     await redis_storage.redis.flushdb()
     yield redis_storage
     await redis_storage.close()

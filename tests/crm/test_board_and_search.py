@@ -26,8 +26,12 @@ async def test_the_board_counts_sums_and_weighs_each_stage(
     await add(session, team.rep, "C")
     await add(session, team.other_rep, "D", value="300", currency="USD")
     proposal = await add(session, team.rep, "E", value="500")
-    await leads.move_lead_to_stage(
-        session, actor=team.rep, lead_id=proposal.id, stage_id=stages.proposal.id
+    await leads.move_to_stage(
+        session,
+        actor=team.rep,
+        lead_id=proposal.id,
+        stage_id=stages.proposal.id,
+        seen_version=proposal.version,
     )
 
     figures = await board.pipeline_board(session, actor=team.manager)

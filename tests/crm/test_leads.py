@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events
-from crm.errors import Conflict, DuplicateLead, Forbidden, ValidationFailed
+from crm.errors import Conflict, DuplicateLead, Forbidden, StaleLead, ValidationFailed
 from crm.models import (
     Activity,
     ActivityKind,
@@ -15,11 +15,20 @@ from crm.models import (
     Customer,
     Lead,
     LeadSource,
+    LostReason,
     Order,
     StageKind,
 )
 from crm.schemas import LeadChanges, LeadDraft, parse
-from crm.services import leads
+from crm.services import leads, tags
+from crm.services.access import may_see_lead
+from crm.services.cards import (
+    LeadCard,
+    NeedsLostReason,
+    NeedsLostReasonText,
+    NeedsValue,
+    NoFurtherStage,
+)
 from tests.crm.conftest import Stages, Team
 
 
@@ -161,40 +170,49 @@ async def test_won_needs_a_value_and_lost_needs_a_reason(
     session: AsyncSession, team: Team, stages: Stages
 ) -> None:
     lead = await new_lead(session, team)
+    rep, lead_id, seen = team.rep, lead.id, lead.version
 
-    with pytest.raises(ValidationFailed) as no_value:
-        await leads.move_lead_to_stage(
-            session, actor=team.rep, lead_id=lead.id, stage_id=stages.won.id
-        )
-    with pytest.raises(ValidationFailed) as no_reason:
-        await leads.move_lead_to_stage(
-            session, actor=team.rep, lead_id=lead.id, stage_id=stages.lost.id, lost_reason="  "
+    won = await leads.mark_won(session, actor=rep, lead_id=lead_id, seen_version=seen)
+    picked_won = await leads.move_to_stage(
+        session, actor=rep, lead_id=lead_id, stage_id=stages.won.id, seen_version=seen
+    )
+    lost = await leads.mark_lost(session, actor=rep, lead_id=lead_id, seen_version=seen)
+    picked_lost = await leads.move_to_stage(
+        session, actor=rep, lead_id=lead_id, stage_id=stages.lost.id, seen_version=seen
+    )
+    other = await leads.mark_lost(
+        session, actor=rep, lead_id=lead_id, seen_version=seen, reason=LostReason.OTHER
+    )
+    with pytest.raises(ValidationFailed) as blank:
+        await leads.lose_with_words(
+            session, actor=rep, lead_id=lead_id, seen_version=seen, words="  "
         )
 
-    assert no_value.value.code == "value-required"
-    assert no_reason.value.code == "lost-reason-required"
+    assert won == picked_won == NeedsValue(lead_id=lead_id, version=seen)
+    assert lost == picked_lost == NeedsLostReason(lead_id=lead_id, version=seen)
+    assert other == NeedsLostReasonText(lead_id=lead_id, version=seen)
+    assert blank.value.code == "lost-reason-required"
     await session.rollback()
-    assert (await session.get(Lead, lead.id)).stage_id == stages.new.id  # type: ignore[union-attr]
+    unchanged = await session.get(Lead, lead_id)
+    assert unchanged is not None
+    assert (unchanged.stage_id, unchanged.version) == (stages.new.id, seen)
+    assert await count(session, Activity) == 1
 
 
-async def test_moving_records_time_in_stage_the_timeline_and_events(
+async def test_won_with_the_value_asked_for_records_time_in_stage_the_timeline_and_events(
     session: AsyncSession, team: Team, stages: Stages
 ) -> None:
     lead = await new_lead(session, team)
     entered_new = lead.stage_entered_at
     events.take_collected(session)  # the creation's events are not what this test is about
 
-    await leads.move_lead_to_stage(
-        session,
-        actor=team.rep,
-        lead_id=lead.id,
-        stage_id=stages.won.id,
-        value="5000",
-        seen_version=lead.version,
+    card = await leads.win_with_value(
+        session, actor=team.rep, lead_id=lead.id, seen_version=lead.version, value="5000"
     )
     await session.commit()
 
-    assert lead.stage.kind == StageKind.WON
+    assert card.lead is lead and card.lead.stage.kind == StageKind.WON
+    assert lead.value == Decimal("5000.00")
     assert lead.won_at is not None and lead.stage_entered_at > entered_new
     move = await session.scalar(select(Activity).where(Activity.kind == ActivityKind.STAGE_CHANGE))
     assert (move.from_stage_id, move.to_stage_id, move.author_id) == (  # type: ignore[union-attr]
@@ -202,6 +220,7 @@ async def test_moving_records_time_in_stage_the_timeline_and_events(
         stages.won.id,
         team.rep.id,
     )
+    assert card.recent_activities[0] == move
     assert [type(e).__name__ for e in events.take_collected(session)] == ["StageChanged", "LeadWon"]
 
 
@@ -209,44 +228,143 @@ async def test_next_and_previous_walk_the_open_stages_and_won(
     session: AsyncSession, team: Team, stages: Stages
 ) -> None:
     lead = await new_lead(session, team, value="10")
+    first = lead.version
+    back_at_start = await leads.move_to_previous_stage(
+        session, actor=team.rep, lead_id=lead.id, seen_version=first
+    )
     walked = []
     for _ in range(3):
-        lead = await leads.move_lead_along(
-            session, actor=team.rep, lead_id=lead.id, step=1, seen_version=lead.version
+        card = await leads.move_to_next_stage(
+            session, actor=team.rep, lead_id=lead.id, seen_version=lead.version
         )
-        walked.append(lead.stage.name)
-    with pytest.raises(ValidationFailed):
-        await leads.move_lead_along(
-            session, actor=team.rep, lead_id=lead.id, step=1, seen_version=None
-        )
-    back = await leads.move_lead_along(
-        session, actor=team.rep, lead_id=lead.id, step=-1, seen_version=lead.version
+        assert isinstance(card, LeadCard)
+        walked.append(card.lead.stage.name)
+    beyond_won = await leads.move_to_next_stage(
+        session, actor=team.rep, lead_id=lead.id, seen_version=lead.version
+    )
+    back = await leads.move_to_previous_stage(
+        session, actor=team.rep, lead_id=lead.id, seen_version=lead.version
     )
 
+    assert back_at_start == NoFurtherStage(lead_id=lead.id)
     assert walked == ["Qualified", "Proposal", "Won"]
-    assert back.stage.name == "Proposal" and back.won_at is None
+    assert beyond_won == NoFurtherStage(lead_id=lead.id)
+    assert isinstance(back, LeadCard)
+    assert back.lead.stage.name == "Proposal" and back.lead.won_at is None
+    assert lead.version == first + 4
 
 
-async def test_a_stale_version_is_refused(
+async def test_next_into_won_asks_for_a_value_the_lead_lacks(
+    session: AsyncSession, team: Team, stages: Stages
+) -> None:
+    lead = await new_lead(session, team)
+    await leads.move_to_stage(
+        session,
+        actor=team.rep,
+        lead_id=lead.id,
+        stage_id=stages.proposal.id,
+        seen_version=lead.version,
+    )
+
+    asked = await leads.move_to_next_stage(
+        session, actor=team.rep, lead_id=lead.id, seen_version=lead.version
+    )
+
+    assert asked == NeedsValue(lead_id=lead.id, version=lead.version)
+    assert lead.stage_id == stages.proposal.id
+
+
+async def test_lost_for_a_reason_keeps_the_code_and_other_keeps_the_words(
+    session: AsyncSession, team: Team, stages: Stages
+) -> None:
+    priced_out = await new_lead(session, team)
+    in_house = await new_lead(session, team, phone="+380501112233")
+    events.take_collected(session)
+
+    await leads.mark_lost(
+        session,
+        actor=team.rep,
+        lead_id=priced_out.id,
+        seen_version=priced_out.version,
+        reason=LostReason.PRICE,
+    )
+    await leads.lose_with_words(
+        session,
+        actor=team.rep,
+        lead_id=in_house.id,
+        seen_version=in_house.version,
+        words="  Hired their own developer ",
+    )
+    await session.commit()
+
+    assert (priced_out.stage_id, priced_out.lost_reason_code, priced_out.lost_reason) == (
+        stages.lost.id,
+        LostReason.PRICE,
+        None,
+    )
+    assert (in_house.lost_reason_code, in_house.lost_reason) == (
+        LostReason.OTHER,
+        "Hired their own developer",
+    )
+    lost_events = [e for e in events.take_collected(session) if isinstance(e, events.LeadLost)]
+    assert lost_events == [
+        events.LeadLost(
+            actor_id=team.rep.id,
+            lead_id=priced_out.id,
+            reason_code=LostReason.PRICE,
+            reason_text=None,
+        ),
+        events.LeadLost(
+            actor_id=team.rep.id,
+            lead_id=in_house.id,
+            reason_code=LostReason.OTHER,
+            reason_text="Hired their own developer",
+        ),
+    ]
+    with pytest.raises(ValidationFailed) as too_long:
+        await leads.lose_with_words(
+            session,
+            actor=team.rep,
+            lead_id=priced_out.id,
+            seen_version=priced_out.version,
+            words="x" * 501,
+        )
+    assert too_long.value.code == "lost-reason-too-long"
+
+
+async def test_a_stale_version_is_refused_even_to_list_the_stages(
     session: AsyncSession, team: Team, stages: Stages
 ) -> None:
     lead = await new_lead(session, team)
     shown = lead.version
-    await leads.move_lead_to_stage(
-        session, actor=team.rep, lead_id=lead.id, stage_id=stages.qualified.id
+    await leads.move_to_stage(
+        session, actor=team.rep, lead_id=lead.id, stage_id=stages.qualified.id, seen_version=shown
     )
     await session.commit()
 
-    with pytest.raises(Conflict) as stale:
-        await leads.move_lead_to_stage(
+    with pytest.raises(StaleLead) as stale_move:
+        await leads.move_to_stage(
             session,
             actor=team.rep,
             lead_id=lead.id,
             stage_id=stages.proposal.id,
             seen_version=shown,
         )
+    with pytest.raises(StaleLead) as stale_list:
+        await leads.stage_choices(session, actor=team.rep, lead_id=lead.id, seen_version=shown)
+    choices = await leads.stage_choices(
+        session, actor=team.rep, lead_id=lead.id, seen_version=lead.version
+    )
 
-    assert stale.value.code == "stale-lead"
+    assert stale_move.value.code == stale_list.value.code == "stale-lead"
+    assert choices.card.lead.stage_id == stages.qualified.id
+    assert [stage.id for stage in choices.stages] == [
+        stages.new.id,
+        stages.qualified.id,
+        stages.proposal.id,
+        stages.won.id,
+        stages.lost.id,
+    ]
 
 
 async def test_converting_creates_the_order_keeps_its_id_and_wins_the_lead(
@@ -318,3 +436,33 @@ async def test_only_managers_assign_and_the_new_owner_is_told(
         from_user_id=team.rep.id,
         to_user_id=team.other_rep.id,
     )
+
+
+async def test_a_lead_holds_at_most_twenty_tags(session: AsyncSession, team: Team) -> None:
+    lead = await new_lead(session, team)
+    await tags.tag_lead(
+        session, actor=team.rep, lead_id=lead.id, names=[f"t{n}" for n in range(19)]
+    )
+
+    with pytest.raises(ValidationFailed) as too_many:
+        await tags.tag_lead(session, actor=team.rep, lead_id=lead.id, names=["vip", "#опт"])
+    await tags.tag_lead(session, actor=team.rep, lead_id=lead.id, names=["#VIP", "t0"])
+    await session.commit()
+
+    assert (too_many.value.code, too_many.value.details) == ("tags-too-many", {"limit": 20})
+    names = {tag.name for tag in await lead.awaitable_attrs.tags}
+    assert len(names) == 20 and "vip" in names and "опт" not in names
+
+
+async def test_who_may_see_a_lead(session: AsyncSession, team: Team) -> None:
+    lead = await new_lead(session, team)
+
+    seeing = [
+        person.display_name
+        for person in (team.admin, team.manager, team.rep, team.other_rep)
+        if may_see_lead(person, lead)
+    ]
+    team.rep.is_active = False
+
+    assert seeing == ["Ada Admin", "Марина Коваль", "Тарас Мельник"]
+    assert not may_see_lead(team.rep, lead)

@@ -10,24 +10,35 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm.errors import Conflict, Forbidden
-from crm.models import Activity, ActivityKind, Lead, Task
+from crm.models import Activity, ActivityKind, Lead, LostReason, Task
 from crm.schemas import LeadChanges, LeadDraft
 from crm.services import board, cards, customers, leads, search, tags, tasks, timeline
 from crm.services.staff import deactivate_staff
 from tests.crm.conftest import Stages, Team
 
 Attempt = Callable[[AsyncSession, Team, int, Stages], Awaitable[object]]
+# The card the rep would have seen of the untouched lead: only access stands in the way.
+NEW_LEAD_VERSION = 1
 
 ATTEMPTS: dict[str, Attempt] = {
     "open the card": lambda s, t, lead_id, st: cards.lead_card(s, actor=t.rep, lead_id=lead_id),
     "read the timeline": lambda s, t, lead_id, st: timeline.lead_timeline(
         s, actor=t.rep, lead_id=lead_id
     ),
-    "move it": lambda s, t, lead_id, st: leads.move_lead_to_stage(
-        s, actor=t.rep, lead_id=lead_id, stage_id=st.qualified.id
+    "move it": lambda s, t, lead_id, st: leads.move_to_stage(
+        s, actor=t.rep, lead_id=lead_id, stage_id=st.qualified.id, seen_version=NEW_LEAD_VERSION
     ),
-    "step it along": lambda s, t, lead_id, st: leads.move_lead_along(
-        s, actor=t.rep, lead_id=lead_id, step=1, seen_version=None
+    "step it along": lambda s, t, lead_id, st: leads.move_to_next_stage(
+        s, actor=t.rep, lead_id=lead_id, seen_version=NEW_LEAD_VERSION
+    ),
+    "list its stages": lambda s, t, lead_id, st: leads.stage_choices(
+        s, actor=t.rep, lead_id=lead_id, seen_version=NEW_LEAD_VERSION
+    ),
+    "win it": lambda s, t, lead_id, st: leads.win_with_value(
+        s, actor=t.rep, lead_id=lead_id, seen_version=NEW_LEAD_VERSION, value="1"
+    ),
+    "lose it": lambda s, t, lead_id, st: leads.mark_lost(
+        s, actor=t.rep, lead_id=lead_id, seen_version=NEW_LEAD_VERSION, reason=LostReason.PRICE
     ),
     "edit it": lambda s, t, lead_id, st: leads.update_lead(
         s, actor=t.rep, lead_id=lead_id, changes=LeadChanges(title="mine now")
@@ -153,12 +164,13 @@ async def test_two_people_moving_one_lead_at_once_move_it_once(
             seen = await session.get(Lead, lead.id)
             await both_read.wait()
             try:
-                await leads.move_lead_to_stage(
+                assert seen is not None
+                await leads.move_to_stage(
                     session,
                     actor=actor,
                     lead_id=lead.id,
                     stage_id=target_stage,
-                    seen_version=seen.version if seen else None,
+                    seen_version=seen.version,
                 )
                 await session.commit()
             except Conflict:
