@@ -35,7 +35,7 @@ from handlers import (
     start,
     tasks,
 )
-from handlers.admin import stages, team
+from handlers.admin import forms, stages, team
 from handlers.leads import activities, card, create, deal, wizard
 
 # In this order: errors first, then commands that work in any state, then features.
@@ -55,6 +55,7 @@ FEATURE_ROUTERS = (
     invite.router,
     stages.router,
     team.router,
+    forms.router,
     reports.router,
     # Last: whatever no feature took still gets an answer.
     fallback.router,
@@ -113,6 +114,8 @@ def create_dispatcher(
         session_factory=session_factory,
         phone_region=settings.phone_region,
         default_currency=settings.default_currency,
+        # Where web forms post their leads: /forms shows it in addresses and snippets.
+        public_url=settings.public_url,
         translator=translator,
         # The time for middlewares and handlers that ask for it; tests may set another.
         clock=utcnow,

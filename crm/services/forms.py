@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import ValidationFailed
-from crm.models import FieldPreset, IntakeChannel, LeadSource, Staff
+from crm.models import FieldPreset, IntakeChannel, IntakeKind, LeadSource, Staff
 from crm.services.intake import (
     IncomingContact,
     Intake,
@@ -115,12 +115,25 @@ async def submit_form(
     return intake
 
 
+async def set_form_preset(
+    session: AsyncSession, *, actor: Staff, channel_id: int, preset: FieldPreset
+) -> IntakeChannel:
+    channel = await admin_channel(session, actor=actor, channel_id=channel_id)
+    if channel.kind != IntakeKind.WEB_FORM:
+        raise ValidationFailed("channel-not-a-form", field="preset")
+    channel.preset = preset
+    await session.flush()
+    return channel
+
+
 async def rename_form_fields(
     session: AsyncSession, *, actor: Staff, channel_id: int, names: Mapping[str, str]
 ) -> IntakeChannel:
     """Set the names the form posts our fields under; an empty name goes back to the
     preset's."""
     channel = await admin_channel(session, actor=actor, channel_id=channel_id)
+    if channel.kind != IntakeKind.WEB_FORM:
+        raise ValidationFailed("channel-not-a-form", field="field_names")
     chosen = dict(channel.field_names)
     for ours, theirs in names.items():
         if ours not in OUR_FIELDS:

@@ -129,6 +129,18 @@ async def admin_channel(session: AsyncSession, *, actor: Staff, channel_id: int)
     return channel
 
 
+async def set_channel_responsible(
+    session: AsyncSession, *, actor: Staff, channel_id: int, responsible_id: int | None
+) -> IntakeChannel:
+    """Give the channel's new leads to one person, or (None) to the active reps in turn."""
+    channel = await admin_channel(session, actor=actor, channel_id=channel_id)
+    channel.responsible_id = (
+        None if responsible_id is None else await _active_staff_id(session, responsible_id)
+    )
+    await session.flush()
+    return channel
+
+
 async def revoke_channel(session: AsyncSession, *, actor: Staff, channel_id: int) -> IntakeChannel:
     """Close the channel: its key is answered 404 from now on."""
     channel = await admin_channel(session, actor=actor, channel_id=channel_id)

@@ -1,2 +1,65 @@
 # Ліди, що надходять через HTTP: вебформи, магазини, WhatsApp.
 notify-lead-returned = 💬 <b>{ $title }</b> знову на зв'язку ({ $source }) (#{ $lead_id })
+
+command-forms = Вебформи та вебхуки магазинів
+
+forms-list = { $count ->
+    [0] 🧾 <b>Вебформи та вебхуки магазинів</b>
+        Поки що жодного. Створіть — і ліди з вашого сайту чи магазину надходитимуть сюди самі.
+   *[other] 🧾 <b>Вебформи та вебхуки магазинів</b>: { $count }
+}
+forms-btn-new-form = ➕ Нова вебформа
+forms-btn-new-shop = ➕ Новий вебхук WooCommerce
+forms-ask-name-web-form = Надішліть назву форми (наприклад, «Сторінка контактів»). Її буде видно як джерело лідів.
+forms-ask-name-woocommerce = Надішліть назву магазину (наприклад, «Інтернет-магазин»). Її буде видно як джерело замовлень і лідів.
+forms-opened = ✅ «{ $name }» працює.
+forms-round-robin = активні менеджери по черзі
+forms-card-web-form =
+    🧾 <b>{ $name }</b> (вебформа)
+    Ліди отримує: { $responsible }
+    Адреса: <code>{ $address }</code>
+    Секрет для заголовка <code>X-Form-Secret</code>: <tg-spoiler>{ $secret }</tg-spoiler>
+forms-card-woocommerce =
+    🛒 <b>{ $name }</b> (WooCommerce)
+    Ліди отримує: { $responsible }
+    У WooCommerce → Налаштування → Додатково → Вебхуки додайте вебхук на «Замовлення створено» і ще один на «Замовлення оновлено», версія API 3, де
+    URL доставки: <code>{ $address }</code>
+    Секрет: <tg-spoiler>{ $secret }</tg-spoiler>
+forms-card-fields = Поля { $fields }
+forms-no-public-url = ⚠️ PUBLIC_URL не задано: замість https://PUBLIC_URL підставте адресу сервера.
+forms-btn-responsible = 👤 Хто отримує ліди
+forms-btn-preset = 🧩 Набір назв полів
+forms-btn-field-names = ✏️ Свої назви полів
+forms-btn-snippet = 📋 HTML-форма
+forms-btn-revoke = 🗑 Закрити
+forms-btn-round-robin = 🔄 Активні менеджери по черзі
+forms-pick-responsible = Хто отримуватиме ліди з «{ $name }»?
+forms-pick-preset = Які назви полів надсилає «{ $name }»?
+forms-preset-generic = Наші: name, phone, email, message
+forms-preset-cf7 = Contact Form 7: your-name, your-tel, your-email, your-message
+forms-preset-title-generic = наші назви
+forms-preset-title-cf7 = Contact Form 7
+forms-ask-field-names =
+    Надішліть назви полів, які надсилає «{ $name }», по одній на рядок: наше поле = їхня назва. Порожня назва повертає назву з набору. Зараз:
+    <pre>{ $example }</pre>
+forms-field-names-format = Пишіть кожен рядок як наше поле = їхня назва, наприклад <code>phone = tel-123</code>. Наші поля: name, phone, email і message.
+forms-confirm-revoke = Закрити «{ $name }»? Адреса одразу перестане приймати ліди; ті, що вже надійшли, залишаться.
+forms-btn-revoke-now = 🗑 Так, закрити
+forms-revoked = «{ $name }» закрито.
+forms-snippet-html = Вставте цю форму на сторінку («{ $name }»). Оформлюйте як завгодно, але приховане поле залиште: його заповнюють спам-боти, і такі заявки відкидаються.
+forms-snippet-cf7 =
+    У Contact Form 7 → ваша форма → «CF7 to Webhook» увімкніть вебхук і вкажіть URL:
+    <code>{ $address }</code>
+    Поля, крім your-name, your-email, your-tel і your-message, додаються до повідомлення ліда.
+forms-field-name = Ваше ім’я
+forms-field-phone = Телефон
+forms-field-email = E-mail
+forms-field-message = Повідомлення
+forms-field-send = Надіслати
+
+error-channel-name-empty = Назва не може бути порожньою.
+error-channel-name-too-long = Назва може мати щонайбільше { $max } символів.
+error-channel-not-a-form = Назви полів бувають лише у вебформи.
+error-form-field-unknown = Наші поля: name, phone, email і message.
+error-form-field-name-too-long = Назва поля може мати щонайбільше { $max } символів.
+error-responsible-invalid = Цієї людини вже немає в команді.
