@@ -1,4 +1,5 @@
-"""Run the benchmarks: ``python -m bench [--sizes 100000,1000000] [--postgres URL]``.
+"""Run the benchmarks: ``python -m bench [--sizes 100000,1000000] [--postgres URL]``;
+``--reports`` for the reports over a million leads (see ``bench.reports``).
 
 Each backend gets a fresh database: a SQLite file in a temporary folder and, when a
 PostgreSQL URL is given (or ``BENCH_DATABASE_URL`` / ``TEST_DATABASE_URL`` is set), that
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import crm_core
+from bench import crm_core, reports
 from bench.bot import measure_bot
 from bench.report import Measurement, print_table
 from crm.db import create_engine
@@ -31,10 +32,18 @@ def main() -> None:
         "--bot-only", action="store_true", help="only the bot's per-update cost at 100k leads"
     )
     parser.add_argument(
+        "--reports",
+        action="store_true",
+        help="only the reports over 1,000,000 leads with stage histories, and their charts",
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"),
     )
     args = parser.parse_args()
+    if args.reports:
+        print_table(asyncio.run(run_reports(args.postgres)))
+        return
     sizes = sorted(int(size) for size in args.sizes.split(","))
     rows = asyncio.run(run_bot_only() if args.bot_only else run_all(sizes, args.postgres))
     print()
@@ -49,6 +58,19 @@ async def run_all(sizes: list[int], postgres_url: str | None) -> list[Measuremen
     if postgres_url:
         await empty_postgres(postgres_url)
         rows += await run_backend("postgresql", postgres_url, sizes, with_moves=False)
+    else:
+        print("!!! No PostgreSQL URL (--postgres, BENCH_DATABASE_URL): PostgreSQL rows skipped !!!")
+    return rows
+
+
+async def run_reports(postgres_url: str | None) -> list[Measurement]:
+    rows = reports.measure_charts()
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite_url = f"sqlite+aiosqlite:///{Path(folder) / 'reports.sqlite3'}"
+        rows += await reports.measure_backend("sqlite", sqlite_url, reports.REPORT_LEADS)
+    if postgres_url:
+        await empty_postgres(postgres_url)
+        rows += await reports.measure_backend("postgresql", postgres_url, reports.REPORT_LEADS)
     else:
         print("!!! No PostgreSQL URL (--postgres, BENCH_DATABASE_URL): PostgreSQL rows skipped !!!")
     return rows

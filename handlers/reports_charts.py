@@ -79,34 +79,46 @@ class Chart:
 
 
 def chart_figure(chart: Chart) -> Figure:
+    """Each category's name above its bar and the value after it, on fixed margins: no
+    layout pass measuring every text, which would cost a second drawing."""
     if chart.bar_count > MAX_BARS:
         raise ValueError(f"{chart.bar_count} bars are too many to read on a phone")
-    figure = Figure(figsize=(SIZE_INCHES, SIZE_INCHES), dpi=DPI, layout="constrained")
+    figure = Figure(figsize=(SIZE_INCHES, SIZE_INCHES), dpi=DPI)
+    # Under the title: the legend, when there are two series.
+    figure.subplots_adjust(
+        left=0.04, right=0.96, top=0.83 if len(chart.series) == 1 else 0.77, bottom=0.08
+    )
     axes = figure.add_subplot()
     rows = len(chart.categories)
-    height = 0.8 / (1 if chart.overlaid else len(chart.series))
+    height = 0.55 / (1 if chart.overlaid else len(chart.series))
     for index, bars in enumerate(chart.series):
         if chart.overlaid:
             offset, thickness = 0.0, height * (0.5 if index else 1.0)
         else:
             offset, thickness = (index - (len(chart.series) - 1) / 2) * height, height
         # The first category at the top, as a list is read.
-        positions = [rows - 1 - row + offset for row in range(rows)]
+        positions = [rows - 1 - row - offset for row in range(rows)]
         drawn = axes.barh(positions, bars.values, height=thickness, color=bars.colours)
         axes.bar_label(drawn, labels=bars.labels, padding=4, fontproperties=VALUE)
         drawn.set_label(bars.name)
-    axes.set_yticks(range(rows), list(reversed(chart.categories)), fontproperties=LABEL)
+    top_of_bars = 0.55 / 2 + 0.02
+    for row, category in enumerate(chart.categories):
+        axes.text(0, rows - 1 - row + top_of_bars, category, fontproperties=LABEL, va="bottom")
+    axes.set_yticks([])
     axes.set_xticks([])
+    axes.set_ylim(-0.5, rows - 0.5 + top_of_bars + 0.2)
     axes.set_xlabel(chart.axis_label, fontproperties=LABEL)
-    axes.set_title(chart.title, fontproperties=TITLE, loc="left", wrap=True)
+    # The period on a line of its own under the report's name.
+    figure.suptitle(chart.title.replace(" · ", "\n", 1), x=0.04, ha="left", fontproperties=TITLE)
     # Room at the right for the value printed after the longest bar.
-    axes.set_xlim(
-        0, max((max(bars.values, default=0) for bars in chart.series), default=0) * 1.35 or 1
-    )
-    for side in ("top", "right", "bottom"):
+    longest = max((max(bars.values, default=0) for bars in chart.series), default=0)
+    axes.set_xlim(0, longest * 1.3 or 1)
+    for side in ("top", "right", "left"):
         axes.spines[side].set_visible(False)
     if len(chart.series) > 1:
-        axes.legend(prop=LABEL, loc="lower right", frameon=False)
+        figure.legend(
+            prop=LABEL, loc="upper left", bbox_to_anchor=(0.03, 0.86), frameon=False, ncols=2
+        )
     return figure
 
 
@@ -115,5 +127,6 @@ def render_png(chart: Chart) -> bytes:
     figure = chart_figure(chart)
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
+    # Flat colours compress well at once; PNG's default effort costs more than the drawing.
+    figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()

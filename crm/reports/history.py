@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -42,29 +42,22 @@ async def funnel(session: AsyncSession, *, actor: Staff, period: Period) -> list
     pipeline, from the stage-change history: a lead moved back, or lost, still counts for
     the furthest stage it was ever in."""
     stages = await walked_stages(session)
-    created = within(Lead.created_at, period), visible_leads(actor)
-    entered = (
-        select(Activity.lead_id, Activity.from_stage_id, Activity.to_stage_id)
-        .join(Lead, Lead.id == Activity.lead_id)
-        .where(Activity.kind == ActivityKind.STAGE_CHANGE, *created)
-        .cte("entered")
-    )
-    visits = union_all(
-        select(Lead.id.label("lead_id"), Lead.stage_id.label("stage_id")).where(*created),
-        select(entered.c.lead_id, entered.c.from_stage_id),
-        select(entered.c.lead_id, entered.c.to_stage_id),
-    ).subquery("visits")
-    furthest = (
-        select(visits.c.lead_id, func.max(Stage.position).label("position"))
-        .join(Stage, Stage.id == visits.c.stage_id)
-        .where(Stage.id.in_([stage.id for stage in stages]))
-        .group_by(visits.c.lead_id)
-        .subquery("furthest")
-    )
+    positions = {stage.id: stage.position for stage in stages}
+    # Each lead with every stage change it had: it was in its current stage and in each
+    # stage a change took it from or to.
     rows = await session.execute(
-        select(furthest.c.position, func.count()).group_by(furthest.c.position)
+        select(Lead.id, Lead.stage_id, Activity.from_stage_id, Activity.to_stage_id)
+        .outerjoin(
+            Activity,
+            (Activity.lead_id == Lead.id) & (Activity.kind == ActivityKind.STAGE_CHANGE),
+        )
+        .where(within(Lead.created_at, period), visible_leads(actor))
     )
-    leads_at: dict[int, int] = dict(rows.all())
+    furthest: dict[int, int] = {}
+    for lead_id, *visited in rows:
+        known = [positions[stage_id] for stage_id in visited if stage_id in positions]
+        furthest[lead_id] = max([furthest.get(lead_id, -1), *known])
+    leads_at = Counter(furthest.values())
     steps: list[FunnelStep] = []
     for stage in stages:
         reached = sum(count for position, count in leads_at.items() if position >= stage.position)

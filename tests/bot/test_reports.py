@@ -203,11 +203,15 @@ def test_a_chart_has_one_bar_per_figure_and_is_a_phone_sized_png() -> None:
 
     axes = chart_figure(chart).axes[0]
     assert [bar.get_width() for bar in axes.patches] == [7, 4, 3, 2]
-    assert [label.get_text() for label in axes.get_yticklabels()] == [
-        "Виграно",
-        "Пропозиція",
-        "Кваліфікований",
+    assert [text.get_text() for text in axes.texts] == [
+        "7",
+        "4 · 57%",
+        "3 · 75%",
+        "2 · 67%",
         "Новий",
+        "Кваліфікований",
+        "Пропозиція",
+        "Виграно",
     ]
     assert png_size(render_png(chart)) == (1080, 1080)
 

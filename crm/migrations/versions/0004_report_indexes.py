@@ -23,10 +23,20 @@ def upgrade() -> None:
     op.create_index(
         "ix_leads_forecast", "leads", ["stage_id", "expected_close_on", "currency", "value_minor"]
     )
-    op.create_index("ix_activities_kind_time", "activities", ["kind", "created_at"])
+    op.create_index(
+        "ix_activities_kind_time",
+        "activities",
+        ["kind", "created_at", "lead_id", "from_stage_id", "to_stage_id"],
+    )
+    op.create_index(
+        "ix_activities_stage_history",
+        "activities",
+        ["lead_id", "kind", "created_at", "from_stage_id", "to_stage_id"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_activities_stage_history", table_name="activities")
     op.drop_index("ix_activities_kind_time", table_name="activities")
     op.drop_index("ix_leads_forecast", table_name="leads")
     op.drop_index("ix_leads_lost_at", table_name="leads")
