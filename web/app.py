@@ -9,6 +9,7 @@ from web.context import CONTEXT, WebContext
 from web.forms import receive_form
 from web.health import healthz, metrics, readyz
 from web.requests import log_and_count
+from web.woocommerce import receive_order
 
 
 def create_web_app(context: WebContext) -> web.Application:
@@ -19,4 +20,5 @@ def create_web_app(context: WebContext) -> web.Application:
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/intake/forms/{key}", receive_form)
+    app.router.add_post("/intake/woocommerce/{key}", receive_order)
     return app

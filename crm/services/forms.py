@@ -17,6 +17,7 @@ from crm.services.intake import (
     admin_channel,
     claim_receipt,
     receipt_scope,
+    settle_receipt,
     take_in_contact,
 )
 
@@ -96,10 +97,10 @@ async def submit_form(
     if is_spam(fields):
         return Intake(IntakeResult.IGNORED)
     key = submission_key or fields.get(SUBMISSION_KEY_FIELD) or None
-    receipt = None
+    receipt_id = None
     if key is not None:
-        receipt = await claim_receipt(session, scope=receipt_scope(channel), external_id=key)
-        if receipt is None:
+        receipt_id = await claim_receipt(session, scope=receipt_scope(channel), external_id=key)
+        if receipt_id is None:
             return Intake(IntakeResult.DUPLICATE)
     intake = await take_in_contact(
         session,
@@ -108,10 +109,8 @@ async def submit_form(
         phone_region=phone_region,
         currency=currency,
     )
-    if receipt is not None:
-        receipt.lead_id = intake.lead_id
-        receipt.customer_id = intake.customer_id
-        await session.flush()
+    if receipt_id is not None:
+        await settle_receipt(session, receipt_id, intake)
     return intake
 
 

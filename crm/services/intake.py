@@ -11,12 +11,12 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events
 from crm.errors import NotFound, ValidationFailed
+from crm.inserts import insert_unless_present
 from crm.models import (
     NOTE_MAX_LENGTH,
     ActivityKind,
@@ -48,6 +48,8 @@ EXTERNAL_ID_MAX = 128
 class IntakeResult(StrEnum):
     CREATED = "created"
     JOINED = "joined"
+    # Something known changed: a shop's order.
+    UPDATED = "updated"
     # Taken in before: a replay changes nothing.
     DUPLICATE = "duplicate"
     # Looked at and left: a spam bot's form, a shop's test ping.
@@ -193,29 +195,28 @@ def receipt_scope(channel: IntakeChannel) -> str:
     return f"{channel.kind.value}:{channel.id}"
 
 
-async def claim_receipt(
-    session: AsyncSession, *, scope: str, external_id: str
-) -> IntakeReceipt | None:
-    """A receipt for ``external_id`` within ``scope``, or None when it was taken in before
-    (also by another process at this moment: its commit makes ours fail here)."""
+async def claim_receipt(session: AsyncSession, *, scope: str, external_id: str) -> int | None:
+    """The id of a new receipt for ``external_id`` within ``scope``, or None when it was taken
+    in before (also by another process at this moment: PostgreSQL waits for its commit)."""
     if not external_id or len(external_id) > EXTERNAL_ID_MAX:
         raise ValidationFailed(
             "submission-key-invalid", field="submission_key", details={"max": EXTERNAL_ID_MAX}
         )
-    known = await session.scalar(
-        select(IntakeReceipt.id).where(
-            IntakeReceipt.scope == scope, IntakeReceipt.external_id == external_id
-        )
+    return await insert_unless_present(
+        session,
+        IntakeReceipt,
+        unique=("scope", "external_id"),
+        values={"scope": scope, "external_id": external_id, "received_at": utcnow()},
     )
-    if known is not None:
-        return None
-    receipt = IntakeReceipt(scope=scope, external_id=external_id)
-    try:
-        async with session.begin_nested():
-            session.add(receipt)
-    except IntegrityError:
-        return None
-    return receipt
+
+
+async def settle_receipt(session: AsyncSession, receipt_id: int, intake: Intake) -> None:
+    """Note on the receipt what the submission became."""
+    await session.execute(
+        update(IntakeReceipt)
+        .where(IntakeReceipt.id == receipt_id)
+        .values(lead_id=intake.lead_id, customer_id=intake.customer_id)
+    )
 
 
 # Who gets a new lead.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -228,6 +229,22 @@ async def test_a_submission_sent_again_with_its_key_is_taken_in_once(
     assert [answer.status for answer in answers] == [200, 200, 200]
     (lead,) = await leads(web_app)
     assert await messages_of(web_app, lead.id) == ["Price?"]
+    assert (await web_app.stored_rows())["intake_receipts"] == 1
+
+
+async def test_the_same_submission_sent_at_once_many_times_is_taken_in_once(
+    web_app: Web, session: AsyncSession, team: Team
+) -> None:
+    form = await new_form(session, team.admin, responsible=team.rep)
+    headers = {**secret_of(form), "Idempotency-Key": "sent-by-an-impatient-client"}
+    body = {"name": "Olena", "phone": "+380671234567", "message": "Price?"}
+
+    answers = await asyncio.gather(
+        *(web_app.client.post(form_url(form), json=body, headers=headers) for _ in range(8))
+    )
+
+    assert [answer.status for answer in answers] == [200] * 8
+    assert len(await leads(web_app)) == 1
     assert (await web_app.stored_rows())["intake_receipts"] == 1
 
 
