@@ -9,6 +9,7 @@ from web.context import CONTEXT, WebContext
 from web.forms import receive_form
 from web.health import healthz, metrics, readyz
 from web.requests import log_and_count
+from web.whatsapp import receive_delivery, verify_subscription
 from web.woocommerce import receive_order
 
 
@@ -21,4 +22,6 @@ def create_web_app(context: WebContext) -> web.Application:
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/intake/forms/{key}", receive_form)
     app.router.add_post("/intake/woocommerce/{key}", receive_order)
+    app.router.add_get("/intake/whatsapp", verify_subscription)
+    app.router.add_post("/intake/whatsapp", receive_delivery)
     return app
