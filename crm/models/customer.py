@@ -18,6 +18,8 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     telegram_username: Mapped[str | None] = mapped_column(String(64))
+    # The id in the system a customer list was imported from: a re-import updates the row.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     contacts: Mapped[list[CustomerContact]] = relationship(
@@ -56,6 +58,7 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         Index("ix_orders_shop_order", "intake_channel_id", "external_id", unique=True),
+        Index("ix_orders_customer_time", "customer_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +87,7 @@ class Conversation(Base):
 
 class ConversationMessage(Base):
     __tablename__ = "conversation_messages"
+    __table_args__ = (Index("ix_conversation_messages_time", "conversation_id", "sent_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(
@@ -101,6 +105,7 @@ class LoyaltyEntry(Base):
     """Points earned (+) or spent (-); the balance is their sum."""
 
     __tablename__ = "loyalty_entries"
+    __table_args__ = (Index("ix_loyalty_entries_customer_time", "customer_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -111,6 +116,7 @@ class LoyaltyEntry(Base):
 
 class SupportTicket(Base):
     __tablename__ = "support_tickets"
+    __table_args__ = (Index("ix_support_tickets_customer_time", "customer_id", "opened_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -118,3 +124,4 @@ class SupportTicket(Base):
     status: Mapped[TicketStatus] = mapped_column(str_enum(TicketStatus), default=TicketStatus.OPEN)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closing_note: Mapped[str | None] = mapped_column(Text)

@@ -56,6 +56,8 @@ class Lead(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    # The id in the system a lead list was imported from: a re-import updates the row.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     # Case-folded title, contact and e-mail: SQLite's lower() knows only ASCII.
     search_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer)
