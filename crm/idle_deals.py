@@ -59,13 +59,19 @@ async def nudge_idle_deals(session: AsyncSession, *, now: datetime, limit: int =
     if not stages:
         return 0
     idle = is_idle(stages, now)
-    candidates = (
-        select(Lead.id).where(idle, _NOT_NUDGED).limit(limit).with_for_update(skip_locked=True)
+    # Found first and changed apart: the scan, long when many deals are idle, holds no write
+    # lock (SQLite's is one for the whole database).
+    candidates = list(
+        await session.scalars(
+            select(Lead.id).where(idle, _NOT_NUDGED).limit(limit).with_for_update(skip_locked=True)
+        )
     )
+    if not candidates:
+        return 0
     taken = (
         await session.execute(
             update(Lead)
-            .where(Lead.id.in_(candidates.scalar_subquery()), idle, _NOT_NUDGED)
+            .where(Lead.id.in_(candidates), idle, _NOT_NUDGED)
             .values(idle_nudged_at=now)
             .returning(Lead.id, Lead.responsible_id)
             .execution_options(synchronize_session=False)
