@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.models import Lead, Staff, Stage, StageKind
 from crm.money import from_minor_units
 from crm.reports.periods import add_months, today_in
-from crm.reports.sql import Money
+from crm.reports.sql import Money, without_jit
 from crm.services.access import visible_leads
 
 MONTHS_AHEAD = 4
@@ -44,6 +44,7 @@ async def forecast(
 ) -> list[ForecastBucket]:
     """Open deals ``actor`` may see by expected close month, as months of ``zone``'s
     calendar: the months that are over, this month and the next ones, later, and no date."""
+    await without_jit(session)
     this_month = today_in(zone, now).replace(day=1)
     months = [add_months(this_month, offset) for offset in range(MONTHS_AHEAD)]
     buckets: dict[Horizon | date, ForecastBucket] = {

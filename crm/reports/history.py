@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from crm.idle_deals import is_idle, watched_stages
 from crm.models import Activity, ActivityKind, Lead, Staff, Stage, StageKind
 from crm.reports.periods import Period
-from crm.reports.sql import days_between, within
+from crm.reports.sql import days_between, within, without_jit
 from crm.services.access import visible_leads
 from crm.services.pipelines import default_pipeline, pipeline_stages
 
@@ -41,6 +41,7 @@ async def funnel(session: AsyncSession, *, actor: Staff, period: Period) -> list
     """Of the leads created in ``period``, how many reached each stage of the default
     pipeline, from the stage-change history: a lead moved back, or lost, still counts for
     the furthest stage it was ever in."""
+    await without_jit(session)
     stages = await walked_stages(session)
     positions = {stage.id: stage.position for stage in stages}
     # Each lead with every stage change it had: it was in its current stage and in each
@@ -91,6 +92,7 @@ async def time_in_stage(
     """Median and 90th percentile of the days leads spent in each open stage before leaving
     it in ``period`` (a stay begins when the lead entered the stage, or was created), and the
     leads over their stage's idle days now."""
+    await without_jit(session)
     stages = [stage for stage in await walked_stages(session) if stage.kind == StageKind.OPEN]
     stays = await _stays(session, actor, period)
     idle = await _idle(session, actor, now)
@@ -110,7 +112,11 @@ async def time_in_stage(
 async def _stays(
     session: AsyncSession, actor: Staff, period: Period
 ) -> defaultdict[int, list[float]]:
-    """Days spent in the stage left, for every stage change in ``period``, per stage left."""
+    """Days spent in the stage left, for every stage change in ``period``, per stage left.
+
+    Read from the stage changes' covering indexes: the stay began at the lead's change before
+    (``ix_activities_stage_history``) or, for its first, when the lead was created.
+    """
     earlier = aliased(Activity)
     entered_at = (
         select(func.max(earlier.created_at))
@@ -121,20 +127,15 @@ async def _stays(
         )
         .scalar_subquery()
     )
-    rows = await session.execute(
-        select(
-            Activity.from_stage_id,
-            days_between(func.coalesce(entered_at, Lead.created_at), Activity.created_at),
-        )
-        .join(Lead, Lead.id == Activity.lead_id)
-        .where(
-            Activity.kind == ActivityKind.STAGE_CHANGE,
-            within(Activity.created_at, period),
-            visible_leads(actor),
-        )
-    )
+    created_at = select(Lead.created_at).where(Lead.id == Activity.lead_id).scalar_subquery()
+    query = select(
+        Activity.from_stage_id,
+        days_between(func.coalesce(entered_at, created_at), Activity.created_at),
+    ).where(Activity.kind == ActivityKind.STAGE_CHANGE, within(Activity.created_at, period))
+    if not actor.sees_all_leads:
+        query = query.where(Activity.lead_id.in_(select(Lead.id).where(visible_leads(actor))))
     stays: defaultdict[int, list[float]] = defaultdict(list)
-    for stage_id, days in rows:
+    for stage_id, days in await session.execute(query):
         if stage_id is not None:
             stays[stage_id].append(float(days))
     return stays
@@ -152,25 +153,29 @@ def percentile(values: list[float], fraction: float) -> float | None:
 
 
 async def _idle(session: AsyncSession, actor: Staff, now: datetime) -> dict[int, int]:
-    stages = await watched_stages(session)
-    if not stages:
-        return {}
-    rows = await session.execute(
-        select(Lead.stage_id, func.count())
-        .where(is_idle(stages, now), visible_leads(actor))
-        .group_by(Lead.stage_id)
-    )
-    return dict(rows.all())
+    """Idle leads per watched stage, each counted along ``ix_leads_stage_activity``."""
+    counts = {}
+    for stage in await watched_stages(session):
+        counts[stage.id] = (
+            await session.scalar(
+                select(func.count())
+                .select_from(Lead)
+                .where(is_idle([stage], now), visible_leads(actor))
+            )
+            or 0
+        )
+    return counts
 
 
 async def _quietest_idle(session: AsyncSession, actor: Staff, now: datetime) -> list[Lead]:
-    stages = await watched_stages(session)
-    if not stages:
-        return []
-    leads = await session.scalars(
-        select(Lead)
-        .where(is_idle(stages, now), visible_leads(actor))
-        .order_by(Lead.last_activity_at, Lead.id)
-        .limit(IDLE_LEADS_LISTED)
-    )
-    return list(leads)
+    """Stage by stage along ``ix_leads_stage_activity``, then the quietest of them all."""
+    found: list[Lead] = []
+    for stage in await watched_stages(session):
+        found += await session.scalars(
+            select(Lead)
+            .where(is_idle([stage], now), visible_leads(actor))
+            .order_by(Lead.last_activity_at, Lead.id)
+            .limit(IDLE_LEADS_LISTED)
+        )
+    found.sort(key=lambda lead: (lead.last_activity_at, lead.id))
+    return found[:IDLE_LEADS_LISTED]

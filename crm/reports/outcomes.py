@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Lead, LeadSource, LostReason, Role, Staff, Stage, StageKind, Task
 from crm.reports.periods import Period
-from crm.reports.sql import Money, add_minor_units, days_between, within
+from crm.reports.sql import Money, add_minor_units, days_between, within, without_jit
 from crm.services.access import visible_leads
 
 
@@ -65,6 +65,7 @@ class WinLoss:
 
 
 async def win_loss(session: AsyncSession, *, actor: Staff, period: Period) -> WinLoss:
+    await without_jit(session)
     current = await closed_by(session, actor=actor, period=period, key=None)
     previous = await closed_by(session, actor=actor, period=period.previous(), key=None)
     return WinLoss(current=current.get(None, Closed()), previous=previous.get(None, Closed()))
@@ -145,6 +146,7 @@ class SourceFigures:
 
 async def sources(session: AsyncSession, *, actor: Staff, period: Period) -> list[SourceFigures]:
     """Per source: leads created, deals won and lost, won value; the best paying first."""
+    await without_jit(session)
     created = await created_by(session, actor=actor, period=period, key=Lead.source)
     closed = await closed_by(session, actor=actor, period=period, key=Lead.source)
     figures = [
@@ -171,6 +173,7 @@ async def reps(
 ) -> list[RepFigures]:
     """Per person responsible for leads: new leads, won and lost deals in ``period``, the open
     pipeline and overdue tasks now. A rep sees only their own row; every active rep has one."""
+    await without_jit(session)
     new = await created_by(session, actor=actor, period=period, key=Lead.responsible_id)
     closed = await closed_by(session, actor=actor, period=period, key=Lead.responsible_id)
     open_deals, open_value = await _open_pipeline_by_rep(session, actor)
@@ -261,6 +264,7 @@ async def lost_reasons(
 ) -> list[ReasonFigures]:
     """Deals lost in ``period`` per reason, the most frequent first. A reason stored before
     reasons had codes counts as "other"."""
+    await without_jit(session)
     by_code: defaultdict[Any, Closed] = defaultdict(Closed)
     await _add_lost(session, by_code, actor=actor, period=period, key=Lead.lost_reason_code)
     lost: defaultdict[LostReason, int] = defaultdict(int)
