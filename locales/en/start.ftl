@@ -4,6 +4,7 @@ help =
     <b>What I can do</b>
     /lead — add a lead step by step, or in one message: /lead Name +380… 12000 UAH
     /pipeline — the board: leads and value per stage
+    /report — reports with charts: win/loss, funnel, time in stage, forecast, sources, reps, lost reasons
     /find text — find a lead by name, phone (or its last digits), e-mail or #tag
     /today — my tasks for today and overdue ones
     /settings — language, time zone, notifications

@@ -262,3 +262,26 @@ def test_every_report_button_fits_telegrams_callback_limit() -> None:
     ]
 
     assert max(len(button.pack().encode()) for button in buttons) <= CALLBACK_DATA_LIMIT
+
+
+async def test_a_forged_spreadsheet_press_sends_nothing(reports: Telegram, team: Team) -> None:
+    menu = await reports.say(team.rep, "/report")
+    before = len(await reports.control.messages(team.rep.user.id))
+
+    six_years = ReportFile(
+        kind=ReportKind.REPS,
+        since=date(2020, 1, 1).toordinal(),
+        until=date(2026, 1, 1).toordinal(),
+    )
+    backwards = ReportFile(
+        kind=ReportKind.REPS,
+        since=date(2026, 3, 2).toordinal(),
+        until=date(2026, 3, 1).toordinal(),
+    )
+    assert await reports.press_for_answer(team.rep, menu, data=six_years.pack(), forged=True) == (
+        "A report covers at most 366 days. Type a shorter period."
+    )
+    assert await reports.press_for_answer(team.rep, menu, data=backwards.pack(), forged=True) == (
+        "The last day comes before the first one. Type the dates again."
+    )
+    assert len(await reports.control.messages(team.rep.user.id)) == before
