@@ -29,6 +29,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Each scheduler round would log twice a second; its warnings and errors are what matter.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     asyncio.run(_with_engine(args.settings, lambda engine: args.command(engine, args)))
 
 
@@ -51,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "worker", help="run the scheduler and the outbox sender without receiving updates"
     ).set_defaults(command=_worker)
+    commands.add_parser(
+        "serve",
+        help="serve Telegram's webhook, lead intake, health and metrics over HTTP, "
+        "with the scheduler and the outbox sender",
+    ).set_defaults(command=_serve)
     return parser
 
 
@@ -127,6 +134,28 @@ async def _worker(engine: AsyncEngine, args: argparse.Namespace) -> None:
 
     _require_token(args.settings)
     await run_worker(args.settings, engine)
+
+
+async def _serve(engine: AsyncEngine, args: argparse.Namespace) -> None:
+    from bot.runner import run_serve
+
+    settings: Settings = args.settings
+    _require_token(settings)
+    missing = [
+        name
+        for name, value in (
+            ("PUBLIC_URL", settings.public_url),
+            ("WEBHOOK_SECRET", settings.webhook_secret),
+        )
+        if not value
+    ]
+    if missing:
+        raise SystemExit(
+            f"{' and '.join(missing)} must be set for serve: PUBLIC_URL is the https address "
+            "where Telegram reaches this server, WEBHOOK_SECRET a random string (letters, "
+            "digits, _ and -, up to 256) Telegram sends back with every update."
+        )
+    await run_serve(settings, engine)
 
 
 async def _seed_demo(engine: AsyncEngine, args: argparse.Namespace) -> None:

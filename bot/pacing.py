@@ -58,6 +58,7 @@ SENDING_METHODS = (
     ForwardMessage,
 )
 
+# Set by the outbox sender around a send it has already paced with ``background_slot``.
 background_sending: ContextVar[bool] = ContextVar("background_sending", default=False)
 
 
@@ -127,8 +128,8 @@ class PacedSending(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         chat_id = _paced_chat(method)
         if chat_id is not None and background_sending.get():
-            async with self.pacer.background_slot(chat_id):
-                return await self._counting_limits(make_request, bot, method, chat_id)
+            # The outbox sender took its turn before checking the message is still its own.
+            return await self._counting_limits(make_request, bot, method, chat_id)
         for attempt in range(1, REPLY_ATTEMPTS + 1):
             try:
                 if chat_id is None:

@@ -12,12 +12,12 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError
-from scheduler import create_scheduler
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.commands import set_commands
@@ -25,10 +25,13 @@ from bot.delivery.registry import RENDERERS
 from bot.delivery.sender import OutboxSender
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import create_translator
+from bot.pacing import SendPacer
 from bot.settings import Settings
+from bot.webhook import create_serve_app, point_telegram_here, serve_until_stopped
 from crm.db import create_session_factory
 from crm.migrate import upgrade_to_head
 from crm.services.pipelines import ensure_default_pipeline
+from scheduler import create_scheduler
 
 log = logging.getLogger(__name__)
 FIRST_RETRY_SECONDS = 1.0
@@ -63,14 +66,34 @@ async def prepare_database(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return session_factory
 
 
+async def reachable_bot(settings: Settings) -> tuple[Bot, SendPacer]:
+    """The bot once the Bot API answers, with the pace its sends and the outbox share."""
+    pacer = SendPacer()
+    bot = create_bot(settings, pacer=pacer)
+    await wait_until_reachable("the Bot API", bot.get_me)
+    return bot, pacer
+
+
 @asynccontextmanager
 async def delivering(
-    bot: Bot, session_factory: async_sessionmaker[AsyncSession]
+    settings: Settings,
+    bot: Bot,
+    pacer: SendPacer,
+    session_factory: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[OutboxSender]:
     """The scheduler and the outbox sender, running until the block ends; a clean stop
     finishes what is in flight and hands the rest back for the next process."""
-    sender = OutboxSender(bot, session_factory, create_translator(), RENDERERS)
-    scheduler = create_scheduler(session_factory, sender)
+    sender = OutboxSender(
+        bot,
+        session_factory,
+        create_translator(),
+        RENDERERS,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        pacer=pacer,
+    )
+    scheduler = create_scheduler(
+        session_factory, sender, overdue_after=timedelta(hours=settings.overdue_after_hours)
+    )
     sending = asyncio.create_task(sender.run(), name="outbox sender")
     scheduler.start()
     try:
@@ -83,9 +106,8 @@ async def delivering(
 
 async def run_polling(settings: Settings, engine: AsyncEngine) -> None:
     session_factory = await prepare_database(engine)
-    bot = create_bot(settings)
-    await wait_until_reachable("the Bot API", bot.get_me)
-    async with delivering(bot, session_factory) as sender:
+    bot, pacer = await reachable_bot(settings)
+    async with delivering(settings, bot, pacer, session_factory) as sender:
         dispatcher = create_dispatcher(
             settings, session_factory=session_factory, outbox=sender, translator=sender.translator
         )
@@ -93,21 +115,45 @@ async def run_polling(settings: Settings, engine: AsyncEngine) -> None:
         await dispatcher.start_polling(bot)
 
 
+async def run_serve(settings: Settings, engine: AsyncEngine) -> None:
+    """``crm-bot serve``: Telegram's webhook, the intake endpoints, health and metrics on one
+    HTTP server, with the scheduler and the outbox sender."""
+    session_factory = await prepare_database(engine)
+    bot, pacer = await reachable_bot(settings)
+    try:
+        async with delivering(settings, bot, pacer, session_factory) as sender:
+            dispatcher = create_dispatcher(
+                settings,
+                session_factory=session_factory,
+                outbox=sender,
+                translator=sender.translator,
+            )
+            await set_commands(bot, sender.translator)
+            app = create_serve_app(
+                settings,
+                bot=bot,
+                dispatcher=dispatcher,
+                session_factory=session_factory,
+                outbox=sender,
+            )
+            await serve_until_stopped(
+                app, settings, once_listening=lambda: point_telegram_here(settings, bot, dispatcher)
+            )
+    finally:
+        await bot.session.close()
+
+
 async def run_worker(settings: Settings, engine: AsyncEngine) -> None:
     session_factory = await prepare_database(engine)
-    bot = create_bot(settings)
-    await wait_until_reachable("the Bot API", bot.get_me)
+    bot, pacer = await reachable_bot(settings)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, stopping.set)
     try:
-        async with delivering(bot, session_factory):
+        async with delivering(settings, bot, pacer, session_factory):
             log.info("worker running: scheduler and outbox sender")
             await stopping.wait()
-    except SQLAlchemyError:
-        log.exception("worker stopped by a database error")
-        raise
     finally:
         await bot.session.close()
     log.info("worker stopped cleanly")

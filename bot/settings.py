@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # deliveries with. Without both the WhatsApp endpoint answers 404.
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_app_secret: SecretStr | None = None
+    # How long a sender holds the messages it claimed: a process killed mid-send loses its
+    # claim after this, and another process sends what it had in flight.
+    outbox_lease_seconds: int = Field(default=60, ge=1)
     # A task still open this long after it was due is escalated to the managers, once.
     overdue_after_hours: int = Field(default=24, ge=1)
 

@@ -77,7 +77,7 @@ def _claimable(now: datetime) -> Sequence[Any]:
 
 
 async def claim_due(
-    session: AsyncSession, *, worker: str, now: datetime, limit: int
+    session: AsyncSession, *, worker: str, now: datetime, limit: int, lease: timedelta = LEASE
 ) -> list[OutboxMessage]:
     """Claim up to ``limit`` due messages for ``worker``, oldest first, skipping people who
     blocked the bot. The caller commits at once, so other workers see the claim."""
@@ -92,11 +92,30 @@ async def claim_due(
     claimed = await session.scalars(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(candidates.scalar_subquery()), *_claimable(now))
-        .values(claimed_by=worker, claimed_until=now + LEASE)
+        .values(claimed_by=worker, claimed_until=now + lease)
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
     return sorted(claimed, key=lambda message: (message.due_at, message.id))
+
+
+async def renew_claim(
+    session: AsyncSession, *, message_id: int, worker: str, now: datetime, lease: timedelta = LEASE
+) -> bool:
+    """Right before sending: is the message still ``worker``'s? A claim that lapsed while the
+    worker waited its turn may have passed to another worker, who sends it instead."""
+    renewed = await session.scalar(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.claimed_by == worker,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(claimed_until=now + lease)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return renewed is not None
 
 
 async def _settle(session: AsyncSession, *, message_id: int, worker: str, **values: Any) -> None:

@@ -30,12 +30,13 @@ from aiogram_i18n.cores import FluentRuntimeCore
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.messages import Outgoing, Renderer, reader_of
-from bot.pacing import background_sending
+from bot.pacing import SendPacer, background_sending
 from crm import outbox
 from crm.models import OutboxMessage, Staff, utcnow
 
 log = logging.getLogger(__name__)
-BATCH = 50
+# About a second's worth of sends: a claim is never held much longer than it takes to send.
+BATCH = 25
 IDLE_POLL_SECONDS = 1.0
 
 
@@ -53,13 +54,18 @@ class OutboxSender:
         *,
         clock: Callable[[], datetime] = utcnow,
         worker: str | None = None,
+        lease: timedelta = outbox.LEASE,
+        pacer: SendPacer | None = None,
     ) -> None:
+        """``pacer`` is the bot's own, so the outbox and people's replies share one pace."""
         self.bot = bot
         self.session_factory = session_factory
         self.translator = translator
         self.renderers = renderers
         self.clock = clock
         self.worker = worker or worker_name()
+        self.lease = lease
+        self.pacer = pacer or SendPacer()
         self._woken = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -91,7 +97,7 @@ class OutboxSender:
         """Claim one batch of due messages and send it; the number claimed."""
         async with self.session_factory() as session:
             claimed = await outbox.claim_due(
-                session, worker=self.worker, now=self.clock(), limit=BATCH
+                session, worker=self.worker, now=self.clock(), limit=BATCH, lease=self.lease
             )
             await session.commit()
         by_recipient = groupby(
@@ -102,8 +108,11 @@ class OutboxSender:
         return len(claimed)
 
     async def _send_in_order(self, messages: list[OutboxMessage]) -> None:
-        """One person's messages one after another, so they read them in order."""
+        """One person's messages one after another, so they read them in order; on a stop,
+        what has not started is left for :meth:`run` to hand back."""
         for message in messages:
+            if self._stopping.is_set():
+                return
             await self._deliver(message)
 
     async def _deliver(self, message: OutboxMessage) -> None:
@@ -141,8 +150,25 @@ class OutboxSender:
     async def _send_and_settle(
         self, session: AsyncSession, message: OutboxMessage, recipient: Staff, outgoing: Outgoing
     ) -> None:
-        # The reads made while rendering end here: no transaction stays open over the send.
+        # The reads made while rendering end here: no transaction stays open over the wait.
         await session.commit()
+        async with self.pacer.background_slot(recipient.telegram_id):
+            if self._stopping.is_set():
+                return  # handed back by run() for the next sender
+            still_ours = await outbox.renew_claim(
+                session,
+                message_id=message.id,
+                worker=self.worker,
+                now=self.clock(),
+                lease=self.lease,
+            )
+            await session.commit()
+            if still_ours:
+                await self._send_now_and_settle(session, message, recipient, outgoing)
+
+    async def _send_now_and_settle(
+        self, session: AsyncSession, message: OutboxMessage, recipient: Staff, outgoing: Outgoing
+    ) -> None:
         try:
             await self._send(recipient.telegram_id, outgoing)
         except TelegramRetryAfter as limit:

@@ -7,6 +7,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,11 @@ from aiogram_i18n.cores import FluentRuntimeCore
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery.registry import RENDERERS
+from bot.delivery.sender import OutboxSender
 from bot.factory import FLOW_KEYS, create_bot, create_dispatcher
 from bot.i18n import create_translator
-from bot.notifier import TelegramNotifier
-from bot.sending import RateLimitedSender
+from bot.pacing import SendPacer
 from bot.settings import Settings
 from crm.models import Language, Role, Staff
 from emulator import (
@@ -176,8 +178,14 @@ async def emulator() -> AsyncIterator[RunningEmulator]:
 
 
 @pytest.fixture
-async def bot(emulator: RunningEmulator) -> AsyncIterator[Bot]:
-    bot = create_bot(settings_for(emulator), session_class=LocalAiohttpSession)
+def pacer() -> SendPacer:
+    """The bot keeps to the emulator's limits as it keeps to Telegram's."""
+    return SendPacer(per_chat_burst=HUMAN_PACE.per_chat_burst)
+
+
+@pytest.fixture
+async def bot(emulator: RunningEmulator, pacer: SendPacer) -> AsyncIterator[Bot]:
+    bot = create_bot(settings_for(emulator), session_class=LocalAiohttpSession, pacer=pacer)
     yield bot
     await bot.session.close()
 
@@ -189,18 +197,27 @@ def translator() -> FluentRuntimeCore:
 
 
 @pytest.fixture
+def sender(
+    bot: Bot,
+    session_factory: async_sessionmaker[AsyncSession],
+    translator: FluentRuntimeCore,
+    pacer: SendPacer,
+) -> OutboxSender:
+    return OutboxSender(bot, session_factory, translator, RENDERERS, pacer=pacer)
+
+
+@pytest.fixture
 def dispatcher(
     settings: Settings,
-    bot: Bot,
     session_factory: async_sessionmaker[AsyncSession],
     storage: BaseStorage,
     translator: FluentRuntimeCore,
+    sender: OutboxSender,
 ) -> Dispatcher:
-    notifier = TelegramNotifier(RateLimitedSender(bot), session_factory, translator)
     return create_dispatcher(
         settings,
         session_factory=session_factory,
-        notifier=notifier,
+        outbox=sender,
         translator=translator,
         storage=storage,
     )
@@ -208,9 +225,10 @@ def dispatcher(
 
 @pytest.fixture
 async def telegram(
-    emulator: RunningEmulator, bot: Bot, dispatcher: Dispatcher
+    emulator: RunningEmulator, bot: Bot, dispatcher: Dispatcher, sender: OutboxSender
 ) -> AsyncIterator[Telegram]:
     async with EmulatorClient(emulator.base_url) as control:
+        sending = asyncio.create_task(sender.run())
         polling = asyncio.create_task(
             dispatcher.start_polling(
                 bot,
@@ -223,13 +241,23 @@ async def telegram(
         yield Telegram(control=control, emulator=emulator)
         await dispatcher.stop_polling()
         await polling
+        sender.stop()
+        await sending
         assert await control.rate_limit_hits() == [], "the bot tripped Telegram's rate limits"
 
 
 async def join(
     session: AsyncSession, telegram: Telegram, user: SimulatedUser, role: Role, language: Language
 ) -> Person:
-    staff = Staff(telegram_id=user.id, display_name=user.first_name, role=role, language=language)
+    # Working around the clock, so what they are told is not held for their working hours.
+    staff = Staff(
+        telegram_id=user.id,
+        display_name=user.first_name,
+        role=role,
+        language=language,
+        work_starts=time(0, 0),
+        work_ends=time(0, 0),
+    )
     session.add(staff)
     await session.commit()
     await telegram.say(user, "/start")
