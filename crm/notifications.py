@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events, outbox
-from crm.models import Notification, Role, Staff, utcnow
+from crm.audience import managers_wanting, staff_wanting
+from crm.models import Notification, Staff, utcnow
 from crm.working_hours import next_working_moment
 
 LEAD_CREATED = "lead_created"
@@ -40,20 +40,20 @@ async def enqueue_for_events(
 async def _audience(session: AsyncSession, event: events.DomainEvent) -> list[tuple[Staff, str]]:
     match event:
         case events.LeadCreated(responsible_id=responsible_id):
-            managers = await _managers_wanting(session, Notification.NEW_LEADS)
+            managers = await managers_wanting(session, Notification.NEW_LEADS)
             owner = await _staff_wanting(session, responsible_id, Notification.ASSIGNED)
             told = [(m, LEAD_CREATED) for m in managers]
             if owner is not None and owner not in managers:
                 told.append((owner, LEAD_ASSIGNED))
             return _without_actor(told, event.actor_id)
         case events.LeadWon():
-            managers = await _managers_wanting(session, Notification.WINS_AND_LOSSES)
+            managers = await managers_wanting(session, Notification.WINS_AND_LOSSES)
             return _without_actor([(m, LEAD_WON) for m in managers], event.actor_id)
         case events.LeadLost():
-            managers = await _managers_wanting(session, Notification.WINS_AND_LOSSES)
+            managers = await managers_wanting(session, Notification.WINS_AND_LOSSES)
             return _without_actor([(m, LEAD_LOST) for m in managers], event.actor_id)
         case events.ContactReturned(responsible_id=None):
-            managers = await _managers_wanting(session, Notification.NEW_LEADS)
+            managers = await managers_wanting(session, Notification.NEW_LEADS)
             return [(m, LEAD_RETURNED) for m in managers]
         case events.ContactReturned(responsible_id=owner_id):
             owner = await _staff_wanting(session, owner_id, Notification.ASSIGNED)
@@ -75,22 +75,12 @@ def _without_actor(told: list[tuple[Staff, str]], actor_id: int | None) -> list[
     return [(staff, kind) for staff, kind in told if staff.id != actor_id]
 
 
-async def _managers_wanting(session: AsyncSession, notification: Notification) -> list[Staff]:
-    rows = await session.scalars(
-        select(Staff).where(Staff.role.in_([Role.ADMIN, Role.MANAGER]), Staff.is_active.is_(True))
-    )
-    return [staff for staff in rows if notification.value in staff.notifications]
-
-
 async def _staff_wanting(
     session: AsyncSession, staff_id: int | None, notification: Notification
 ) -> Staff | None:
     if staff_id is None:
         return None
-    staff = await session.get(Staff, staff_id)
-    if staff is None or not staff.is_active or notification.value not in staff.notifications:
-        return None
-    return staff
+    return (await staff_wanting(session, [staff_id], notification)).get(staff_id)
 
 
 async def commit_with_notifications(session: AsyncSession) -> None:

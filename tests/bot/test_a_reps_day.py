@@ -248,8 +248,12 @@ async def test_a_reps_full_day_from_the_invite_to_an_order(
     new_lead_notice, won_notice = await messages_since(
         telegram, team.manager, told_the_manager_before
     )
-    assert new_lead_notice.text == f"🆕 Новий лід {CLIENT}, джерело: WhatsApp (#{lead.id})"
-    assert won_notice.text == f"🏆 Угоду виграно: {CLIENT} на 12{NBSP}000,00{NBSP}₴ (#{lead.id})"
+    assert new_lead_notice.text == (
+        f"🆕 Новий лід {CLIENT}, джерело: WhatsApp, автор: Nazar (#{lead.id})"
+    )
+    assert won_notice.text == (
+        f"🏆 Угоду виграно: {CLIENT} на 12{NBSP}000,00{NBSP}₴ — Nazar (#{lead.id})"
+    )
 
     # And Telegram itself saw a well-behaved bot.
     assert await telegram.rate_limit_hits() == 0

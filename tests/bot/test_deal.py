@@ -162,7 +162,7 @@ async def test_a_manager_assigns_a_lead_and_the_new_owner_is_told(
         "« Назад",
     ]
     assert assigned.text is not None and "Відповідальний: Оля" in assigned.text
-    assert told[told_before].text == "👤 Тепер ви відповідальні за Olena (#1)"
+    assert told[told_before].text == "👤 Тепер ви відповідальні за Olena, призначення: Марина (#1)"
     lead = await the_lead(session)
     assert lead.responsible_id == new_owner_id
 
