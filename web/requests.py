@@ -37,8 +37,14 @@ async def log_and_count(request: web.Request, handler: Handler) -> web.StreamRes
     except web.HTTPException as refused:
         # aiohttp's own: no such route (404) or method (405).
         mark(request, outcome=refused.reason.lower().replace(" ", "-"))
+        # Its own headers worth keeping (Allow on a 405), with our body instead of its text.
+        kept = {
+            name: value
+            for name, value in refused.headers.items()
+            if name.lower() not in ("content-type", "content-length")
+        }
         response = web.json_response(
-            {"error": request[OUTCOME]}, status=refused.status, headers=refused.headers
+            {"error": request[OUTCOME]}, status=refused.status, headers=kept
         )
     except Exception:
         log.exception("%s %s failed", request.method, request.path)

@@ -244,3 +244,15 @@ def test_serve_says_what_to_set_without_a_public_url_or_secret(
         main(["serve"])
 
     assert "PUBLIC_URL and WEBHOOK_SECRET must be set" in str(stopped.value)
+
+
+async def test_unknown_paths_and_methods_are_answered_in_json(web_app: Web) -> None:
+    missing = await web_app.client.get("/nothing/here")
+    wrong_method = await web_app.client.get("/intake/forms/some-key")
+
+    assert (missing.status, await missing.json()) == (404, {"error": "not-found"})
+    assert (wrong_method.status, await wrong_method.json()) == (
+        405,
+        {"error": "method-not-allowed"},
+    )
+    assert wrong_method.headers["Allow"] == "POST"
