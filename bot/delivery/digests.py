@@ -18,6 +18,7 @@ from crm import digests
 from crm.digests import TeamFigures, local_midnight, rep_morning, team_figures
 from crm.models import LostReason, OutboxMessage
 from handlers.common.text import local_time, shorten, tr
+from handlers.leads.rendering import lost_reason_key
 from handlers.pipeline import money_list
 from handlers.task_keyboards import ShowLead
 
@@ -185,7 +186,7 @@ def team_lines(figures: TeamFigures, reader: Reader) -> list[str]:
 def lost_reason_words(code: str, reader: Reader) -> str:
     if code == LostReason.OTHER:
         return reader.i18n.get("digest-lost-other")
-    return reader.i18n.get(f"lost-reason-{code.replace('_', '-')}")
+    return reader.i18n.get(lost_reason_key(LostReason(code)))
 
 
 RENDERERS: dict[str, Renderer] = {

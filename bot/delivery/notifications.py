@@ -12,6 +12,7 @@ from crm import notifications
 from crm.models import Lead, OutboxMessage, Staff
 from handlers.common.text import tr
 from handlers.leads.keyboards import LeadAction, LeadActionKind
+from handlers.leads.rendering import lost_reason_text
 
 TEMPLATES = {
     notifications.LEAD_CREATED: "notify-new-lead",
@@ -37,19 +38,13 @@ async def render_lead_news(
         title=lead.title,
         lead_id=str(lead.id),
         source=i18n.get(f"source-{lead.source.value}"),
-        reason=lost_reason_words(lead, reader),
+        reason=lost_reason_text(lead, i18n) or "",
         has_value="yes" if lead.value is not None else "no",
         value=lead.value or 0,
         currency=lead.currency,
         actor=actor.display_name if actor else i18n.get("notify-actor-nobody"),
     )
     return Outgoing(text=text, reply_markup=open_lead_button(lead, reader))
-
-
-def lost_reason_words(lead: Lead, reader: Reader) -> str:
-    if lead.lost_reason_code is None or lead.lost_reason_code == "other":
-        return lead.lost_reason or ""
-    return reader.i18n.get(f"lost-reason-{lead.lost_reason_code.replace('_', '-')}")
 
 
 def open_lead_button(lead: Lead, reader: Reader) -> InlineKeyboardMarkup:
