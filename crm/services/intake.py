@@ -143,6 +143,16 @@ async def set_channel_responsible(
     return channel
 
 
+async def set_channel_opens_leads(
+    session: AsyncSession, *, actor: Staff, channel_id: int, opens_leads: bool
+) -> IntakeChannel:
+    """Whether a shop's new orders also open a lead (or join the buyer's open one)."""
+    channel = await admin_channel(session, actor=actor, channel_id=channel_id)
+    channel.opens_leads = opens_leads
+    await session.flush()
+    return channel
+
+
 async def revoke_channel(session: AsyncSession, *, actor: Staff, channel_id: int) -> IntakeChannel:
     """Close the channel: its key is answered 404 from now on."""
     channel = await admin_channel(session, actor=actor, channel_id=channel_id)

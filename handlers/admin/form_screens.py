@@ -15,7 +15,7 @@ from crm.models import FieldPreset, IntakeChannel, IntakeKind, Staff
 from crm.services.forms import HONEYPOT_FIELD, OUR_FIELDS, field_names
 from crm.services.intake import form_signature
 from handlers.common.paging import page_navigation, page_of
-from handlers.common.screens import Screen, button, one_per_row, with_notice
+from handlers.common.screens import Screen, button, checkbox, one_per_row, with_notice
 from handlers.common.text import tr
 
 # Where web/app.py serves each kind of channel.
@@ -66,6 +66,13 @@ class RevokeForm(CallbackData, prefix="fx"):
     form_id: int
 
 
+class SetOpensLeads(CallbackData, prefix="fo"):
+    """Whether a shop's orders open leads."""
+
+    form_id: int
+    opens_leads: bool
+
+
 def intake_address(channel: IntakeChannel, public_url: str | None) -> str:
     base = (public_url or NO_PUBLIC_URL).rstrip("/")
     return base + INTAKE_PATHS[channel.kind].format(key=channel.key)
@@ -114,6 +121,10 @@ def form_card(
     ]
     if channel.kind == IntakeKind.WEB_FORM:
         lines.append(tr(i18n, "forms-card-fields", fields=_fields_in_words(channel, i18n)))
+    else:
+        lines.append(
+            i18n.get("forms-card-opens-leads", opens="yes" if channel.opens_leads else "no")
+        )
     if public_url is None:
         lines.append(i18n.get("forms-no-public-url"))
     screens = [FormScreen.RESPONSIBLE]
@@ -124,6 +135,11 @@ def form_card(
         kb.button(
             text=i18n.get(f"forms-btn-{screen.name.lower().replace('_', '-')}"),
             callback_data=form_view(channel, screen),
+        )
+    if channel.kind == IntakeKind.WOOCOMMERCE:
+        kb.button(
+            text=checkbox(channel.opens_leads, i18n.get("forms-btn-opens-leads")),
+            callback_data=SetOpensLeads(form_id=channel.id, opens_leads=not channel.opens_leads),
         )
     kb.button(text=i18n.get("back"), callback_data=FormsPage(page=0))
     kb.adjust(2)

@@ -22,6 +22,7 @@ from crm.services.intake import (
     list_channels,
     open_channel,
     revoke_channel,
+    set_channel_opens_leads,
     set_channel_responsible,
 )
 from crm.services.staff import get_staff, list_staff
@@ -33,6 +34,7 @@ from handlers.admin.form_screens import (
     RevokeForm,
     SetFormPreset,
     SetFormResponsible,
+    SetOpensLeads,
     field_names_prompt,
     form_card,
     forms_list,
@@ -179,6 +181,24 @@ async def choose_responsible(
         actor=actor,
         channel_id=callback_data.form_id,
         responsible_id=callback_data.staff_id,
+    )
+    await show_screen(query, await card_of(session, channel, public_url, i18n))
+
+
+@router.callback_query(SetOpensLeads.filter())
+async def choose_opens_leads(
+    query: CallbackQuery,
+    callback_data: SetOpensLeads,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    public_url: str | None,
+) -> None:
+    channel = await set_channel_opens_leads(
+        session,
+        actor=actor,
+        channel_id=callback_data.form_id,
+        opens_leads=callback_data.opens_leads,
     )
     await show_screen(query, await card_of(session, channel, public_url, i18n))
 

@@ -26,12 +26,17 @@ forms-card-woocommerce =
     Delivery URL: <code>{ $address }</code>
     Secret: <tg-spoiler>{ $secret }</tg-spoiler>
 forms-card-fields = Fields { $fields }
+forms-card-opens-leads = { $opens ->
+    [yes] Each new order also opens a lead (or joins the buyer’s open one).
+   *[no] Orders go to the customers’ cards without opening leads.
+}
 forms-no-public-url = ⚠️ PUBLIC_URL is not set: put the server’s address in place of https://PUBLIC_URL.
 forms-btn-responsible = 👤 Leads go to
 forms-btn-preset = 🧩 Field names preset
 forms-btn-field-names = ✏️ Own field names
 forms-btn-snippet = 📋 HTML form
 forms-btn-revoke = 🗑 Close
+forms-btn-opens-leads = Orders open leads
 forms-btn-round-robin = 🔄 The active reps in turn
 forms-pick-responsible = Who gets the leads from “{ $name }”?
 forms-pick-preset = Which field names does “{ $name }” post?

@@ -26,12 +26,17 @@ forms-card-woocommerce =
     URL доставки: <code>{ $address }</code>
     Секрет: <tg-spoiler>{ $secret }</tg-spoiler>
 forms-card-fields = Поля { $fields }
+forms-card-opens-leads = { $opens ->
+    [yes] Кожне нове замовлення також відкриває лід (або додається до відкритого ліда покупця).
+   *[no] Замовлення потрапляють у картки клієнтів без нових лідів.
+}
 forms-no-public-url = ⚠️ PUBLIC_URL не задано: замість https://PUBLIC_URL підставте адресу сервера.
 forms-btn-responsible = 👤 Хто отримує ліди
 forms-btn-preset = 🧩 Набір назв полів
 forms-btn-field-names = ✏️ Свої назви полів
 forms-btn-snippet = 📋 HTML-форма
 forms-btn-revoke = 🗑 Закрити
+forms-btn-opens-leads = Замовлення відкривають ліди
 forms-btn-round-robin = 🔄 Активні менеджери по черзі
 forms-pick-responsible = Хто отримуватиме ліди з «{ $name }»?
 forms-pick-preset = Які назви полів надсилає «{ $name }»?

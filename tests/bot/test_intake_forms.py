@@ -163,3 +163,21 @@ async def test_only_admins_manage_forms(
     assert as_rep.text == "Not allowed"
     assert as_manager.text == "Немає доступу"
     assert forged == "Not allowed"
+
+
+async def test_a_shop_webhook_shows_where_woocommerce_delivers_and_can_stop_opening_leads(
+    telegram: Telegram, team: Team, session: AsyncSession
+) -> None:
+    forms = await telegram.say(team.admin, "/forms")
+    await telegram.press(team.admin, forms, "➕ New WooCommerce webhook")
+    card = await telegram.say(team.admin, "Online store")
+    card = await telegram.press(team.admin, card, "✅ Orders open leads")
+
+    shop = await session.scalar(select(IntakeChannel).execution_options(populate_existing=True))
+    assert shop is not None
+    assert card.text is not None
+    assert f"Delivery URL: {PUBLIC_URL}/intake/woocommerce/{shop.key}" in card.text
+    assert f"Secret: {shop.secret}" in card.text
+    assert "without opening leads" in card.text
+    assert "⬜ Orders open leads" in [button["text"] for button in card.buttons]
+    assert shop.opens_leads is False

@@ -349,3 +349,17 @@ async def test_a_malformed_order_is_told_what_is_wrong_and_stores_nothing(
     assert response.status == 400
     assert await response.json() == error
     assert set((await web_app.stored_rows()).values()) == {0}
+
+
+async def test_a_shop_that_opens_no_leads_only_records_the_order(
+    web_app: Web, session: AsyncSession, team: Team
+) -> None:
+    shop = await new_shop(session, team.admin, team.rep)
+    shop.opens_leads = False
+    await session.commit()
+
+    response = await deliver(web_app, shop, woocommerce_order())
+
+    assert response.status == 200
+    assert [order.lead_id for order in await rows(web_app, Order)] == [None]
+    assert await rows(web_app, Lead) == []
