@@ -1,42 +1,72 @@
-"""The customer card, the 360-degree view: contacts, orders, conversations, loyalty, support,
-deals, open tasks and a short timeline. Opened from a lead card or from search results."""
+"""The customer card, the 360-degree view: a header with the lifetime value and loyalty
+balance, exact counts of every section, each section paged on its own, and the card's own
+actions (loyalty points, support tickets). Opened from a lead card, search results, inline
+answers (``/customer <id>``) and segments."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable
+from typing import ClassVar
 
 from aiogram import F, Router
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import Activity, Customer, Lead, Staff
-from crm.money import from_minor_units
+from crm.models import Customer, Lead, Staff
+from crm.services import customer_card as cards
 from crm.services.access import visible_lead
-from crm.services.customers import (
-    SUMMARY_ROWS,
-    CustomerSummary,
-    customer_summary,
-    visible_customer,
-)
+from crm.services.customers import visible_customer
 from handlers.common.editing import show_in_place
-from handlers.common.text import ELLIPSIS, MESSAGE_LIMIT, local_time, shorten, stage_name, tr
+from handlers.common.filters import TYPED_ANSWER
+from handlers.common.flows import FlowData, Pending, answered, ask
+from handlers.common.screens import with_notice
+from handlers.common.text import tr
+from handlers.customer_views import (
+    CloseTicket,
+    CustomerAction,
+    CustomerActionKind,
+    CustomerSectionPage,
+    CustomerView,
+    customer_keyboard,
+    render_customer_card,
+    render_section,
+    section_keyboard,
+)
 from handlers.leads.keyboards import LeadAction, LeadActionKind
 
 router = Router(name=__name__)
 
-ORDERS_SHOWN = 3
-TASKS_SHOWN = 3
-TIMELINE_SHOWN = 5
-PREVIEW = 100
-CONTACTS_SHOWN = 300
-BUTTON_TITLE = 40
+# "120 birthday gift": the points, then why.
+POINTS_AND_REASON = re.compile(r"^\s*(\d{1,9})\s+(.+)$", re.DOTALL)
 
 
-class CustomerView(CallbackData, prefix="cu"):
+class CustomerInput(StatesGroup):
+    """Waiting for text for one customer."""
+
+    points = State()
+    ticket_subject = State()
+    closing_note = State()
+
+
+class PointsAsked(FlowData):
+    destiny: ClassVar[str] = "loyalty-points"
     customer_id: int
+    spend: bool
+
+
+class TicketAsked(FlowData):
+    destiny: ClassVar[str] = "ticket-subject"
+    customer_id: int
+
+
+class ClosingNoteAsked(FlowData):
+    destiny: ClassVar[str] = "ticket-closing-note"
+    ticket_id: int
 
 
 @router.callback_query(LeadAction.filter(F.action == LeadActionKind.CUSTOMER))
@@ -52,7 +82,7 @@ async def open_lead_customer(
         await query.answer(i18n.get("not-found"), show_alert=True)
         return
     back = LeadAction(lead_id=lead.id, action=LeadActionKind.OPEN, version=lead.version)
-    await _show_customer(query, session, actor, i18n, lead.customer_id, back=back)
+    await _edit_card(query, session, actor, i18n, lead.customer_id, back=back)
 
 
 @router.callback_query(CustomerView.filter())
@@ -63,10 +93,156 @@ async def open_customer(
     actor: Staff,
     i18n: I18nContext,
 ) -> None:
-    await _show_customer(query, session, actor, i18n, callback_data.customer_id, back=None)
+    await _edit_card(query, session, actor, i18n, callback_data.customer_id, back=None)
 
 
-async def _show_customer(
+@router.message(Command("customer"))
+async def customer_command(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    """``/customer 42``: the card by its number, as inline answers and exports show it."""
+    customer_id = (command.args or "").strip().lstrip("#")
+    if not customer_id.isdigit() or len(customer_id) > 18:
+        await message.answer(i18n.get("customer-command-usage"))
+        return
+    await send_customer_card(message, session, actor, i18n, int(customer_id))
+
+
+@router.callback_query(CustomerSectionPage.filter())
+async def open_section(
+    query: CallbackQuery,
+    callback_data: CustomerSectionPage,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+) -> None:
+    customer_id = callback_data.customer_id
+    page = await cards.section_page(
+        session,
+        actor=actor,
+        customer_id=customer_id,
+        section=callback_data.section,
+        page=callback_data.page,
+    )
+    customer = await visible_customer(session, actor=actor, customer_id=customer_id)
+    title = tr(i18n, "customer-title", name=customer.name, customer_id=str(customer.id))
+    if isinstance(query.message, Message):
+        await show_in_place(
+            query.message,
+            render_section(title, callback_data.section, page, actor, i18n),
+            section_keyboard(customer_id, callback_data.section, page, i18n),
+        )
+    await query.answer()
+
+
+@router.callback_query(CustomerAction.filter())
+async def ask_for_customer_input(
+    query: CallbackQuery,
+    callback_data: CustomerAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    customer_id = callback_data.customer_id
+    await visible_customer(session, actor=actor, customer_id=customer_id)
+    pending: FlowData
+    match callback_data.action:
+        case CustomerActionKind.OPEN_TICKET:
+            question, pending = CustomerInput.ticket_subject, TicketAsked(customer_id=customer_id)
+        case action:
+            spend = action is CustomerActionKind.SPEND_POINTS
+            question, pending = (
+                CustomerInput.points,
+                PointsAsked(customer_id=customer_id, spend=spend),
+            )
+    await ask(state, question, pending)
+    if isinstance(query.message, Message):
+        await query.message.answer(i18n.get(f"customer-ask-{callback_data.action.value}"))
+    await query.answer()
+
+
+@router.callback_query(CloseTicket.filter())
+async def ask_for_closing_note(
+    query: CallbackQuery,
+    callback_data: CloseTicket,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    await ask(
+        state, CustomerInput.closing_note, ClosingNoteAsked(ticket_id=callback_data.ticket_id)
+    )
+    if isinstance(query.message, Message):
+        await query.message.answer(i18n.get("customer-ask-closing-note"))
+    await query.answer()
+
+
+@router.message(CustomerInput.points, TYPED_ANSWER, Pending(PointsAsked))
+async def points_typed(
+    message: Message,
+    pending: PointsAsked,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    match = POINTS_AND_REASON.match(message.text or "")
+    if match is None:
+        # Asked again: the answer did not read, and the question still stands.
+        await message.answer(i18n.get("customer-ask-points-again"))
+        return
+    await answered(state, PointsAsked)
+    points = int(match.group(1)) * (-1 if pending.spend else 1)
+    entry = await cards.change_loyalty_points(
+        session,
+        actor=actor,
+        customer_id=pending.customer_id,
+        points=points,
+        reason=match.group(2),
+    )
+    notice = i18n.get("customer-points-changed", points=f"{entry.points:+d}")
+    await send_customer_card(message, session, actor, i18n, pending.customer_id, notice=notice)
+
+
+@router.message(CustomerInput.ticket_subject, TYPED_ANSWER, Pending(TicketAsked))
+async def ticket_subject_typed(
+    message: Message,
+    pending: TicketAsked,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    await answered(state, TicketAsked)
+    await cards.open_support_ticket(
+        session, actor=actor, customer_id=pending.customer_id, subject=message.text or ""
+    )
+    notice = i18n.get("customer-ticket-opened")
+    await send_customer_card(message, session, actor, i18n, pending.customer_id, notice=notice)
+
+
+@router.message(CustomerInput.closing_note, TYPED_ANSWER, Pending(ClosingNoteAsked))
+async def closing_note_typed(
+    message: Message,
+    pending: ClosingNoteAsked,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    await answered(state, ClosingNoteAsked)
+    ticket = await cards.close_support_ticket(
+        session, actor=actor, ticket_id=pending.ticket_id, note=message.text or ""
+    )
+    notice = i18n.get("customer-ticket-closed")
+    await send_customer_card(message, session, actor, i18n, ticket.customer_id, notice=notice)
+
+
+async def _edit_card(
     query: CallbackQuery,
     session: AsyncSession,
     actor: Staff,
@@ -75,14 +251,30 @@ async def _show_customer(
     *,
     back: LeadAction | None,
 ) -> None:
-    summary = await customer_summary(session, actor=actor, customer_id=customer_id)
+    card = await cards.customer_card(session, actor=actor, customer_id=customer_id)
     if isinstance(query.message, Message):
         await show_in_place(
             query.message,
-            render_customer_card(summary, actor, i18n),
-            customer_keyboard(summary, i18n, back=back),
+            render_customer_card(card, actor, i18n),
+            customer_keyboard(card, i18n, back=back),
         )
     await query.answer()
+
+
+async def send_customer_card(
+    message: Message,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    customer_id: int,
+    *,
+    notice: str | None = None,
+) -> None:
+    card = await cards.customer_card(session, actor=actor, customer_id=customer_id)
+    await message.answer(
+        with_notice(notice, render_customer_card(card, actor, i18n)),
+        reply_markup=customer_keyboard(card, i18n, back=None),
+    )
 
 
 async def customers_of(
@@ -94,176 +286,3 @@ async def customers_of(
         await visible_customer(session, actor=actor, customer_id=customer_id)
         for customer_id in customer_ids
     ]
-
-
-def render_customer_card(summary: CustomerSummary, viewer: Staff, i18n: I18nContext) -> str:
-    lines = [
-        *_identity_lines(summary, i18n),
-        *_order_lines(summary, viewer, i18n),
-        *_conversation_lines(summary, viewer, i18n),
-        tr(i18n, "customer-loyalty", points=summary.loyalty_balance),
-        *_ticket_lines(summary, viewer, i18n),
-        *_deal_lines(summary, i18n),
-        *_task_lines(summary, viewer, i18n),
-        *_timeline_lines(summary.timeline, viewer, i18n),
-    ]
-    return fit_lines(lines, MESSAGE_LIMIT)
-
-
-def fit_lines(lines: Sequence[str], limit: int) -> str:
-    """As many whole lines as fit in ``limit`` characters: no HTML tag is cut in half."""
-    budget = limit - len(ELLIPSIS) - 1
-    kept: list[str] = []
-    for line in lines:
-        budget -= len(line) + 1
-        if budget < 0:
-            kept.append(ELLIPSIS)
-            break
-        kept.append(line)
-    return "\n".join(kept)
-
-
-def at_least(rows: Sequence[object]) -> str:
-    """A count of rows the summary cut at ``SUMMARY_ROWS``: "10+" when there may be more."""
-    return f"{len(rows)}+" if len(rows) >= SUMMARY_ROWS else str(len(rows))
-
-
-def _joined(values: Iterable[str]) -> str:
-    return shorten(", ".join(values), CONTACTS_SHOWN)
-
-
-def _identity_lines(summary: CustomerSummary, i18n: I18nContext) -> list[str]:
-    customer = summary.customer
-    lines = [tr(i18n, "customer-title", name=customer.name, customer_id=str(customer.id))]
-    if customer.phones:
-        lines.append(tr(i18n, "customer-phones", phones=_joined(customer.phones)))
-    if customer.emails:
-        lines.append(tr(i18n, "customer-emails", emails=_joined(customer.emails)))
-    if summary.tags:
-        lines.append(tr(i18n, "customer-tags", tags=_joined(f"#{t.name}" for t in summary.tags)))
-    return lines
-
-
-def _order_lines(summary: CustomerSummary, viewer: Staff, i18n: I18nContext) -> list[str]:
-    if not summary.order_count:
-        return [i18n.get("customer-no-orders")]
-    totals = ", ".join(
-        i18n.get("money", value=total, currency=currency)
-        for currency, total in sorted(summary.orders_total.items())
-    )
-    lines = [tr(i18n, "customer-orders", count=summary.order_count, totals=totals)]
-    lines += [
-        tr(
-            i18n,
-            "customer-order",
-            external_id=order.external_id,
-            amount=from_minor_units(order.amount_minor),
-            currency=order.currency,
-            when=local_time(order.created_at, viewer),
-        )
-        for order in summary.orders[:ORDERS_SHOWN]
-    ]
-    return lines
-
-
-def _conversation_lines(summary: CustomerSummary, viewer: Staff, i18n: I18nContext) -> list[str]:
-    if not summary.conversations:
-        return [i18n.get("customer-no-conversations")]
-    lines = [tr(i18n, "customer-conversations", count=at_least(summary.conversations))]
-    latest = summary.conversations[0]
-    if latest.last_message is not None:
-        lines.append(
-            tr(
-                i18n,
-                "customer-last-message",
-                channel=latest.conversation.channel,
-                direction=latest.last_message.direction.value,
-                when=local_time(latest.last_message.sent_at, viewer),
-                text=shorten(latest.last_message.text, PREVIEW),
-            )
-        )
-    return lines
-
-
-def _ticket_lines(summary: CustomerSummary, viewer: Staff, i18n: I18nContext) -> list[str]:
-    if not summary.tickets:
-        return [i18n.get("customer-no-tickets")]
-    latest = summary.tickets[0]
-    return [
-        tr(
-            i18n,
-            "customer-tickets",
-            open=summary.open_ticket_count,
-            total=at_least(summary.tickets),
-        ),
-        tr(
-            i18n,
-            "customer-ticket",
-            subject=shorten(latest.subject, PREVIEW),
-            status=latest.status.value,
-            when=local_time(latest.opened_at, viewer),
-        ),
-    ]
-
-
-def _deal_lines(summary: CustomerSummary, i18n: I18nContext) -> list[str]:
-    """The viewer's deals are counted and have buttons; other reps' deals are only counted."""
-    lines = [tr(i18n, "customer-deals", count=at_least(summary.deals))]
-    if summary.other_reps_deal_count:
-        lines.append(i18n.get("customer-other-reps-deals", count=summary.other_reps_deal_count))
-    return lines
-
-
-def _task_lines(summary: CustomerSummary, viewer: Staff, i18n: I18nContext) -> list[str]:
-    if not summary.open_tasks:
-        return []
-    lines = [tr(i18n, "customer-tasks", count=at_least(summary.open_tasks))]
-    lines += [
-        tr(
-            i18n,
-            "customer-task",
-            title=shorten(task.title, PREVIEW),
-            due=local_time(task.due_at, viewer),
-        )
-        for task in summary.open_tasks[:TASKS_SHOWN]
-    ]
-    return lines
-
-
-def _timeline_lines(timeline: list[Activity], viewer: Staff, i18n: I18nContext) -> list[str]:
-    if not timeline:
-        return []
-    return [i18n.get("customer-timeline")] + [
-        _activity_line(activity, viewer, i18n) for activity in timeline[:TIMELINE_SHOWN]
-    ]
-
-
-def _activity_line(activity: Activity, viewer: Staff, i18n: I18nContext) -> str:
-    when = local_time(activity.created_at, viewer)
-    kind = i18n.get(f"activity-{activity.kind.value}")
-    if not activity.text:
-        return tr(i18n, "customer-activity", when=when, kind=kind)
-    text = shorten(activity.text, PREVIEW)
-    return tr(i18n, "customer-activity-with-text", when=when, kind=kind, text=text)
-
-
-def customer_keyboard(
-    summary: CustomerSummary, i18n: I18nContext, *, back: LeadAction | None
-) -> InlineKeyboardMarkup:
-    """A button per deal the viewer may open, then the way back to the lead card."""
-    kb = InlineKeyboardBuilder()
-    for deal in summary.deals:
-        kb.button(
-            text=i18n.get(
-                "customer-deal-button",
-                title=shorten(deal.title, BUTTON_TITLE),
-                stage=stage_name(deal.stage, i18n),
-            ),
-            callback_data=LeadAction(
-                lead_id=deal.id, action=LeadActionKind.OPEN, version=deal.version
-            ),
-        )
-    if back is not None:
-        kb.button(text=i18n.get("back"), callback_data=back)
-    kb.adjust(1)
-    return kb.as_markup()

@@ -11,7 +11,10 @@ customer-orders = 🧾 <b>Orders</b>: { $count ->
 } · { $totals }
 customer-order = • No. { $external_id } · { MONEY($amount, $currency) } · { DATETIME($when, dateStyle: "medium") }
 customer-no-conversations = 💬 No conversations yet
-customer-conversations = 💬 <b>Conversations</b>: { $count }
+customer-conversations = 💬 <b>Conversations</b>: { $count } · { $messages ->
+    [one] { $messages } message
+   *[other] { $messages } messages
+}
 customer-last-message = • { $channel }, { DATETIME($when, dateStyle: "short", timeStyle: "short") } { $direction ->
     [in] 📥
    *[out] 📤
@@ -23,10 +26,10 @@ customer-ticket = • { $subject } · { $status ->
     [open] open
    *[closed] closed
 } · { DATETIME($when, dateStyle: "medium") }
-customer-deals = 💼 <b>Deals</b>: { $count }
+customer-deals = 💼 <b>Deals</b>: { $open } open · { $won } won · { $lost } lost
 customer-deal-button = 💼 { $title } · { $stage }
 customer-tasks = ⏰ <b>Open tasks</b>: { $count }
 customer-task = • { $title } · { DATETIME($due, dateStyle: "medium", timeStyle: "short") }
-customer-timeline = 🕓 <b>Recently</b>
+customer-timeline-count = 🕓 <b>Timeline</b>: { $count }
 customer-activity = • { DATETIME($when, dateStyle: "short", timeStyle: "short") } { $kind }
 customer-activity-with-text = • { DATETIME($when, dateStyle: "short", timeStyle: "short") } { $kind }: { $text }

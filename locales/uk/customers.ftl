@@ -12,7 +12,11 @@ customer-orders = 🧾 <b>Замовлення</b>: { $count ->
 } · { $totals }
 customer-order = • № { $external_id } · { MONEY($amount, $currency) } · { DATETIME($when, dateStyle: "medium") }
 customer-no-conversations = 💬 Діалогів ще не було
-customer-conversations = 💬 <b>Діалоги</b>: { $count }
+customer-conversations = 💬 <b>Діалоги</b>: { $count } · { $messages ->
+    [one] { $messages } повідомлення
+    [few] { $messages } повідомлення
+   *[many] { $messages } повідомлень
+}
 customer-last-message = • { $channel }, { DATETIME($when, dateStyle: "short", timeStyle: "short") } { $direction ->
     [in] 📥
    *[out] 📤
@@ -24,10 +28,10 @@ customer-ticket = • { $subject } · { $status ->
     [open] відкрите
    *[closed] закрите
 } · { DATETIME($when, dateStyle: "medium") }
-customer-deals = 💼 <b>Угоди</b>: { $count }
+customer-deals = 💼 <b>Угоди</b>: відкритих { $open } · виграних { $won } · програних { $lost }
 customer-deal-button = 💼 { $title } · { $stage }
 customer-tasks = ⏰ <b>Відкриті задачі</b>: { $count }
 customer-task = • { $title } · { DATETIME($due, dateStyle: "medium", timeStyle: "short") }
-customer-timeline = 🕓 <b>Останні події</b>
+customer-timeline-count = 🕓 <b>Історія</b>: { $count }
 customer-activity = • { DATETIME($when, dateStyle: "short", timeStyle: "short") } { $kind }
 customer-activity-with-text = • { DATETIME($when, dateStyle: "short", timeStyle: "short") } { $kind }: { $text }

@@ -24,7 +24,7 @@ from crm.services.staff import staff_by_telegram_id
 from crm.services.tags import tag_lead
 from emulator import SentMessage
 from emulator.errors import JsonObject
-from handlers.customers import CustomerView, fit_lines
+from handlers.customer_views import CustomerView, fit_lines
 from handlers.search import FindPage
 from tests.bot.conftest import Person, Team, Telegram
 
@@ -251,23 +251,28 @@ async def test_the_customer_card_after_converting_shows_the_order_and_the_deal(
     card = await customer_with_history(telegram, team, session, "Olena Petrenko")
 
     customer = await telegram.press(team.rep, card, "🧑 Customer")
-    deal = await telegram.press(team.rep, customer, "💼 Olena Petrenko · Won")
+    deals = await telegram.press(team.rep, customer, "💼 Deals (1)")
+    deal = await telegram.press(team.rep, deals, "💼 Olena Petrenko · Won")
     customer = await telegram.press(team.rep, deal, "🧑 Customer")
-    back = await telegram.press(team.rep, customer, "« Back")
+    timeline_button = next(b["text"] for b in customer.buttons if "Timeline" in b["text"])
+    timeline = await telegram.press(team.rep, customer, timeline_button)
+    back = await telegram.press(team.rep, timeline, "« Card")
 
     text = customer.text or ""
     assert text.startswith("🧑 Olena Petrenko · customer #")
     assert "📞 +380671234567" in text
+    assert "💰 Lifetime value: UAH12,000.00 · first order " in text
     assert "Orders: 1 order · UAH12,000.00" in text
     assert "• No. A-1001 · UAH12,000.00 · " in text
-    assert "Conversations: 1" in text
+    assert "Conversations: 1 · 1 message" in text
     assert "WhatsApp" in text and "Is my <order> on the way?" in text
     assert "Loyalty points: 120" in text
     assert "Support: 1 open · 1 in all" in text and "Late delivery · open" in text
-    assert "Deals: 1" in text
-    assert "converted to an order: A-1001" in text
+    assert "Deals: 0 open · 1 won · 0 lost" in text
+    assert deals.text is not None and "Deals: 1, page 1 of 1" in deals.text
     assert deal.text is not None and deal.text.startswith("📇 Olena Petrenko")
-    assert back.text is not None and "Stage: Won" in back.text
+    assert timeline.text is not None and "converted to an order: A-1001" in timeline.text
+    assert back.text == customer.text
 
 
 async def test_an_html_name_is_escaped_in_the_customer_card(
@@ -292,7 +297,7 @@ async def test_a_ukrainian_manager_reads_the_customer_card_in_ukrainian(
 
     assert customer.text is not None
     assert "Замовлення: 1 замовлення" in customer.text
-    assert "Угоди: 1" in customer.text
+    assert "Угоди: відкритих 0 · виграних 1 · програних 0" in customer.text
     assert "« Назад" not in [button["text"] for button in customer.buttons]
 
 

@@ -72,16 +72,28 @@ async def test_the_second_rep_sees_the_customer_but_not_the_first_reps_note_task
     card = await second_reps_card(telegram, team)
 
     customer = await telegram.press(team.other_rep, card, "🧑 Клієнт")
+    sections = [button["text"] for button in customer.buttons]
+    deals = await telegram.press(team.other_rep, customer, "💼 Угоди (1)")
 
     text = customer.text or ""
     assert text.startswith("🧑 Big Client · клієнт #")
     assert "📞 +380671234567" in text
     assert "Ще одна угода — в іншого менеджера." in text
     assert shows_no_secret(customer), text
-    assert [button["text"] for button in customer.buttons] == [
-        "💼 Big Client again · Новий",
-        "« Назад",
+    assert sections[:7] == [
+        "🧾 Замовлення (0)",
+        "💬 Повідомлення (0)",
+        "🎁 Бонуси (0)",
+        "🛟 Підтримка (0)",
+        "💼 Угоди (1)",
+        "⏰ Задачі (0)",
+        "🕓 Історія (1)",
     ]
+    assert sections[-1] == "« Назад"
+    assert [b["text"] for b in deals.buttons if b["callback_data"].startswith("ld:")] == [
+        "💼 Big Client again · Новий"
+    ]
+    assert shows_no_secret(deals), deals.text
     assert shows_no_secret(card)
 
 
@@ -125,15 +137,21 @@ async def test_a_manager_sees_both_deals_and_the_first_reps_note(
     found = await telegram.say(team.manager, "/find Big Client")
 
     customer = await telegram.press(team.manager, found, "🧑 Клієнт: Big Client")
+    tasks = await telegram.press(team.manager, customer, "⏰ Задачі (1)")
+    customer = await telegram.press(team.manager, tasks, "« Картка")
+    timeline_button = next(b["text"] for b in customer.buttons if "Історія" in b["text"])
+    timeline = await telegram.press(team.manager, customer, timeline_button)
+    customer = await telegram.press(team.manager, timeline, "« Картка")
+    deals = await telegram.press(team.manager, customer, "💼 Угоди (2)")
 
     text = customer.text or ""
-    assert SECRET_NOTE in text
-    assert SECRET_TASK in text
+    assert SECRET_NOTE in (timeline.text or "")
+    assert SECRET_TASK in (tasks.text or "")
     assert "A-1" in text
-    assert "Угоди: 2" in text
+    assert "Угоди: відкритих 1 · виграних 1 · програних 0" in text
     assert "іншого менеджера" not in text
-    deals = [b["text"] for b in customer.buttons if b["callback_data"].startswith("ld:")]
-    assert sorted(deals) == ["💼 Big Client again · Новий", "💼 Big Client · Виграно"]
+    buttons = [b["text"] for b in deals.buttons if b["callback_data"].startswith("ld:")]
+    assert sorted(buttons) == ["💼 Big Client again · Новий", "💼 Big Client · Виграно"]
 
 
 async def test_inline_search_offers_the_shared_customer_without_the_other_reps_deal(

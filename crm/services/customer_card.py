@@ -1,0 +1,328 @@
+"""The 360-degree customer card: exact counts of every section, the lifetime value and the
+loyalty balance in its header, each section read a page at a time; and what a person may do
+from it (loyalty points, support tickets).
+
+Every query is scoped like the rest of the customer view: :func:`visible_customer` decides
+who may open the customer, :func:`visible_customer_records` which deal-bound rows they see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.errors import NotFound, ValidationFailed
+from crm.models import (
+    Activity,
+    Conversation,
+    ConversationMessage,
+    Customer,
+    Lead,
+    LoyaltyEntry,
+    Order,
+    Staff,
+    Stage,
+    StageKind,
+    SupportTicket,
+    Tag,
+    Task,
+    TicketStatus,
+    utcnow,
+)
+from crm.money import from_minor_units
+from crm.services.access import visible_customer_records, visible_leads
+from crm.services.board import Page
+from crm.services.customers import visible_customer
+
+SECTION_PAGE_SIZE = 8
+REASON_MAX_LENGTH = 200
+SUBJECT_MAX_LENGTH = 200
+NOTE_MAX_LENGTH = 2000
+POINTS_LIMIT = 1_000_000
+# A query of a section: one model, or a message with its conversation's channel.
+SectionQuery = Select[*tuple[Any, ...]]
+
+
+class Section(StrEnum):
+    """The card's sections; the values are short for callback data."""
+
+    ORDERS = "o"
+    MESSAGES = "m"
+    LOYALTY = "l"
+    TICKETS = "s"
+    DEALS = "d"
+    TASKS = "t"
+    TIMELINE = "a"
+
+
+@dataclass(frozen=True, slots=True)
+class DealCounts:
+    open: int
+    won: int
+    lost: int
+    # Deals of other reps: counted, never shown.
+    others: int
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerCard:
+    customer: Customer
+    tags: list[Tag]
+    lifetime_value: dict[str, Decimal]
+    first_order_at: datetime | None
+    last_order_at: datetime | None
+    loyalty_balance: int
+    counts: dict[Section, int]
+    conversation_count: int
+    open_ticket_count: int
+    deals: DealCounts
+    latest_order: Order | None
+    latest_message: tuple[Conversation, ConversationMessage] | None
+    latest_ticket: SupportTicket | None
+
+
+async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int) -> CustomerCard:
+    """The card's header and the exact size of each of its sections, as ``actor`` sees them."""
+    customer = await visible_customer(session, actor=actor, customer_id=customer_id)
+    orders = _orders(actor, customer_id)
+    totals = (
+        await session.execute(
+            select(
+                Order.currency,
+                func.sum(Order.amount_minor),
+                func.min(Order.created_at),
+                func.max(Order.created_at),
+            )
+            .where(orders)
+            .group_by(Order.currency)
+        )
+    ).all()
+    latest_message = (
+        await session.execute(
+            select(Conversation, ConversationMessage)
+            .join(ConversationMessage, ConversationMessage.conversation_id == Conversation.id)
+            .where(Conversation.customer_id == customer_id)
+            .order_by(ConversationMessage.sent_at.desc(), ConversationMessage.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return CustomerCard(
+        customer=customer,
+        tags=list(await customer.awaitable_attrs.tags),
+        lifetime_value={currency: from_minor_units(total) for currency, total, _, _ in totals},
+        first_order_at=min((first for _, _, first, _ in totals), default=None),
+        last_order_at=max((last for _, _, _, last in totals), default=None),
+        loyalty_balance=await loyalty_balance(session, customer_id=customer_id),
+        counts={
+            section: await _count(session, _section_query(section, actor, customer_id))
+            for section in Section
+        },
+        conversation_count=await _count(
+            session, select(Conversation.id).where(Conversation.customer_id == customer_id)
+        ),
+        open_ticket_count=await _count(
+            session,
+            select(SupportTicket.id).where(
+                SupportTicket.customer_id == customer_id, SupportTicket.closed_at.is_(None)
+            ),
+        ),
+        deals=await _deal_counts(session, actor, customer_id),
+        latest_order=await _first_row(session, Section.ORDERS, actor, customer_id),
+        latest_message=None if latest_message is None else (latest_message[0], latest_message[1]),
+        latest_ticket=await _first_row(session, Section.TICKETS, actor, customer_id),
+    )
+
+
+async def section_page(
+    session: AsyncSession, *, actor: Staff, customer_id: int, section: Section, page: int
+) -> Page[Any]:
+    """One page of a section, newest first (open tasks: the soonest due first); a page beyond
+    the end shows the last one."""
+    await visible_customer(session, actor=actor, customer_id=customer_id)
+    query = _section_query(section, actor, customer_id)
+    total = await _count(session, query)
+    last = max(0, (total - 1) // SECTION_PAGE_SIZE)
+    page = min(max(page, 0), last)
+    rows = await session.execute(query.offset(page * SECTION_PAGE_SIZE).limit(SECTION_PAGE_SIZE))
+    items = [row[0] if len(row) == 1 else tuple(row) for row in rows]
+    return Page(items=items, page=page, page_size=SECTION_PAGE_SIZE, total=total)
+
+
+async def loyalty_balance(session: AsyncSession, *, customer_id: int) -> int:
+    balance = await session.scalar(
+        select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
+            LoyaltyEntry.customer_id == customer_id
+        )
+    )
+    return int(balance or 0)
+
+
+async def change_loyalty_points(
+    session: AsyncSession, *, actor: Staff, customer_id: int, points: int, reason: str
+) -> LoyaltyEntry:
+    """Add (``points`` > 0) or spend (< 0) points with a reason; the balance never goes
+    below zero."""
+    await visible_customer(session, actor=actor, customer_id=customer_id)
+    reason = reason.strip()
+    if points == 0 or abs(points) > POINTS_LIMIT:
+        raise ValidationFailed(
+            "loyalty-points-range", field="points", details={"limit": POINTS_LIMIT}
+        )
+    _require_text(reason, "reason", REASON_MAX_LENGTH)
+    balance = await loyalty_balance(session, customer_id=customer_id)
+    if balance + points < 0:
+        raise ValidationFailed("loyalty-not-enough", field="points", details={"balance": balance})
+    entry = LoyaltyEntry(customer_id=customer_id, points=points, reason=reason)
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def open_support_ticket(
+    session: AsyncSession, *, actor: Staff, customer_id: int, subject: str
+) -> SupportTicket:
+    await visible_customer(session, actor=actor, customer_id=customer_id)
+    subject = subject.strip()
+    _require_text(subject, "subject", SUBJECT_MAX_LENGTH)
+    ticket = SupportTicket(customer_id=customer_id, subject=subject)
+    session.add(ticket)
+    await session.flush()
+    return ticket
+
+
+async def close_support_ticket(
+    session: AsyncSession, *, actor: Staff, ticket_id: int, note: str
+) -> SupportTicket:
+    """Close an open ticket with a note saying how it ended; closing it twice changes nothing."""
+    ticket = await session.get(SupportTicket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id}")
+    await visible_customer(session, actor=actor, customer_id=ticket.customer_id)
+    note = note.strip()
+    _require_text(note, "note", NOTE_MAX_LENGTH)
+    if ticket.closed_at is None:
+        ticket.status = TicketStatus.CLOSED
+        ticket.closed_at = utcnow()
+        ticket.closing_note = note
+        await session.flush()
+    return ticket
+
+
+def _require_text(text: str, field: str, limit: int) -> None:
+    if not text:
+        raise ValidationFailed(f"{field}-required", field=field)
+    if len(text) > limit:
+        raise ValidationFailed("text-too-long", field=field, details={"limit": limit})
+
+
+def _orders(actor: Staff, customer_id: int) -> ColumnElement[bool]:
+    return and_(
+        Order.customer_id == customer_id,
+        visible_customer_records(actor, lead_id=Order.lead_id),
+    )
+
+
+def _of_customer_or_deals(
+    customer_column: Any, lead_column: Any, customer_id: int
+) -> ColumnElement[bool]:
+    deals = select(Lead.id).where(Lead.customer_id == customer_id)
+    return or_(customer_column == customer_id, lead_column.in_(deals))
+
+
+def _section_query(section: Section, actor: Staff, customer_id: int) -> SectionQuery:
+    """The rows of a section in the order they are shown, scoped to what ``actor`` sees."""
+    match section:
+        case Section.ORDERS:
+            return (
+                select(Order)
+                .where(_orders(actor, customer_id))
+                .order_by(Order.created_at.desc(), Order.id.desc())
+            )
+        case Section.MESSAGES:
+            return (
+                select(ConversationMessage, Conversation.channel)
+                .join(Conversation, ConversationMessage.conversation_id == Conversation.id)
+                .where(Conversation.customer_id == customer_id)
+                .order_by(ConversationMessage.sent_at.desc(), ConversationMessage.id.desc())
+            )
+        case Section.LOYALTY:
+            return (
+                select(LoyaltyEntry)
+                .where(LoyaltyEntry.customer_id == customer_id)
+                .order_by(LoyaltyEntry.created_at.desc(), LoyaltyEntry.id.desc())
+            )
+        case Section.TICKETS:
+            return (
+                select(SupportTicket)
+                .where(SupportTicket.customer_id == customer_id)
+                .order_by(SupportTicket.opened_at.desc(), SupportTicket.id.desc())
+            )
+        case Section.DEALS:
+            return (
+                select(Lead)
+                .where(Lead.customer_id == customer_id, visible_leads(actor))
+                .order_by(Lead.created_at.desc(), Lead.id.desc())
+            )
+        case Section.TASKS:
+            return (
+                select(Task)
+                .where(
+                    _of_customer_or_deals(Task.customer_id, Task.lead_id, customer_id),
+                    visible_customer_records(
+                        actor, lead_id=Task.lead_id, owner_id=Task.assignee_id
+                    ),
+                    Task.done_at.is_(None),
+                )
+                .order_by(Task.due_at.asc(), Task.id.asc())
+            )
+        case Section.TIMELINE:
+            return (
+                select(Activity)
+                .where(
+                    _of_customer_or_deals(Activity.customer_id, Activity.lead_id, customer_id),
+                    visible_customer_records(
+                        actor, lead_id=Activity.lead_id, owner_id=Activity.author_id
+                    ),
+                )
+                .order_by(Activity.created_at.desc(), Activity.id.desc())
+            )
+
+
+async def _count(session: AsyncSession, query: SectionQuery) -> int:
+    counted = query.order_by(None).with_only_columns(func.count(), maintain_column_froms=True)
+    return int(await session.scalar(counted) or 0)
+
+
+async def _first_row(
+    session: AsyncSession, section: Section, actor: Staff, customer_id: int
+) -> Any:
+    return await session.scalar(_section_query(section, actor, customer_id).limit(1))
+
+
+async def _deal_counts(session: AsyncSession, actor: Staff, customer_id: int) -> DealCounts:
+    by_kind = dict(
+        (
+            await session.execute(
+                select(Stage.kind, func.count())
+                .select_from(Lead)
+                .join(Stage, Lead.stage_id == Stage.id)
+                .where(Lead.customer_id == customer_id, visible_leads(actor))
+                .group_by(Stage.kind)
+            )
+        ).all()
+    )
+    others = await session.scalar(
+        select(func.count()).where(Lead.customer_id == customer_id, not_(visible_leads(actor)))
+    )
+    return DealCounts(
+        open=by_kind.get(StageKind.OPEN, 0),
+        won=by_kind.get(StageKind.WON, 0),
+        lost=by_kind.get(StageKind.LOST, 0),
+        others=int(others or 0),
+    )

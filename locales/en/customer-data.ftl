@@ -1,0 +1,36 @@
+# The 360-degree card's header, sections and actions.
+
+customer-lifetime-value = 💰 Lifetime value: { $totals } · first order { DATETIME($first, dateStyle: "medium") } · last { DATETIME($last, dateStyle: "medium") }
+customer-section-orders = Orders
+customer-section-messages = Messages
+customer-section-loyalty = Loyalty
+customer-section-tickets = Support
+customer-section-deals = Deals
+customer-section-tasks = Tasks
+customer-section-timeline = Timeline
+customer-section-button = { $icon } { $section } ({ $count })
+customer-section-heading = { $icon } <b>{ $section }</b>: { $count }, page { $page } of { $pages }
+customer-section-empty = Nothing here yet.
+customer-back-to-card = « Card
+customer-loyalty-entry = • { $points } · { $reason } · { DATETIME($when, dateStyle: "medium") }
+customer-ticket-closing-note = { "  " }↳ { $note }
+customer-deal = • { $title } · { $stage }
+customer-action-add = ➕ Add points
+customer-action-spend = ➖ Spend points
+customer-action-ticket = 🛟 New ticket
+customer-close-ticket = ✅ Close: { $subject }
+customer-ask-add = How many points to add, and why? E.g. <code>100 birthday gift</code>
+customer-ask-spend = How many points to spend, and on what? E.g. <code>50 discount on order A-12</code>
+customer-ask-points-again = Send the points as a whole number and then the reason, e.g. <code>100 birthday gift</code>
+customer-ask-ticket = What is the ticket about? Send one line.
+customer-ask-closing-note = How was it resolved? Send a short note.
+customer-points-changed = ✅ Loyalty points { $points }.
+customer-ticket-opened = ✅ Support ticket opened.
+customer-ticket-closed = ✅ Support ticket closed.
+customer-command-usage = Send the customer's number, e.g. <code>/customer 42</code>
+error-loyalty-points-range = The points must be a whole number from 1 to { $limit }.
+error-loyalty-not-enough = Not enough points: the balance is { $balance }.
+error-reason-required = Tell me the reason.
+error-subject-required = Tell me what the ticket is about.
+error-note-required = The note is empty.
+error-text-too-long = That is too long: at most { $limit } characters.

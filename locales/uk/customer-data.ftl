@@ -1,0 +1,36 @@
+# Шапка, розділи й дії картки клієнта 360°.
+
+customer-lifetime-value = 💰 Усього купив на: { $totals } · перше замовлення { DATETIME($first, dateStyle: "medium") } · останнє { DATETIME($last, dateStyle: "medium") }
+customer-section-orders = Замовлення
+customer-section-messages = Повідомлення
+customer-section-loyalty = Бонуси
+customer-section-tickets = Підтримка
+customer-section-deals = Угоди
+customer-section-tasks = Задачі
+customer-section-timeline = Історія
+customer-section-button = { $icon } { $section } ({ $count })
+customer-section-heading = { $icon } <b>{ $section }</b>: { $count }, сторінка { $page } з { $pages }
+customer-section-empty = Тут поки нічого немає.
+customer-back-to-card = « Картка
+customer-loyalty-entry = • { $points } · { $reason } · { DATETIME($when, dateStyle: "medium") }
+customer-ticket-closing-note = { "  " }↳ { $note }
+customer-deal = • { $title } · { $stage }
+customer-action-add = ➕ Нарахувати бали
+customer-action-spend = ➖ Списати бали
+customer-action-ticket = 🛟 Нове звернення
+customer-close-ticket = ✅ Закрити: { $subject }
+customer-ask-add = Скільки балів нарахувати і за що? Напр. <code>100 подарунок на день народження</code>
+customer-ask-spend = Скільки балів списати і на що? Напр. <code>50 знижка на замовлення A-12</code>
+customer-ask-points-again = Надішліть ціле число балів, а потім причину, напр. <code>100 подарунок на день народження</code>
+customer-ask-ticket = Про що звернення? Надішліть одним рядком.
+customer-ask-closing-note = Чим усе закінчилося? Надішліть коротку примітку.
+customer-points-changed = ✅ Бонусні бали: { $points }.
+customer-ticket-opened = ✅ Звернення відкрито.
+customer-ticket-closed = ✅ Звернення закрито.
+customer-command-usage = Надішліть номер клієнта, напр. <code>/customer 42</code>
+error-loyalty-points-range = Кількість балів — ціле число від 1 до { $limit }.
+error-loyalty-not-enough = Бракує балів: на рахунку { $balance }.
+error-reason-required = Вкажіть причину.
+error-subject-required = Напишіть, про що звернення.
+error-note-required = Примітка порожня.
+error-text-too-long = Задовго: щонайбільше { $limit } символів.
