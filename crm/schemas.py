@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crm.errors import ValidationFailed
 from crm.models import LeadSource
+from crm.money import MAX_AMOUNT
 from crm.services.tags import MAX_LEAD_TAGS
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -68,8 +69,8 @@ class SegmentFilter(Schema):
     stage_ids: list[int] = Field(default_factory=list)
     sources: list[LeadSource] = Field(default_factory=list)
     responsible_ids: list[int] = Field(default_factory=list)
-    value_min: Decimal | None = Field(default=None, ge=0)
-    value_max: Decimal | None = Field(default=None, ge=0)
+    value_min: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT)
+    value_max: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     created_from: datetime | None = None
     created_to: datetime | None = None
     last_activity_from: datetime | None = None

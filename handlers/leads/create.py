@@ -1,9 +1,10 @@
-"""Quick add in one message: ``/lead Olena Petrenko +380671234567 12000 UAH``, and the
-warning shown when a new lead shares a phone or e-mail with leads already there."""
+"""Quick add in one message: ``/lead Olena Petrenko +380671234567 12000 UAH``, read by
+:mod:`crm.quick_add`; when the message reads more than one way, the bot shows how it read it
+and creates nothing until the rep picks the right reading. And the warning shown when a new
+lead shares a phone or e-mail with leads already there."""
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from aiogram import F, Router
@@ -15,20 +16,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import DuplicateLead
 from crm.models import Lead, Staff
+from crm.quick_add import QuickLead, read_quick_lead
 from crm.schemas import LeadDraft, parse
 from crm.services.access import may_see_lead
 from crm.services.leads import create_lead
+from handlers.common.editing import show_in_place
 from handlers.common.flows import FlowData
-from handlers.common.text import stage_name, tr
+from handlers.common.text import shorten, stage_name, tr
 from handlers.leads.card import edit_card, send_card
+from handlers.leads.quick_add_keyboards import QuickAddAction, QuickAddStep, readings_keyboard
 from handlers.leads.wizard_keyboards import CreateAnyway, duplicate_keyboard
 
 router = Router(name=__name__)
 
-EMAIL = re.compile(r"^\S+@\S+\.\S+$")
-PHONE = re.compile(r"^\+?[\d()\-]{7,}$")
-AMOUNT = re.compile(r"^\d[\d\s]*([.,]\d{1,2})?$")
-CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+NAME_SHOWN = 200
+NOTHING = "—"
+
+
+class QuickAddPending(FlowData):
+    """The readings of an unsure quick add, offered under the answer to /lead message ``ask``;
+    nothing is created until one is chosen."""
+
+    destiny: ClassVar[str] = "quick_add"
+    ask: int
+    readings: list[QuickLead]
 
 
 class DuplicateWarned(FlowData):
@@ -37,30 +48,6 @@ class DuplicateWarned(FlowData):
     destiny: ClassVar[str] = "duplicate"
     of: int
     draft: LeadDraft
-
-
-def parse_quick_lead(text: str, *, default_currency: str) -> dict[str, object]:
-    """Split ``Name [phone] [email] [amount [currency]]`` into draft fields.
-
-    Words that look like a phone, an e-mail, an amount or a currency code are taken as such;
-    the rest, in order, is the name.
-    """
-    fields: dict[str, object] = {"currency": default_currency}
-    name: list[str] = []
-    for word in text.split():
-        if "phone" not in fields and PHONE.match(word):
-            fields["phone"] = word
-        elif "email" not in fields and EMAIL.match(word):
-            fields["email"] = word
-        elif "value" not in fields and AMOUNT.match(word):
-            fields["value"] = word
-        elif "value" in fields and CURRENCY.match(word):
-            fields["currency"] = word.upper()
-        else:
-            name.append(word)
-    if name:
-        fields["contact_name"] = " ".join(name)
-    return fields
 
 
 @router.message(Command("lead", magic=F.args))
@@ -74,16 +61,124 @@ async def quick_add(
     phone_region: str,
     default_currency: str,
 ) -> None:
-    fields = parse_quick_lead(command.args or "", default_currency=default_currency)
+    reading = read_quick_lead(
+        command.args or "", region=phone_region, default_currency=default_currency
+    )
+    if reading.is_ambiguous:
+        readings = list(reading.readings)
+        await QuickAddPending(ask=message.message_id, readings=readings).save(state)
+        await message.answer(
+            render_reading(readings[0], i18n),
+            reply_markup=readings_keyboard(message.message_id, readings, 0, i18n),
+        )
+        return
     await create_or_offer_duplicate(
         message,
         session=session,
         actor=actor,
-        draft=parse(LeadDraft, fields),
+        draft=parse(LeadDraft, reading.likeliest.draft_fields()),
         state=state,
         i18n=i18n,
         phone_region=phone_region,
     )
+
+
+def render_reading(reading: QuickLead, i18n: I18nContext, *, outcome: str | None = None) -> str:
+    """How the message was read, and below it what became of it or what to do."""
+    amount = (
+        i18n.get("quick-add-no-amount")
+        if reading.amount is None
+        else i18n.get("quick-add-amount", amount=reading.amount, currency=reading.currency)
+    )
+    lines = [
+        i18n.get("quick-add-unsure"),
+        tr(i18n, "quick-add-name", name=shorten(reading.name or NOTHING, NAME_SHOWN)),
+        tr(i18n, "quick-add-phone", phone=reading.phone or NOTHING),
+        tr(i18n, "quick-add-email", email=reading.email or NOTHING),
+        amount,
+        "",
+        outcome or i18n.get("quick-add-choose"),
+    ]
+    return "\n".join(lines)
+
+
+async def _pending_readings(
+    query: CallbackQuery, callback_data: QuickAddAction, state: FSMContext, i18n: I18nContext
+) -> tuple[Message, list[QuickLead]] | None:
+    """The pressed message and the readings it offers, if it still waits for a choice; if
+    not, the press is answered."""
+    pending = await QuickAddPending.load(state)
+    if (
+        pending is None
+        or pending.ask != callback_data.ask
+        or not 0 <= callback_data.reading < len(pending.readings)
+        or not isinstance(query.message, Message)
+    ):
+        await query.answer(i18n.get("quick-add-expired"), show_alert=True)
+        return None
+    return query.message, pending.readings
+
+
+@router.callback_query(QuickAddAction.filter(F.step == QuickAddStep.SHOW))
+async def show_other_reading(
+    query: CallbackQuery, callback_data: QuickAddAction, i18n: I18nContext, state: FSMContext
+) -> None:
+    pending = await _pending_readings(query, callback_data, state, i18n)
+    if pending is None:
+        return
+    message, readings = pending
+    shown = callback_data.reading
+    await show_in_place(
+        message,
+        render_reading(readings[shown], i18n),
+        readings_keyboard(callback_data.ask, readings, shown, i18n),
+    )
+    await query.answer()
+
+
+@router.callback_query(QuickAddAction.filter(F.step == QuickAddStep.CREATE))
+async def create_as_shown(
+    query: CallbackQuery,
+    callback_data: QuickAddAction,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+    phone_region: str,
+) -> None:
+    pending = await _pending_readings(query, callback_data, state, i18n)
+    if pending is None:
+        return
+    message, readings = pending
+    chosen = readings[callback_data.reading]
+    await create_or_offer_duplicate(
+        message,
+        session=session,
+        actor=actor,
+        draft=parse(LeadDraft, chosen.draft_fields()),
+        state=state,
+        i18n=i18n,
+        phone_region=phone_region,
+    )
+    await QuickAddPending.forget(state)
+    outcome = i18n.get("quick-add-chosen")
+    await show_in_place(message, render_reading(chosen, i18n, outcome=outcome))
+    await query.answer()
+
+
+@router.callback_query(QuickAddAction.filter(F.step == QuickAddStep.CANCEL))
+async def cancel_quick_add(
+    query: CallbackQuery, callback_data: QuickAddAction, i18n: I18nContext, state: FSMContext
+) -> None:
+    pending = await _pending_readings(query, callback_data, state, i18n)
+    if pending is None:
+        return
+    message, readings = pending
+    await QuickAddPending.forget(state)
+    outcome = i18n.get("quick-add-cancelled")
+    shown = render_reading(readings[callback_data.reading], i18n, outcome=outcome)
+    await show_in_place(message, shown)
+    await query.answer()
 
 
 async def create_or_offer_duplicate(

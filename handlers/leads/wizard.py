@@ -30,15 +30,16 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.contacts import normalize_email, normalize_phone
+from crm.errors import ValidationFailed
 from crm.models import LeadSource, Staff, StageKind
-from crm.money import parse_amount, parse_currency
+from crm.money import parse_amount, parse_currency, typed_amount
 from crm.schemas import LeadDraft, parse
 from crm.services.pipelines import default_pipeline, get_stage
 from handlers.common.editing import show_in_place
 from handlers.common.filters import TYPED_ANSWER
 from handlers.common.flows import FlowData, answered
 from handlers.common.text import shorten, stage_name, tr
-from handlers.leads.create import CURRENCY, create_or_offer_duplicate
+from handlers.leads.create import create_or_offer_duplicate
 from handlers.leads.wizard_keyboards import (
     PickSource,
     PickStage,
@@ -264,11 +265,15 @@ def typed_contact(text: str, *, phone_region: str) -> Draft:
 
 
 def typed_value(text: str, *, default_currency: str) -> Draft:
-    """``12000``, ``12 000,50`` or either with a currency code after it."""
-    amount, _, code = text.strip().rpartition(" ")
-    if not (amount and CURRENCY.match(code)):
-        amount, code = text, default_currency
-    return {"value": str(parse_amount(amount)), "currency": parse_currency(code)}
+    """``12000``, ``12 000,50``, ``12k``, with a currency before or after it (``USD``,
+    ``грн``, ``$``) as quick add reads them."""
+    amount = typed_amount(text)
+    if amount is None:
+        raise ValidationFailed("amount-invalid", field="value")
+    return {
+        "value": str(parse_amount(amount.value)),
+        "currency": parse_currency(amount.currency or default_currency),
+    }
 
 
 def _is_skip_button(message: Message, i18n: I18nContext) -> bool:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from crm.contacts import normalize_email, normalize_phone, reversed_digits
 from crm.errors import ValidationFailed
-from crm.money import from_minor_units, parse_amount, to_minor_units
+from crm.money import MAX_AMOUNT, from_minor_units, parse_amount, to_minor_units
 
 UA_MOBILE_CODES = ["50", "63", "66", "67", "68", "73", "93", "95", "96", "97", "98", "99"]
 separators = st.sampled_from(["", " ", "-", "  ", "."])
@@ -76,7 +76,7 @@ def test_what_is_not_an_email_is_refused(typed: str) -> None:
     assert failure.value.code == "email-invalid"
 
 
-@given(st.decimals(min_value=0, max_value=Decimal("1e15"), places=2, allow_nan=False))
+@given(st.decimals(min_value=0, max_value=MAX_AMOUNT, places=2, allow_nan=False))
 def test_money_survives_the_trip_through_minor_units(amount: Decimal) -> None:
     assert from_minor_units(to_minor_units(parse_amount(str(amount)))) == amount
 
@@ -86,7 +86,9 @@ def test_sums_in_minor_units_are_exact(amounts: list[Decimal]) -> None:
     assert from_minor_units(sum(to_minor_units(a) for a in amounts)) == sum(amounts, Decimal(0))
 
 
-@given(st.integers(min_value=0, max_value=10**12), st.sampled_from([" ", "\u00a0", ""]))
+@given(
+    st.integers(min_value=0, max_value=int(MAX_AMOUNT) - 1), st.sampled_from([" ", "\u00a0", ""])
+)
 def test_thousand_separators_and_a_decimal_comma_are_understood(units: int, sep: str) -> None:
     grouped = f"{units:,}".replace(",", sep)
     assert parse_amount(f"{grouped},50") == Decimal(units) + Decimal("0.50")
@@ -100,6 +102,7 @@ def test_thousand_separators_and_a_decimal_comma_are_understood(units: int, sep:
         ("NaN", "amount-invalid"),
         ("Infinity", "amount-invalid"),
         ("1e30", "amount-too-large"),
+        ("10 000 000 000,01", "amount-too-large"),
         ("twelve", "amount-invalid"),
     ],
 )
@@ -107,6 +110,11 @@ def test_amounts_that_are_not_money_are_refused(typed: str, code: str) -> None:
     with pytest.raises(ValidationFailed) as failure:
         parse_amount(typed)
     assert failure.value.code == code
+
+
+def test_a_million_deals_at_the_largest_value_sum_within_sqlites_integers() -> None:
+    assert parse_amount("10 000 000 000") == MAX_AMOUNT
+    assert 1_000_000 * to_minor_units(MAX_AMOUNT) < 2**63
 
 
 def test_a_float_is_never_taken_for_money() -> None:
