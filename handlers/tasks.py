@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.dates import checked_moment
 from crm.errors import Conflict
 from crm.models import Lead, Staff, Task, utcnow
 from crm.services import cards, tasks
@@ -176,16 +177,17 @@ async def quick_time_picked(
 
 
 async def typed_due(message: Message, actor: Staff, i18n: I18nContext) -> datetime | None:
-    """The future moment typed, in UTC; if there is none, the person is told why."""
+    """The future moment typed, in UTC; if there is none, the person is told why (and one
+    years away is refused by :func:`checked_moment`, which the errors router answers)."""
     moment = parse_moment(message.text or "", local_now(actor))
     if moment is None:
         await message.answer(i18n.get("task-time-not-understood"))
         return None
-    due = moment.astimezone(UTC)
-    if due <= utcnow():
+    now = utcnow()
+    if moment <= now:  # compared as moments, whatever the zones
         await message.answer(i18n.get("task-time-past"))
         return None
-    return due
+    return checked_moment(moment, now=now, field="due_at")
 
 
 @router.message(TaskSetupInput.when, TYPED_ANSWER, Pending(TaskTimeAsked))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events
 from crm.contacts import normalize_email, normalize_phone, reversed_digits
+from crm.dates import checked_day
 from crm.errors import Conflict, DuplicateLead, Forbidden, ValidationFailed
 from crm.models import (
     ActivityKind,
@@ -116,7 +118,7 @@ async def create_lead(
         source_detail=draft.source_detail,
         responsible_id=await _initial_responsible(session, actor, draft.responsible_id),
         currency=parse_currency(draft.currency),
-        expected_close_on=draft.expected_close_on,
+        expected_close_on=_expected_close(draft.expected_close_on),
         custom_fields=await checked_custom_fields(session, draft.custom_fields),
         stage=stage,
         stage_id=stage.id,
@@ -143,6 +145,12 @@ async def create_lead(
     )
     await session.flush()
     return lead
+
+
+def _expected_close(day: date | None) -> date | None:
+    if day is None:
+        return None
+    return checked_day(day, today=utcnow().date(), field="expected_close_on")
 
 
 async def _initial_stage(session: AsyncSession, stage_id: int | None) -> Stage:
@@ -219,6 +227,8 @@ async def _normalized_changes(
         values["value_minor"] = None if raw is None else to_minor_units(parse_amount(raw))
     if values.get("currency") is not None:
         values["currency"] = parse_currency(values["currency"])
+    if "expected_close_on" in values:
+        values["expected_close_on"] = _expected_close(values["expected_close_on"])
     if values.get("custom_fields") is not None:
         values["custom_fields"] = await _merged_custom_fields(
             session, lead.custom_fields, values["custom_fields"]

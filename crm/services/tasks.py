@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events
+from crm.dates import checked_moment
 from crm.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crm.models import Staff, Task, utcnow
 from crm.services.access import require_active, visible_lead
@@ -35,8 +36,9 @@ async def create_task(
         raise ValidationFailed("task-title-empty", field="title")
     if len(title) > TITLE_MAX:
         raise ValidationFailed("task-title-too-long", field="title")
-    if due_at.tzinfo is None:
-        raise ValidationFailed("time-without-zone", field="due_at")
+    now = utcnow()
+    due_at = checked_moment(due_at, now=now, field="due_at")
+    remind_at = checked_moment(remind_at, now=now, field="remind_at") if remind_at else None
     assignee = await _assignee(session, actor, assignee_id)
     if lead_id is not None:
         lead = await visible_lead(session, actor=actor, lead_id=lead_id)
@@ -96,7 +98,9 @@ async def snooze_task(
     task = await own_task(session, actor=actor, task_id=task_id)
     if task.done_at is not None:
         raise Conflict("task already done")
-    if until <= utcnow():
+    now = utcnow()
+    until = checked_moment(until, now=now, field="until")
+    if until <= now:
         raise ValidationFailed("snooze-in-past", field="until")
     task.snoozed_until = until
     task.remind_at = until
