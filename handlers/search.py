@@ -44,6 +44,8 @@ INLINE_RESULTS = 50
 INLINE_CACHE_SECONDS = 5
 BUTTON_TITLE = 40
 TITLE_SHOWN = 80
+# The query is echoed, shortened, above what it found; it is never pasted in whole.
+QUERY_SHOWN = 60
 QUERIES_KEPT = 5
 REASON_SHOWN = 60
 NO_VALUE = "—"
@@ -80,8 +82,8 @@ async def find(
     if not text:
         await message.answer(i18n.get("find-usage"))
         return
-    await _remember_query(state, message.message_id, text)
     shown, keyboard = await _results(session, actor, i18n, text, message.message_id, page=0)
+    await _remember_query(state, message.message_id, text)
     await message.answer(shown, reply_markup=keyboard)
 
 
@@ -118,7 +120,7 @@ async def _results(
     """One page of what ``text`` finds, or a kind word that it finds nothing."""
     found = await search_leads(session, actor=actor, text=text, limit=MOST_FOUND)
     if not found:
-        return tr(i18n, "find-nothing", query=text), None
+        return tr(i18n, "find-nothing", query=shorten(text, QUERY_SHOWN)), None
     shown = page_of(found, page)
     customers = await customers_of(session, actor, shown.items)
     return render_found(text, shown, i18n), found_keyboard(search_id, shown, customers, i18n)
@@ -139,7 +141,7 @@ def render_found(text: str, page: Page[Lead], i18n: I18nContext) -> str:
         tr(
             i18n,
             "find-title",
-            query=text,
+            query=shorten(text, QUERY_SHOWN),
             count=page.total,
             page=page.page + 1,
             pages=page.page_count,

@@ -8,10 +8,14 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.contacts import reversed_digits
+from crm.errors import ValidationFailed
 from crm.models import Lead, Staff, Tag, lead_tags
 from crm.services.access import visible_leads
 
 SEARCH_LIMIT = 20
+# Longer than any title (200) or e-mail (254), so longer text can match nothing; as long as
+# Telegram lets an inline query be.
+SEARCH_TEXT_MAX = 256
 MIN_PHONE_DIGITS = 3
 PHONE_LIKE = re.compile(r"^\+?[\d\s()\-]+$")
 
@@ -23,6 +27,8 @@ async def search_leads(
     text = text.strip()
     if not text:
         return []
+    if len(text) > SEARCH_TEXT_MAX:
+        raise ValidationFailed("search-too-long", field="text")
     query = _matching(text).where(visible_leads(actor))
     rows = await session.scalars(
         query.order_by(Lead.last_activity_at.desc(), Lead.id.desc()).limit(limit)

@@ -12,6 +12,8 @@ from crm.models import NOTE_MAX_LENGTH, Activity, ActivityKind, AuditEntry, Lead
 from crm.services.access import editable_lead, flush_or_conflict, visible_lead
 
 LOGGABLE_KINDS = frozenset({ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.MESSAGE})
+# Where a long note is best cut in two, likeliest first: a paragraph, a line, a sentence, a word.
+NOTE_BREAKS = ("\n\n", "\n", ". ", " ")
 
 
 def add_lead_activity(
@@ -72,14 +74,40 @@ def checked_note_text(text: str) -> str:
     return text
 
 
+def note_parts(text: str) -> list[str]:
+    """``text`` as notes of at most ``NOTE_MAX_LENGTH`` characters, in order: each cut at the
+    last paragraph, line, sentence or word end in its second half, else where it is full."""
+    text = text.strip()
+    if not text:
+        raise ValidationFailed("note-empty", field="text")
+    parts = []
+    while len(text) > NOTE_MAX_LENGTH:
+        cut = _note_cut(text)
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*parts, text]
+
+
+def _note_cut(text: str) -> int:
+    for mark in NOTE_BREAKS:
+        at = text.rfind(mark, NOTE_MAX_LENGTH // 2, NOTE_MAX_LENGTH)
+        if at != -1:
+            return at + len(mark)
+    return NOTE_MAX_LENGTH
+
+
 async def add_note(
     session: AsyncSession, *, actor: Staff, lead_id: int, text: str, seen_version: int | None = None
-) -> Activity:
-    text = checked_note_text(text)
+) -> list[Activity]:
+    """The note, kept whole: a text over ``NOTE_MAX_LENGTH`` becomes several notes, in order."""
+    parts = note_parts(text)
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
-    activity = add_lead_activity(session, lead, kind=ActivityKind.NOTE, author=actor, text=text)
+    notes = [
+        add_lead_activity(session, lead, kind=ActivityKind.NOTE, author=actor, text=part)
+        for part in parts
+    ]
     await flush_or_conflict(session)
-    return activity
+    return notes
 
 
 async def log_activity(

@@ -14,7 +14,7 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import ValidationFailed
-from crm.models import ActivityKind, Lead, Staff, utcnow
+from crm.models import NOTE_MAX_LENGTH, ActivityKind, Lead, Staff, utcnow
 from crm.schemas import LeadChanges, parse
 from crm.services import cards, leads, tags, timeline
 from handlers.common.filters import TYPED_ANSWER
@@ -125,11 +125,15 @@ async def note_typed(
     state: FSMContext,
 ) -> None:
     lead_id = pending.lead_id
-    # Cleared before saving: Telegram splits a long paste into several messages, and the rest
-    # of a refused note must not be saved as a note of its own.
+    # Cleared first: whatever becomes of this note, the next message is not taken for one.
     await answered(state, NoteAsked)
-    await timeline.add_note(session, actor=actor, lead_id=lead_id, text=message.text or "")
-    await send_card(message, session, actor, lead_id, i18n, notice=i18n.get("note-saved"))
+    notes = await timeline.add_note(session, actor=actor, lead_id=lead_id, text=message.text or "")
+    notice = (
+        i18n.get("note-saved")
+        if len(notes) == 1
+        else i18n.get("note-saved-in-parts", limit=NOTE_MAX_LENGTH, count=len(notes))
+    )
+    await send_card(message, session, actor, lead_id, i18n, notice=notice)
 
 
 @router.callback_query(LeadAction.filter(F.action.in_(LOGGED_CONTACTS)))
