@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from web.chat import allow_browsers, receive_chat_message
 from web.context import CONTEXT, WebContext
 from web.forms import receive_form
 from web.health import healthz, metrics, readyz
@@ -22,6 +23,8 @@ def create_web_app(context: WebContext) -> web.Application:
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/intake/forms/{key}", receive_form)
     app.router.add_post("/intake/woocommerce/{key}", receive_order)
+    app.router.add_post("/intake/chat/{key}", receive_chat_message)
+    app.router.add_route("OPTIONS", "/intake/chat/{key}", allow_browsers)
     app.router.add_get("/intake/whatsapp", verify_subscription)
     app.router.add_post("/intake/whatsapp", receive_delivery)
     return app

@@ -20,6 +20,7 @@ class Rejection(Exception):
         field: str | None = None,
         details: Mapping[str, int | str] | None = None,
         retry_after: int | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(code)
         self.status = status
@@ -27,6 +28,7 @@ class Rejection(Exception):
         self.field = field
         self.details = dict(details or {})
         self.retry_after = retry_after
+        self.headers = dict(headers or {})
 
     @classmethod
     def of(cls, error: CrmError) -> Rejection:
@@ -40,5 +42,7 @@ class Rejection(Exception):
             body["field"] = self.field
         if self.details:
             body["details"] = self.details
-        headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else None
+        headers = dict(self.headers)
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(self.retry_after)
         return web.json_response(body, status=self.status, headers=headers)

@@ -15,6 +15,7 @@ from crm.models.base import Base, UtcDateTime, str_enum, utcnow
 class IntakeKind(StrEnum):
     WEB_FORM = "web_form"
     WOOCOMMERCE = "woocommerce"
+    WEBSITE_CHAT = "website_chat"
 
 
 class FieldPreset(StrEnum):

@@ -8,10 +8,11 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events
@@ -38,6 +39,8 @@ from crm.services.leads import Contact, create_lead, normalized_contact
 from crm.services.timeline import add_lead_activity
 
 KEY_BYTES = 12
+# Channels a web page posts to, whose address may carry a signature instead of the secret.
+SIGNED_ADDRESS_KINDS = frozenset({IntakeKind.WEB_FORM, IntakeKind.WEBSITE_CHAT})
 # What secrets.token_urlsafe makes: a key of any other shape is nobody's.
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 SECRET_BYTES = 24
@@ -176,9 +179,9 @@ async def channel_by_key(
     )
 
 
-def form_signature(channel: IntakeChannel) -> str:
-    """What a plain HTML form puts in its URL instead of the secret: it proves the URL was
-    made by us for this key, without showing the secret to the page's visitors."""
+def address_signature(channel: IntakeChannel) -> str:
+    """What a web page (an HTML form, a chat widget) puts in its URL instead of the secret:
+    it proves the URL was made by us for this key, without showing the secret to visitors."""
     return hmac.new(
         channel.secret.encode(), f"form:{channel.key}".encode(), hashlib.sha256
     ).hexdigest()
@@ -187,14 +190,14 @@ def form_signature(channel: IntakeChannel) -> str:
 def channel_accepts(
     channel: IntakeChannel, *, secret: str | None, signature: str | None = None
 ) -> bool:
-    """The request carries the channel's secret, or for a form its URL signature; compared
-    in constant time."""
+    """The request carries the channel's secret, or for a channel a web page posts to, its
+    address signature; compared in constant time."""
     if secret is not None and hmac.compare_digest(secret.encode(), channel.secret.encode()):
         return True
     return (
         signature is not None
-        and channel.kind == IntakeKind.WEB_FORM
-        and hmac.compare_digest(signature.encode(), form_signature(channel).encode())
+        and channel.kind in SIGNED_ADDRESS_KINDS
+        and hmac.compare_digest(signature.encode(), address_signature(channel).encode())
     )
 
 
@@ -284,18 +287,7 @@ async def take_in_contact(
     known = normalized_contact(contact.phone, contact.email, phone_region=phone_region)
     lead = await open_lead_with(session, known)
     if lead is not None:
-        add_lead_activity(session, lead, kind=ActivityKind.MESSAGE, author=None, text=message)
-        events.record(
-            session,
-            events.ContactReturned(
-                actor_id=None,
-                lead_id=lead.id,
-                responsible_id=lead.responsible_id,
-                source=contact.source.value,
-            ),
-        )
-        await session.flush()
-        return Intake(IntakeResult.JOINED, lead.id, lead.customer_id)
+        return await join_lead(session, lead, message=message, source=contact.source)
     draft = parse(
         LeadDraft,
         {
@@ -317,6 +309,29 @@ async def take_in_contact(
     return Intake(IntakeResult.CREATED, lead.id, lead.customer_id)
 
 
+async def join_lead(
+    session: AsyncSession, lead: Lead, *, message: str | None, source: LeadSource
+) -> Intake:
+    """A known person got in touch again: their message on the lead's timeline, its owner
+    told."""
+    add_lead_activity(
+        session, lead, kind=ActivityKind.MESSAGE, author=None, text=_checked_message(message)
+    )
+    events.record(
+        session,
+        events.ContactReturned(
+            actor_id=None, lead_id=lead.id, responsible_id=lead.responsible_id, source=source.value
+        ),
+    )
+    await session.flush()
+    return Intake(IntakeResult.JOINED, lead.id, lead.customer_id)
+
+
+async def open_lead_of_customer(session: AsyncSession, customer_id: int) -> Lead | None:
+    """The customer's newest lead still open in its pipeline."""
+    return await _newest_open_lead(session, Lead.customer_id == customer_id)
+
+
 async def open_lead_with(session: AsyncSession, contact: Contact) -> Lead | None:
     """The newest lead still open in its pipeline with this phone or e-mail."""
     matches = []
@@ -326,13 +341,28 @@ async def open_lead_with(session: AsyncSession, contact: Contact) -> Lead | None
         matches.append(Lead.email == contact.email)
     if not matches:
         return None
+    return await _newest_open_lead(session, or_(*matches))
+
+
+async def _newest_open_lead(session: AsyncSession, matching: ColumnElement[bool]) -> Lead | None:
     return await session.scalar(
         select(Lead)
         .join(Stage, Stage.id == Lead.stage_id)
-        .where(or_(*matches), Stage.kind == StageKind.OPEN)
+        .where(matching, Stage.kind == StageKind.OPEN)
         .order_by(Lead.id.desc())
         .limit(1)
     )
+
+
+def checked_or_none(raw: str | None, normalize: Callable[[str], str]) -> str | None:
+    """``raw`` normalised, or None when it is empty or does not check out: for contacts a
+    channel did not check, which are left out rather than refusing what came with them."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        return normalize(raw)
+    except ValidationFailed:
+        return None
 
 
 def _checked_message(text: str | None) -> str | None:

@@ -4,7 +4,6 @@ customer's open lead) when the shop's channel says so."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -29,6 +28,7 @@ from crm.services.intake import (
     IncomingContact,
     Intake,
     IntakeResult,
+    checked_or_none,
     claim_receipt,
     receipt_scope,
     settle_receipt,
@@ -87,8 +87,8 @@ async def _take_in_order(
     known = await _shop_order(session, channel, order.external_id)
     if known is not None:
         return await _update(session, known, order, amount_minor, currency)
-    phone = _checked_or_none(order.phone, lambda raw: normalize_phone(raw, region=phone_region))
-    email = _checked_or_none(order.email, normalize_email)
+    phone = checked_or_none(order.phone, lambda raw: normalize_phone(raw, region=phone_region))
+    email = checked_or_none(order.email, normalize_email)
     customer = await _customer(session, order, phone, email)
     placed_id = await insert_unless_present(
         session,
@@ -181,15 +181,6 @@ async def _customer(
     session.add(customer)
     await session.flush()
     return customer
-
-
-def _checked_or_none(raw: str | None, normalize: Callable[[str], str]) -> str | None:
-    if not raw or not raw.strip():
-        return None
-    try:
-        return normalize(raw)
-    except ValidationFailed:
-        return None
 
 
 def _check_lengths(order: ShopOrder) -> None:

@@ -13,7 +13,7 @@ from aiogram_i18n import I18nContext
 
 from crm.models import FieldPreset, IntakeChannel, IntakeKind, Staff
 from crm.services.forms import HONEYPOT_FIELD, OUR_FIELDS, field_names
-from crm.services.intake import form_signature
+from crm.services.intake import address_signature
 from handlers.common.paging import page_navigation, page_of
 from handlers.common.screens import Screen, button, checkbox, one_per_row, with_notice
 from handlers.common.text import tr
@@ -22,9 +22,14 @@ from handlers.common.text import tr
 INTAKE_PATHS = {
     IntakeKind.WEB_FORM: "/intake/forms/{key}",
     IntakeKind.WOOCOMMERCE: "/intake/woocommerce/{key}",
+    IntakeKind.WEBSITE_CHAT: "/intake/chat/{key}",
 }
 NO_PUBLIC_URL = "https://PUBLIC_URL"
-KIND_ICONS = {IntakeKind.WEB_FORM: "🧾", IntakeKind.WOOCOMMERCE: "🛒"}
+KIND_ICONS = {
+    IntakeKind.WEB_FORM: "🧾",
+    IntakeKind.WOOCOMMERCE: "🛒",
+    IntakeKind.WEBSITE_CHAT: "💬",
+}
 
 
 class FormsPage(CallbackData, prefix="fm"):
@@ -78,8 +83,8 @@ def intake_address(channel: IntakeChannel, public_url: str | None) -> str:
     return base + INTAKE_PATHS[channel.kind].format(key=channel.key)
 
 
-def signed_form_address(channel: IntakeChannel, public_url: str | None) -> str:
-    return f"{intake_address(channel, public_url)}?sig={form_signature(channel)}"
+def signed_address(channel: IntakeChannel, public_url: str | None) -> str:
+    return f"{intake_address(channel, public_url)}?sig={address_signature(channel)}"
 
 
 def forms_list(channels: list[IntakeChannel], page: int, i18n: I18nContext) -> Screen:
@@ -94,6 +99,7 @@ def forms_list(channels: list[IntakeChannel], page: int, i18n: I18nContext) -> S
     kb.row(*page_navigation(shown, i18n, lambda number: FormsPage(page=number)))
     kb.row(button(i18n.get("forms-btn-new-form"), NewForm(kind=IntakeKind.WEB_FORM)))
     kb.row(button(i18n.get("forms-btn-new-shop"), NewForm(kind=IntakeKind.WOOCOMMERCE)))
+    kb.row(button(i18n.get("forms-btn-new-chat"), NewForm(kind=IntakeKind.WEBSITE_CHAT)))
     return Screen(i18n.get("forms-list", count=len(channels)), kb.as_markup())
 
 
@@ -116,12 +122,13 @@ def form_card(
             name=channel.name,
             responsible=responsible.display_name if responsible else i18n.get("forms-round-robin"),
             address=intake_address(channel, public_url),
+            signed_address=signed_address(channel, public_url),
             secret=channel.secret,
         )
     ]
     if channel.kind == IntakeKind.WEB_FORM:
         lines.append(tr(i18n, "forms-card-fields", fields=_fields_in_words(channel, i18n)))
-    else:
+    elif channel.kind == IntakeKind.WOOCOMMERCE:
         lines.append(
             i18n.get("forms-card-opens-leads", opens="yes" if channel.opens_leads else "no")
         )
@@ -208,7 +215,7 @@ def revoke_confirmation(channel: IntakeChannel, i18n: I18nContext) -> Screen:
 def snippet(channel: IntakeChannel, public_url: str | None, i18n: I18nContext) -> Screen:
     """A plain HTML form posting to the form's signed address, or for Contact Form 7 the
     address to give the "CF7 to Webhook" plugin."""
-    address = signed_form_address(channel, public_url)
+    address = signed_address(channel, public_url)
     if channel.preset == FieldPreset.CONTACT_FORM_7:
         text = tr(i18n, "forms-snippet-cf7", address=address)
     else:

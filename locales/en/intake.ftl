@@ -1,17 +1,19 @@
-# Leads arriving over HTTP: web forms, shops, WhatsApp.
+# Leads arriving over HTTP: web forms, shops, the website chat, WhatsApp.
 notify-lead-returned = 💬 <b>{ $title }</b> got in touch again ({ $source }) (#{ $lead_id })
 
-command-forms = Web forms and shop webhooks
+command-forms = Web forms, shop webhooks and the website chat
 
 forms-list = { $count ->
-    [0] 🧾 <b>Web forms and shop webhooks</b>
-        None yet. Open one and leads from your website or shop arrive here by themselves.
-   *[other] 🧾 <b>Web forms and shop webhooks</b>: { $count }
+    [0] 🧾 <b>Where leads come in</b>
+        Nothing yet. Open a web form, a shop webhook or a website chat, and leads from your site or shop arrive here by themselves.
+   *[other] 🧾 <b>Where leads come in</b>: { $count }
 }
 forms-btn-new-form = ➕ New web form
 forms-btn-new-shop = ➕ New WooCommerce webhook
+forms-btn-new-chat = ➕ New website chat
 forms-ask-name-web-form = Send a name for the form (say, “Contact page”). Leads from it show it as their source.
 forms-ask-name-woocommerce = Send a name for the shop (say, “Online store”). Its orders and leads show it as their source.
+forms-ask-name-website-chat = Send a name for the website chat (say, “Site chat”). Leads from it show it as their source.
 forms-opened = ✅ “{ $name }” is open.
 forms-round-robin = the active reps in turn
 forms-card-web-form =
@@ -25,6 +27,13 @@ forms-card-woocommerce =
     In WooCommerce → Settings → Advanced → Webhooks add a webhook for “Order created” and one for “Order updated”, API version 3, with
     Delivery URL: <code>{ $address }</code>
     Secret: <tg-spoiler>{ $secret }</tg-spoiler>
+forms-card-website-chat =
+    💬 <b>{ $name }</b> (website chat)
+    Leads go to: { $responsible }
+    Your chat widget posts JSON to this signed address:
+    <code>{ $signed_address }</code>
+    with <code>visitor_id</code> and <code>text</code>, and <code>name</code>, <code>email</code> and <code>phone</code> when the visitor gave them. A visitor’s first message opens a lead, the next ones join it.
+    From a server, send the secret in the <code>X-Chat-Secret</code> header instead: <tg-spoiler>{ $secret }</tg-spoiler>
 forms-card-fields = Fields { $fields }
 forms-card-opens-leads = { $opens ->
     [yes] Each new order also opens a lead (or joins the buyer’s open one).

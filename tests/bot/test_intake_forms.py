@@ -54,7 +54,7 @@ async def test_an_admin_opens_a_form_and_its_leads_reach_the_chosen_rep(
     card = await telegram.press(team.admin, picker, "Taras")
     shown = await telegram.press(team.admin, card, "📋 HTML form")
 
-    assert forms.text is not None and "None yet" in forms.text
+    assert forms.text is not None and "Nothing yet" in forms.text
     assert asked.text is not None and asked.text.startswith("Send a name for the form")
     assert card.text is not None and "Leads go to: Taras" in card.text
     assert shown.text is not None
@@ -138,7 +138,7 @@ async def test_a_closed_form_takes_no_more_leads(
     response = await website.post(
         f"/intake/forms/{form.key}", json={"name": "Ivan"}, headers={"X-Form-Secret": form.secret}
     )
-    assert listed.text is not None and "None yet" in listed.text
+    assert listed.text is not None and "Nothing yet" in listed.text
     assert response.status == 404
 
 
@@ -181,3 +181,22 @@ async def test_a_shop_webhook_shows_where_woocommerce_delivers_and_can_stop_open
     assert "without opening leads" in card.text
     assert "⬜ Orders open leads" in [button["text"] for button in card.buttons]
     assert shop.opens_leads is False
+
+
+async def test_a_website_chat_card_gives_the_widgets_signed_address(
+    telegram: Telegram,
+    team: Team,
+    session: AsyncSession,
+    website: TestClient[web.Request, web.Application],
+) -> None:
+    forms = await telegram.say(team.admin, "/forms")
+    await telegram.press(team.admin, forms, "➕ New website chat")
+    card = await telegram.say(team.admin, "Site chat")
+
+    assert card.text is not None
+    address = re.search(r"https://crm\.example\.com(/intake/chat/\S+)", card.text)
+    assert address is not None, card.text
+    response = await website.post(address[1], json={"visitor_id": "v-1", "text": "Hello!"})
+    lead = await session.scalar(select(Lead))
+    assert response.status == 200
+    assert lead is not None and lead.source == LeadSource.WEBSITE_CHAT

@@ -21,7 +21,7 @@ from crm.models import (
     LeadSource,
     Staff,
 )
-from crm.services.intake import form_signature, open_channel
+from crm.services.intake import address_signature, open_channel
 from tests.web.conftest import Team, Web, outbox_kinds
 from web.context import IntakeSettings
 
@@ -113,7 +113,7 @@ async def test_a_plain_html_form_posts_form_encoded_to_its_signed_url(
 
     response = await web_app.client.post(
         form_url(form),
-        params={"sig": form_signature(form)},
+        params={"sig": address_signature(form)},
         data={"name": "Ivan", "email": "ivan@example.com", "homepage": ""},
     )
 
@@ -255,7 +255,9 @@ async def test_a_key_in_a_hidden_field_works_as_the_header_does(
     body = {"name": "Olena", "phone": "+380671234567", "submission_key": "k-1"}
 
     for _ in range(2):
-        await web_app.client.post(form_url(form), params={"sig": form_signature(form)}, data=body)
+        await web_app.client.post(
+            form_url(form), params={"sig": address_signature(form)}, data=body
+        )
 
     assert len(await leads(web_app)) == 1
     assert await messages_of(web_app, (await leads(web_app))[0].id) == []
@@ -315,7 +317,7 @@ async def test_one_forms_secret_opens_no_other_form(
         form_url(other), json={"name": "Olena"}, headers=secret_of(form)
     )
     by_signature = await web_app.client.post(
-        form_url(other), json={"name": "Olena"}, params={"sig": form_signature(form)}
+        form_url(other), json={"name": "Olena"}, params={"sig": address_signature(form)}
     )
 
     assert (by_secret.status, by_signature.status) == (401, 401)

@@ -28,7 +28,9 @@ def upgrade() -> None:
     op.create_table(
         "intake_channels",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("kind", _code("intakekind", "web_form", "woocommerce"), nullable=False),
+        sa.Column(
+            "kind", _code("intakekind", "web_form", "woocommerce", "website_chat"), nullable=False
+        ),
         sa.Column("key", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("secret", sa.String(length=64), nullable=False),
