@@ -26,6 +26,7 @@ from crm.models import utcnow
 from handlers import (
     customers,
     errors,
+    export,
     fallback,
     invite,
     pipeline,
@@ -49,6 +50,7 @@ FEATURE_ROUTERS = (
     deal.router,
     tasks.router,
     customers.router,
+    export.router,
     search.router,
     pipeline.router,
     preferences.router,

@@ -64,6 +64,28 @@ async def segment_members(
     return await _page(session, _customer_query(filters, actor), Customer.created_at, page)
 
 
+async def own_segments(session: AsyncSession, *, actor: Staff, limit: int) -> list[Segment]:
+    """The segments ``actor`` saved, newest first."""
+    require_active(actor)
+    query = select(Segment).where(Segment.owner_id == actor.id).order_by(Segment.id.desc())
+    return list(await session.scalars(query.limit(limit)))
+
+
+def segment_condition(segment: Segment, actor: Staff) -> ColumnElement[bool]:
+    """The WHERE clause of the segment's members that ``actor`` may see (leads or customers,
+    as ``segment.target`` says)."""
+    require_active(actor)
+    filters = SegmentFilter.model_validate(segment.filters)
+    query: Select[Lead] | Select[Customer] = (
+        _lead_query(filters, actor)
+        if segment.target == SegmentTarget.LEADS
+        else _customer_query(filters, actor)
+    )
+    condition = query.whereclause
+    assert condition is not None
+    return condition
+
+
 async def _page(
     session: AsyncSession,
     query: Select[RowT],

@@ -1,0 +1,91 @@
+"""Tables written as CSV or XLSX for a person to open in Excel or Google Sheets.
+
+A cell a spreadsheet would take for a formula (it starts with ``=``, ``+``, ``-`` or ``@``, or
+a tab or carriage return) gets a leading apostrophe, so an exported name like
+``=HYPERLINK(...)`` stays text; import takes the apostrophe off again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from openpyxl import Workbook
+
+from crm.services.exports import Cell
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NEUTRALIZER = "'"
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+SHEET_TITLE_MAX = 31
+
+
+class FileFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+def neutralized(text: str) -> str:
+    return NEUTRALIZER + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _text_cell(value: Cell) -> str:
+    match value:
+        case None:
+            return ""
+        case datetime():
+            return value.strftime(TIME_FORMAT)
+        case str():
+            return neutralized(value)
+        case _:
+            return str(value)
+
+
+def _xlsx_cell(value: Cell) -> str | int | float | datetime | None:
+    match value:
+        case datetime():
+            # Excel has no time zones: the wall-clock time of the reader's zone.
+            return value.replace(tzinfo=None)
+        case Decimal():
+            return float(value)
+        case str():
+            return neutralized(value)
+        case _:
+            return value
+
+
+def table_bytes(
+    file_format: FileFormat, header: Sequence[str], rows: Iterable[Sequence[Cell]], title: str
+) -> bytes:
+    if file_format is FileFormat.CSV:
+        return csv_bytes(header, rows)
+    return xlsx_bytes(header, rows, title)
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    """UTF-8 with a byte order mark, so Excel reads Cyrillic right when it opens the file."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([neutralized(name) for name in header])
+    writer.writerows([_text_cell(value) for value in row] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]], title: str) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_sheet_title(title))
+    sheet.append([neutralized(name) for name in header])
+    for row in rows:
+        sheet.append([_xlsx_cell(value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    cleaned = "".join(" " if char in "[]:*?/\\" else char for char in title).strip()
+    return cleaned[:SHEET_TITLE_MAX] or "export"
