@@ -19,9 +19,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from bot.delivery.sender import OutboxSender
 from bot.pacing import SendPacer
 from crm.models import Lead, OutboxMessage, OutboxStatus, Role, Staff
-from emulator import EmulatorClient, RateLimits, RunningEmulator, SimulatedUser
+from emulator import EmulatorClient, RateLimits, RunningEmulator, SentMessage, SimulatedUser
 from emulator.limits import SendLimiter
 from tests.bot.conftest import Person, Team, Telegram
 
@@ -49,10 +50,12 @@ async def lead_count(session: AsyncSession, title: str) -> int:
 async def test_a_change_that_could_not_be_saved_is_never_confirmed(
     telegram: Telegram, team: Team, session: AsyncSession, refuse_commits: list[bool]
 ) -> None:
-    refuse_commits[0] = True
     before = len(await telegram.control.messages(team.manager.user.id))
-    reply = await telegram.say(team.rep, "/lead Olena Petrenko +380671234567")
-    refuse_commits[0] = False
+    refuse_commits[0] = True
+    try:
+        reply = await telegram.say(team.rep, "/lead Olena Petrenko +380671234567")
+    finally:
+        refuse_commits[0] = False
 
     assert reply.text == (
         "⚠️ Not saved: the database did not take the change. Nothing was changed; please try again."
@@ -76,33 +79,62 @@ async def test_managers_are_told_who_added_a_lead_and_open_it_in_one_tap(
     assert card.text is not None and card.text.startswith("📇 Olena Petrenko")
 
 
+NEWS = "🆕"
+
+
+def is_news(message: SentMessage) -> bool:
+    return (message.text or "").startswith(NEWS)
+
+
 @pytest.mark.parametrize("stack", [("sqlite", "memory")], indirect=True)
-async def test_a_reps_burst_of_leads_never_delays_the_managers_own_replies(
-    telegram: Telegram, team: Team, session: AsyncSession, pacer: SendPacer
+async def test_a_persons_own_reply_goes_before_the_news_waiting_for_them(
+    telegram: Telegram, team: Team, session: AsyncSession, pacer: SendPacer, sender: OutboxSender
 ) -> None:
     # Telegram's real per-chat pace from here on, for the bot and the emulator alike.
-    strict = RateLimits()
     (bot_state,) = telegram.emulator.state.bots.values()
-    bot_state.limiter = SendLimiter(strict, time.monotonic)
+    bot_state.limiter = SendLimiter(RateLimits(), time.monotonic)
     pacer.per_chat.clear()
     pacer.per_chat.default_factory = SendPacer().per_chat.default_factory
-
-    for number in range(8):
-        await telegram.control.send_text(
-            team.rep.user, f"/lead Client {number} +38067123450{number}"
+    manager = await staff_row(session, team.manager)
+    lead = Lead(title="Busy day", stage_id=1, version=1)
+    session.add(lead)
+    await session.flush()
+    for _ in range(20):  # twenty seconds' worth of news at one message a second
+        session.add(
+            OutboxMessage(
+                recipient_id=manager.id,
+                kind="lead_created",
+                payload={"lead_id": lead.id, "actor_id": None},
+            )
         )
-    await telegram.settled()
-    reply = await telegram.say(team.manager, "/today")
+    await session.commit()
+    chat = team.manager.user.id
+    before = len(await telegram.control.messages(chat))
+    sender.wake()
+    await telegram.control.wait_for_messages(chat, before + 1)  # the news is flowing
 
-    assert reply.text is not None and "/today" not in reply.text
+    await telegram.control.send_text(team.manager.user, "/today")
+    async with asyncio.timeout(10):
+        while True:
+            shown = (await telegram.control.messages(chat))[before:]
+            replies = [
+                n for n, message in enumerate(shown) if not (message.text or "").startswith(NEWS)
+            ]
+            if replies:
+                break
+            await asyncio.sleep(0.1)
+    news_before_the_reply = replies[0]
+
+    # The reply came while news still waited its turn behind it.
+    assert news_before_the_reply < 20
     waiting = await session.scalar(
         select(func.count()).where(
-            OutboxMessage.recipient_id == team.manager.staff.id,  # type: ignore[union-attr]
+            OutboxMessage.recipient_id == manager.id,
             OutboxMessage.status == OutboxStatus.PENDING,
         )
     )
-    # The manager's reply went out while news for them was still waiting its turn.
-    assert waiting and waiting > 0
+    assert waiting is not None and waiting > 0
+    assert await telegram.rate_limit_hits() == 0
 
 
 def typed(user: SimulatedUser, text: str, update_id: int) -> Update:
