@@ -200,3 +200,29 @@ async def test_a_website_chat_card_gives_the_widgets_signed_address(
     lead = await session.scalar(select(Lead))
     assert response.status == 200
     assert lead is not None and lead.source == LeadSource.WEBSITE_CHAT
+
+
+async def test_the_rep_hears_when_their_leads_person_writes_again(
+    telegram: Telegram,
+    team: Team,
+    session: AsyncSession,
+    website: TestClient[web.Request, web.Application],
+) -> None:
+    forms = await telegram.say(team.admin, "/forms")
+    await telegram.press(team.admin, forms, "➕ New web form")
+    card = await telegram.say(team.admin, "Contact page")
+    picker = await telegram.press(team.admin, card, "👤 Leads go to")
+    await telegram.press(team.admin, picker, "Taras")
+    form = await session.scalar(select(IntakeChannel))
+    assert form is not None
+    secret = {"X-Form-Secret": form.secret}
+    url = f"/intake/forms/{form.key}"
+    before = len(await telegram.control.messages(team.rep.user.id))
+    await website.post(url, json={"name": "Olena", "email": "olena@example.com"}, headers=secret)
+    await telegram.control.wait_for_messages(team.rep.user.id, before + 1)
+
+    await website.post(url, json={"email": "OLENA@example.com", "message": "?"}, headers=secret)
+    again = await telegram.control.wait_for_messages(team.rep.user.id, before + 2)
+
+    assert again[-1].text is not None
+    assert again[-1].text.startswith("💬 Olena got in touch again (web form)")
