@@ -17,10 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import create_i18n_middleware
 from bot.middlewares.access import StaffAccess
-from bot.middlewares.database import DatabaseSession
+from bot.middlewares.database import CommitBeforeSending, DatabaseSession, Wakeable
 from bot.middlewares.private_chats import PrivateChatsOnly
-from bot.notifier import Notifier
-from bot.retry import RetryAfter
+from bot.pacing import PacedSending, SendPacer
 from bot.settings import Settings
 from crm.models import utcnow
 from handlers import (
@@ -36,7 +35,7 @@ from handlers import (
     start,
     tasks,
 )
-from handlers.admin import forms, stages, team
+from handlers.admin import delivery, forms, stages, team
 from handlers.leads import activities, card, create, deal, wizard
 
 # In this order: errors first, then commands that work in any state, then features.
@@ -57,6 +56,7 @@ FEATURE_ROUTERS = (
     invite.router,
     stages.router,
     team.router,
+    delivery.router,
     forms.router,
     reports.router,
     # Last: whatever no feature took still gets an answer.
@@ -68,7 +68,14 @@ FEATURE_ROUTERS = (
 FLOW_KEYS = DefaultKeyBuilder(with_destiny=True)
 
 
-def create_bot(settings: Settings, session_class: type[AiohttpSession] = AiohttpSession) -> Bot:
+def create_bot(
+    settings: Settings,
+    session_class: type[AiohttpSession] = AiohttpSession,
+    *,
+    pacer: SendPacer | None = None,
+) -> Bot:
+    """The bot, with every call it makes first committing the update's open transaction,
+    then waiting its turn within Telegram's limits."""
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
     session = (
@@ -76,7 +83,8 @@ def create_bot(settings: Settings, session_class: type[AiohttpSession] = Aiohttp
         if settings.telegram_api_url
         else session_class()
     )
-    session.middleware(RetryAfter())
+    session.middleware(CommitBeforeSending())
+    session.middleware(PacedSending(pacer or SendPacer()))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -105,7 +113,7 @@ def create_dispatcher(
     settings: Settings,
     *,
     session_factory: async_sessionmaker[AsyncSession],
-    notifier: Notifier,
+    outbox: Wakeable,
     translator: FluentRuntimeCore,
     storage: BaseStorage | None = None,
 ) -> Dispatcher:
@@ -123,7 +131,7 @@ def create_dispatcher(
         clock=utcnow,
     )
     dispatcher.update.outer_middleware(PrivateChatsOnly(translator))
-    dispatcher.update.outer_middleware(DatabaseSession(session_factory, notifier))
+    dispatcher.update.outer_middleware(DatabaseSession(session_factory, outbox))
     dispatcher.update.outer_middleware(StaffAccess(frozenset(settings.admin_ids), translator))
     create_i18n_middleware(translator).setup(dispatcher)
     dispatcher.include_routers(*_detached(FEATURE_ROUTERS))

@@ -6,9 +6,10 @@ import logging
 
 from aiogram import Router
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, Update
 from aiogram_i18n import I18nContext
 from aiogram_i18n.exceptions import KeyNotFoundError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm.errors import (
@@ -17,6 +18,7 @@ from crm.errors import (
     DuplicateLead,
     Forbidden,
     NotFound,
+    NotSaved,
     StaleLead,
     ValidationFailed,
 )
@@ -39,6 +41,8 @@ def error_text(error: CrmError, i18n: I18nContext) -> str:
             return i18n.get("error-conflict")
         case DuplicateLead():
             return i18n.get("error-duplicate")
+        case NotSaved():
+            return i18n.get("error-not-saved")
         case _:
             return i18n.get("error-unexpected")
 
@@ -70,14 +74,27 @@ async def refresh_stale_card(
         await edit_card(query, session, viewer, error.lead_id, i18n, notice=i18n.get("card-stale"))
 
 
+@router.error(ExceptionTypeFilter(SQLAlchemyError))
+async def answer_not_saved(event: ErrorEvent, i18n: I18nContext) -> None:
+    """The database refused the change (or was unreachable): it was rolled back whole."""
+    log.error("update %s not saved", event.update.update_id, exc_info=event.exception)
+    await tell(event.update, i18n.get("error-not-saved"))
+
+
 @router.error(ExceptionTypeFilter(CrmError))
 async def answer_crm_error(event: ErrorEvent, i18n: I18nContext) -> None:
     """The update's transaction was rolled back; tell the person why, briefly."""
     error = event.exception
     assert isinstance(error, CrmError)
-    text = error_text(error, i18n)
-    update = event.update
+    await tell(event.update, error_text(error, i18n))
+
+
+async def tell(update: Update, text: str) -> None:
+    """A short answer to whatever the person did: an alert on a press, else a message."""
     if update.callback_query is not None:
         await update.callback_query.answer(text[:200], show_alert=True)
     elif update.message is not None:
         await update.message.answer(text)
+    elif update.inline_query is not None:
+        # Inline mode has no room for words: the person sees that nothing matched.
+        await update.inline_query.answer([], cache_time=0, is_personal=True)

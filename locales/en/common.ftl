@@ -70,10 +70,10 @@ error-last-open-stage = The pipeline needs at least one open stage.
 error-last-admin = The team needs at least one admin.
 error-tag-invalid = Tags may hold letters, digits, - and _ only, up to 48 characters.
 
-notify-new-lead = 🆕 New lead <b>{ $title }</b> from { $source } (#{ $lead_id })
-notify-lead-won = 🏆 Won: <b>{ $title }</b>{ $has_value ->
+notify-new-lead = 🆕 New lead <b>{ $title }</b> from { $source }, added by { $actor } (#{ $lead_id })
+notify-lead-won = 🏆 { $actor } won <b>{ $title }</b>{ $has_value ->
     [yes] {" "}for { MONEY($value, $currency) }
    *[no] {""}
 } (#{ $lead_id })
-notify-lead-lost = 💔 Lost: <b>{ $title }</b>, reason: { $reason } (#{ $lead_id })
-notify-lead-assigned = 👤 You are now responsible for <b>{ $title }</b> (#{ $lead_id })
+notify-lead-lost = 💔 { $actor } lost <b>{ $title }</b>, reason: { $reason } (#{ $lead_id })
+notify-lead-assigned = 👤 { $actor } made you responsible for <b>{ $title }</b> (#{ $lead_id })

@@ -70,10 +70,10 @@ error-last-open-stage = У воронці має лишитися хоча б о
 error-last-admin = У команді має лишитися хоча б один адміністратор.
 error-tag-invalid = Тег може містити лише літери, цифри, - та _, до 48 символів.
 
-notify-new-lead = 🆕 Новий лід <b>{ $title }</b>, джерело: { $source } (#{ $lead_id })
+notify-new-lead = 🆕 Новий лід <b>{ $title }</b>, джерело: { $source }, автор: { $actor } (#{ $lead_id })
 notify-lead-won = 🏆 Угоду виграно: <b>{ $title }</b>{ $has_value ->
     [yes] {" "}на { MONEY($value, $currency) }
    *[no] {""}
-} (#{ $lead_id })
-notify-lead-lost = 💔 Угоду втрачено: <b>{ $title }</b>, причина: { $reason } (#{ $lead_id })
-notify-lead-assigned = 👤 Тепер ви відповідальні за <b>{ $title }</b> (#{ $lead_id })
+} — { $actor } (#{ $lead_id })
+notify-lead-lost = 💔 Угоду втрачено: <b>{ $title }</b>, причина: { $reason } — { $actor } (#{ $lead_id })
+notify-lead-assigned = 👤 Тепер ви відповідальні за <b>{ $title }</b>, призначення: { $actor } (#{ $lead_id })
