@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
@@ -11,7 +13,14 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Lead, Staff
-from crm.services.board import Board, Page, pipeline_board, stage_leads
+from crm.services.board import (
+    PAGE_SIZE,
+    Board,
+    ListPosition,
+    StagePage,
+    pipeline_board,
+    stage_leads,
+)
 from crm.services.pipelines import get_stage
 from handlers.common.editing import show_in_place
 from handlers.common.text import pipeline_name, shorten, stage_name, tr
@@ -19,11 +28,32 @@ from handlers.leads.keyboards import LeadAction, LeadActionKind
 
 router = Router(name=__name__)
 BUTTON_TITLE = 40
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class StageList(CallbackData, prefix="sl"):
+    """A page of a stage's leads: the first, or the one next to a lead's place in the list."""
+
     stage_id: int
     page: int
+    # The stage's count on the board it was opened from: "page x of y" without counting again.
+    total: int
+    # The place this page starts from (0 for the first page): the last activity of the lead
+    # next to it in microseconds since the epoch, and its id; ``back`` pages towards later.
+    at: int = 0
+    lead_id: int = 0
+    back: bool = False
+
+    def position(self) -> ListPosition | None:
+        if not self.lead_id:
+            return None
+        return ListPosition(EPOCH + timedelta(microseconds=self.at), self.lead_id)
+
+    def next_to(self, lead: Lead, *, page: int, back: bool) -> StageList:
+        at = (lead.last_activity_at - EPOCH) // timedelta(microseconds=1)
+        return StageList(
+            stage_id=self.stage_id, page=page, total=self.total, at=at, lead_id=lead.id, back=back
+        )
 
 
 class BoardView(CallbackData, prefix="bd"):
@@ -65,7 +95,7 @@ def board_keyboard(board: Board, i18n: I18nContext) -> InlineKeyboardMarkup:
             text=tr(
                 i18n, "board-stage-button", stage=stage_name(column.stage, i18n), count=column.count
             ),
-            callback_data=StageList(stage_id=column.stage.id, page=0),
+            callback_data=StageList(stage_id=column.stage.id, page=0, total=column.count),
         )
     kb.adjust(2)
     return kb.as_markup()
@@ -89,7 +119,9 @@ async def back_to_board(
     await query.answer()
 
 
-def lead_list_keyboard(page: Page[Lead], stage_id: int, i18n: I18nContext) -> InlineKeyboardMarkup:
+def lead_list_keyboard(
+    page: StagePage, shown: StageList, i18n: I18nContext
+) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for lead in page.items:
         kb.button(
@@ -99,14 +131,13 @@ def lead_list_keyboard(page: Page[Lead], stage_id: int, i18n: I18nContext) -> In
             ),
         )
     kb.adjust(1)
-    navigation = []
-    if page.has_previous:
-        navigation.append(("page-previous", page.page - 1))
-    if page.has_next:
-        navigation.append(("page-next", page.page + 1))
     nav = InlineKeyboardBuilder()
-    for key, number in navigation:
-        nav.button(text=i18n.get(key), callback_data=StageList(stage_id=stage_id, page=number))
+    if page.has_previous and page.items:
+        previous = shown.next_to(page.items[0], page=max(shown.page - 1, 0), back=True)
+        nav.button(text=i18n.get("page-previous"), callback_data=previous)
+    if page.has_next:
+        following = shown.next_to(page.items[-1], page=shown.page + 1, back=False)
+        nav.button(text=i18n.get("page-next"), callback_data=following)
     nav.button(text=i18n.get("back"), callback_data=BoardView())
     kb.attach(nav)
     return kb.as_markup()
@@ -121,15 +152,22 @@ async def show_stage(
     i18n: I18nContext,
 ) -> None:
     stage = await get_stage(session, callback_data.stage_id)
-    page = await stage_leads(session, actor=actor, stage_id=stage.id, page=callback_data.page)
+    position = callback_data.position()
+    page = await stage_leads(
+        session,
+        actor=actor,
+        stage_id=stage.id,
+        after=None if callback_data.back else position,
+        before=position if callback_data.back else None,
+    )
     text = tr(
         i18n,
         "stage-list-title",
         stage=stage_name(stage, i18n),
-        count=page.total,
-        page=page.page + 1,
-        pages=page.page_count,
+        count=callback_data.total,
+        page=callback_data.page + 1,
+        pages=max(1, -(-callback_data.total // PAGE_SIZE)),
     )
     if isinstance(query.message, Message):
-        await show_in_place(query.message, text, lead_list_keyboard(page, stage.id, i18n))
+        await show_in_place(query.message, text, lead_list_keyboard(page, callback_data, i18n))
     await query.answer()

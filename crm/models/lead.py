@@ -22,6 +22,17 @@ class Lead(Base):
         Index("ix_leads_board", "stage_id", "currency", "value_minor"),
         Index("ix_leads_board_by_owner", "responsible_id", "stage_id", "currency", "value_minor"),
         Index("ix_leads_stage_activity", "stage_id", "last_activity_at", "id"),
+        # Latest activity first: the inline query with no text, overall and a rep's own.
+        Index("ix_leads_activity", "last_activity_at", "id"),
+        Index("ix_leads_owner_activity", "responsible_id", "last_activity_at", "id"),
+        # Fragments of names and e-mails (pg_trgm); SQLite's trigram index is the FTS5 table
+        # leads_fts that migration 0005 keeps in step with triggers.
+        Index(
+            "ix_leads_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
         # The reports: what was created, won or lost in a period; the forecast by close date.
         Index("ix_leads_created_at", "created_at"),
         Index("ix_leads_won_at", "won_at"),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import NotFound
@@ -91,19 +92,63 @@ class Page(Generic[T]):
         return self.page > 0
 
 
+@dataclass(frozen=True, slots=True)
+class ListPosition:
+    """A lead's place in a stage list, latest activity first: where the next page starts."""
+
+    last_activity_at: datetime
+    lead_id: int
+
+    @classmethod
+    def of(cls, lead: Lead) -> ListPosition:
+        return cls(lead.last_activity_at, lead.id)
+
+
+@dataclass(frozen=True, slots=True)
+class StagePage:
+    """Leads in latest-activity order; the previous page holds later activity, the next one
+    earlier."""
+
+    items: list[Lead]
+    has_previous: bool
+    has_next: bool
+
+
 async def stage_leads(
-    session: AsyncSession, *, actor: Staff, stage_id: int, page: int = 0, page_size: int = PAGE_SIZE
-) -> Page[Lead]:
-    """One page of a stage's leads that ``actor`` may see, latest activity first."""
+    session: AsyncSession,
+    *,
+    actor: Staff,
+    stage_id: int,
+    after: ListPosition | None = None,
+    before: ListPosition | None = None,
+    page_size: int = PAGE_SIZE,
+) -> StagePage:
+    """One page of a stage's leads that ``actor`` may see, latest activity first: the first
+    page, the one right ``after`` a position or the one right ``before`` it.
+
+    Pages are found through the stage's latest-activity index from the position (keyset),
+    never counted or skipped over, so the thousandth page costs what the first does.
+    """
     await get_stage(session, stage_id)
-    page = max(page, 0)
-    where = (Lead.stage_id == stage_id, visible_leads(actor))
-    total = await session.scalar(select(func.count()).select_from(Lead).where(*where)) or 0
-    rows = await session.scalars(
-        select(Lead)
-        .where(*where)
-        .order_by(Lead.last_activity_at.desc(), Lead.id.desc())
-        .limit(page_size)
-        .offset(page * page_size)
+    place = tuple_(Lead.last_activity_at, Lead.id)
+    query = select(Lead).where(Lead.stage_id == stage_id, visible_leads(actor))
+    if before is not None:
+        rows = list(
+            await session.scalars(
+                query.where(place > (before.last_activity_at, before.lead_id))
+                .order_by(Lead.last_activity_at, Lead.id)
+                .limit(page_size + 1)
+            )
+        )
+        items = rows[:page_size][::-1]
+        return StagePage(items, has_previous=len(rows) > page_size, has_next=True)
+    if after is not None:
+        query = query.where(place < (after.last_activity_at, after.lead_id))
+    rows = list(
+        await session.scalars(
+            query.order_by(Lead.last_activity_at.desc(), Lead.id.desc()).limit(page_size + 1)
+        )
     )
-    return Page(items=list(rows), page=page, page_size=page_size, total=total)
+    return StagePage(
+        rows[:page_size], has_previous=after is not None, has_next=len(rows) > page_size
+    )

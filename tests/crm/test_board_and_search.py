@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import Lead, Staff, utcnow
+from crm.models import Lead, Staff
 from crm.schemas import LeadDraft
 from crm.services import board, leads, search, tags
 from tests.crm.conftest import Stages, Team
@@ -57,33 +56,6 @@ async def test_the_board_counts_sums_and_weighs_each_stage(
     assert own.lead_count == 4
 
 
-async def test_a_stage_list_pages_latest_activity_first(
-    session: AsyncSession, team: Team, stages: Stages
-) -> None:
-    made = [await add(session, team.rep, f"Lead {i}") for i in range(5)]
-    base = utcnow() - timedelta(days=1)
-    for minutes, lead in enumerate(made):
-        lead.last_activity_at = base + timedelta(minutes=minutes)
-    await session.flush()
-
-    first = await board.stage_leads(
-        session, actor=team.rep, stage_id=stages.new.id, page=0, page_size=2
-    )
-    last = await board.stage_leads(
-        session, actor=team.rep, stage_id=stages.new.id, page=2, page_size=2
-    )
-
-    assert [lead.contact_name for lead in first.items] == ["Lead 4", "Lead 3"]
-    assert (first.total, first.page_count, first.has_next, first.has_previous) == (
-        5,
-        3,
-        True,
-        False,
-    )
-    assert [lead.contact_name for lead in last.items] == ["Lead 0"]
-    assert not last.has_next
-
-
 async def test_search_finds_by_name_phone_ending_email_and_tag(
     session: AsyncSession, team: Team
 ) -> None:
@@ -107,7 +79,6 @@ async def test_search_finds_by_name_phone_ending_email_and_tag(
     assert await found("067 123 45 67") == ["Олена Петренко"]
     assert await found("+380671234567") == ["Олена Петренко"]
     assert await found("2299") == ["Taras"]
-    assert await found("99") == []  # too few digits to mean a phone, no name has them
     assert await found("olena@") == ["Олена Петренко"]
     assert await found("#vip") == ["Emma Smith"]
     assert await found("vip") == ["Emma Smith"]
