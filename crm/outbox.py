@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.inserts import insert_unless_present
 from crm.models import OutboxMessage, OutboxStatus, Staff, utcnow
 
 LEASE = timedelta(seconds=60)
@@ -52,20 +52,19 @@ async def enqueue_once(
 ) -> bool:
     """Add a message that goes out at most once per ``dedup_key`` (a digest per person and
     period); False when it already exists, also when another process added it meanwhile."""
-    exists = await session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.dedup_key == dedup_key)
+    added = await insert_unless_present(
+        session,
+        OutboxMessage,
+        unique=["dedup_key"],
+        values={
+            "dedup_key": dedup_key,
+            "recipient_id": recipient_id,
+            "kind": kind,
+            "payload": payload,
+            "due_at": due_at or utcnow(),
+        },
     )
-    if exists is not None:
-        return False
-    try:
-        async with session.begin_nested():
-            message = enqueue(
-                session, recipient_id=recipient_id, kind=kind, payload=payload, due_at=due_at
-            )
-            message.dedup_key = dedup_key
-    except IntegrityError:
-        return False
-    return True
+    return added is not None
 
 
 def _claimable(now: datetime) -> Sequence[Any]:
