@@ -18,6 +18,7 @@ COMMANDS = (
     "invite",
     "stages",
     "team",
+    "forms",
     "delivery",
     "help",
     "cancel",
