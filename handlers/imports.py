@@ -1,0 +1,370 @@
+"""Importing leads or customers from a CSV or XLSX file sent to the bot.
+
+The file is read, the person picks what it holds, sees which field each column went to and
+fixes that with buttons; then the rows are checked and a report says what is wrong where.
+Only then is anything written, in one transaction of its own: a file with errors imports
+nothing unless the person chooses to import the valid rows. The file itself stays on
+Telegram's side; each step downloads it again by its id, so the chat's state stays small.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from enum import StrEnum
+from typing import ClassVar
+
+from aiogram import Bot, F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram_i18n import I18nContext
+from aiogram_i18n.cores import FluentRuntimeCore
+from aiogram_i18n.exceptions import KeyNotFoundError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm.errors import ValidationFailed
+from crm.models import Staff
+from crm.services.imports import (
+    FIELDS,
+    ImportPlan,
+    ImportTarget,
+    Problem,
+    apply_import,
+    check_import,
+    match_columns,
+)
+from handlers.common.flows import FlowData
+from handlers.common.screens import Screen, show_screen
+from handlers.common.text import shorten, tr
+from handlers.spreadsheet_reading import MAX_FILE_BYTES, Table, read_table
+from handlers.spreadsheets import csv_bytes
+
+router = Router(name=__name__)
+
+LANGUAGES = ("en", "uk")
+PROBLEMS_SHOWN = 20
+HEADER_SHOWN = 30
+PROGRESS_EVERY_SECONDS = 1.0
+
+
+class ImportDraft(FlowData):
+    destiny: ClassVar[str] = "import"
+    file_id: str
+    file_name: str
+    target: ImportTarget | None = None
+    mapping: tuple[str | None, ...] = ()
+
+
+class ImportStepKind(StrEnum):
+    CHECK = "check"
+    RUN = "run"
+    RUN_VALID = "valid"
+    CANCEL = "cancel"
+    MAPPING = "map"
+
+
+class ImportStep(CallbackData, prefix="im"):
+    step: ImportStepKind
+
+
+class ImportTargetPick(CallbackData, prefix="it"):
+    target: ImportTarget
+
+
+class ImportColumn(CallbackData, prefix="ic"):
+    column: int
+
+
+class ImportSetField(CallbackData, prefix="if"):
+    column: int
+    field: str
+
+
+def known_headers(translator: FluentRuntimeCore) -> dict[str, str]:
+    """Header words of every field in every language -> the field's code."""
+    codes = {code for fields in FIELDS.values() for code in fields}
+    return {
+        translator.get(f"column-{code.replace('_', '-')}", language): code
+        for code in codes
+        for language in LANGUAGES
+    }
+
+
+@router.message(F.document)
+async def receive_file(message: Message, bot: Bot, i18n: I18nContext, state: FSMContext) -> None:
+    document = message.document
+    assert document is not None
+    if (document.file_size or 0) > MAX_FILE_BYTES:
+        raise ValidationFailed("import-file-too-large", details={"limit": 20})
+    file_name = document.file_name or ""
+    read_table(file_name, await _download(bot, document.file_id))
+    await ImportDraft(file_id=document.file_id, file_name=file_name).save(state)
+    kb = InlineKeyboardBuilder()
+    for target in ImportTarget:
+        kb.button(
+            text=i18n.get(f"import-target-{target.value}"),
+            callback_data=ImportTargetPick(target=target),
+        )
+    kb.button(text=i18n.get("import-cancel"), callback_data=ImportStep(step=ImportStepKind.CANCEL))
+    kb.adjust(2, 1)
+    await message.answer(i18n.get("import-what"), reply_markup=kb.as_markup())
+
+
+@router.callback_query(ImportTargetPick.filter())
+async def pick_target(
+    query: CallbackQuery,
+    callback_data: ImportTargetPick,
+    bot: Bot,
+    i18n: I18nContext,
+    state: FSMContext,
+    translator: FluentRuntimeCore,
+) -> None:
+    draft = await _draft(query, state, i18n)
+    if draft is None:
+        return
+    table = read_table(draft.file_name, await _download(bot, draft.file_id))
+    mapping = match_columns(table.headers, callback_data.target, known_headers(translator))
+    draft = draft.model_copy(update={"target": callback_data.target, "mapping": tuple(mapping)})
+    await draft.save(state)
+    await show_screen(query, mapping_screen(table, draft, i18n))
+
+
+@router.callback_query(ImportColumn.filter())
+async def pick_column(
+    query: CallbackQuery,
+    callback_data: ImportColumn,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    draft = await _draft(query, state, i18n)
+    if draft is None or draft.target is None or callback_data.column >= len(draft.mapping):
+        await query.answer(i18n.get("import-expired"), show_alert=True)
+        return
+    kb = InlineKeyboardBuilder()
+    for code in (*FIELDS[draft.target], ""):
+        kb.button(
+            text=_field_label(code or None, i18n),
+            callback_data=ImportSetField(column=callback_data.column, field=code),
+        )
+    kb.adjust(2)
+    await show_screen(query, Screen(i18n.get("import-pick-field"), kb.as_markup()))
+
+
+@router.callback_query(ImportSetField.filter())
+async def set_field(
+    query: CallbackQuery,
+    callback_data: ImportSetField,
+    bot: Bot,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    draft = await _draft(query, state, i18n)
+    column = callback_data.column
+    if draft is None or draft.target is None or column >= len(draft.mapping):
+        await query.answer(i18n.get("import-expired"), show_alert=True)
+        return
+    code = callback_data.field or None
+    if code is not None and code not in FIELDS[draft.target]:
+        await query.answer(i18n.get("import-expired"), show_alert=True)
+        return
+    # A field goes to one column: choosing it here takes it from any other.
+    mapping = [None if code is not None and other == code else other for other in draft.mapping]
+    mapping[column] = code
+    draft = draft.model_copy(update={"mapping": tuple(mapping)})
+    await draft.save(state)
+    table = read_table(draft.file_name, await _download(bot, draft.file_id))
+    await show_screen(query, mapping_screen(table, draft, i18n))
+
+
+@router.callback_query(ImportStep.filter(F.step == ImportStepKind.MAPPING))
+async def back_to_mapping(
+    query: CallbackQuery, bot: Bot, i18n: I18nContext, state: FSMContext
+) -> None:
+    draft = await _draft(query, state, i18n)
+    if draft is None:
+        return
+    table = read_table(draft.file_name, await _download(bot, draft.file_id))
+    await show_screen(query, mapping_screen(table, draft, i18n))
+
+
+@router.callback_query(ImportStep.filter(F.step == ImportStepKind.CANCEL))
+async def cancel_import(query: CallbackQuery, i18n: I18nContext, state: FSMContext) -> None:
+    await ImportDraft.forget(state)
+    await show_screen(query, Screen(i18n.get("import-cancelled")))
+
+
+@router.callback_query(ImportStep.filter(F.step == ImportStepKind.CHECK))
+async def check_file(
+    query: CallbackQuery,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+    phone_region: str,
+) -> None:
+    draft = await _draft(query, state, i18n)
+    if draft is None:
+        return
+    _, plan = await _checked(bot, session, actor, draft, phone_region)
+    await show_screen(query, report_screen(plan, i18n))
+    if len(plan.problems) > PROBLEMS_SHOWN and isinstance(query.message, Message):
+        await query.message.answer_document(
+            BufferedInputFile(problems_csv(plan.problems, i18n), filename="import-report.csv")
+        )
+
+
+@router.callback_query(
+    ImportStep.filter(F.step.in_({ImportStepKind.RUN, ImportStepKind.RUN_VALID}))
+)
+async def run_import(
+    query: CallbackQuery,
+    callback_data: ImportStep,
+    bot: Bot,
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    actor: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+    phone_region: str,
+) -> None:
+    draft = await _draft(query, state, i18n)
+    if draft is None or not isinstance(query.message, Message):
+        return
+    _, plan = await _checked(bot, session, actor, draft, phone_region)
+    if plan.problems and callback_data.step is not ImportStepKind.RUN_VALID:
+        await show_screen(query, report_screen(plan, i18n))
+        return
+    await ImportDraft.forget(state)
+    await query.answer()
+    progress = await query.message.answer(i18n.get("import-progress", done=0, total=len(plan.rows)))
+    last_shown = time.monotonic()
+
+    async def show_progress(done: int, total: int) -> None:
+        nonlocal last_shown
+        if done < total and time.monotonic() - last_shown >= PROGRESS_EVERY_SECONDS:
+            last_shown = time.monotonic()
+            await progress.edit_text(i18n.get("import-progress", done=done, total=total))
+
+    # Its own transaction: the progress messages commit the update's, never half an import.
+    async with session_factory() as writing:
+        importer = await writing.merge(actor, load=False)
+        result = await apply_import(writing, actor=importer, plan=plan, progress=show_progress)
+        await writing.commit()
+    await progress.edit_text(
+        i18n.get(
+            "import-done",
+            created=result.created,
+            updated=result.updated,
+            skipped=len(plan.problems),
+        )
+    )
+
+
+async def _draft(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> ImportDraft | None:
+    draft = await ImportDraft.load(state)
+    if draft is None:
+        await query.answer(i18n.get("import-expired"), show_alert=True)
+    return draft
+
+
+async def _download(bot: Bot, file_id: str) -> bytes:
+    buffer = io.BytesIO()
+    await bot.download(file_id, destination=buffer)
+    return buffer.getvalue()
+
+
+async def _checked(
+    bot: Bot, session: AsyncSession, actor: Staff, draft: ImportDraft, phone_region: str
+) -> tuple[Table, ImportPlan]:
+    if draft.target is None:
+        raise ValidationFailed("import-nothing-mapped")
+    table = read_table(draft.file_name, await _download(bot, draft.file_id))
+    plan = await check_import(
+        session,
+        actor=actor,
+        target=draft.target,
+        headers=table.headers,
+        mapping=draft.mapping,
+        rows=table.rows,
+        phone_region=phone_region,
+    )
+    return table, plan
+
+
+def _field_label(code: str | None, i18n: I18nContext) -> str:
+    if code is None:
+        return i18n.get("import-skip-column")
+    return i18n.get(f"column-{code.replace('_', '-')}")
+
+
+def mapping_screen(table: Table, draft: ImportDraft, i18n: I18nContext) -> Screen:
+    lines = [i18n.get("import-mapping", rows=len(table.rows))]
+    kb = InlineKeyboardBuilder()
+    for column, (header, code) in enumerate(zip(table.headers, draft.mapping, strict=False)):
+        label = _field_label(code, i18n)
+        lines.append(
+            tr(i18n, "import-mapping-line", header=shorten(header, HEADER_SHOWN), field=label)
+        )
+        kb.button(
+            text=f"{column + 1}. {shorten(header, HEADER_SHOWN)} → {label}",
+            callback_data=ImportColumn(column=column),
+        )
+    kb.button(text=i18n.get("import-check"), callback_data=ImportStep(step=ImportStepKind.CHECK))
+    kb.button(text=i18n.get("import-cancel"), callback_data=ImportStep(step=ImportStepKind.CANCEL))
+    kb.adjust(*([1] * len(table.headers)), 2)
+    return Screen("\n".join(lines), kb.as_markup())
+
+
+def report_screen(plan: ImportPlan, i18n: I18nContext) -> Screen:
+    kb = InlineKeyboardBuilder()
+    if not plan.problems:
+        text = i18n.get("import-ready", count=len(plan.rows))
+        kb.button(text=i18n.get("import-run"), callback_data=ImportStep(step=ImportStepKind.RUN))
+    else:
+        lines = [i18n.get("import-problems", count=len(plan.problems), valid=len(plan.rows))]
+        lines += [_problem_line(problem, i18n) for problem in plan.problems[:PROBLEMS_SHOWN]]
+        if len(plan.problems) > PROBLEMS_SHOWN:
+            lines.append(
+                i18n.get("import-problems-more", count=len(plan.problems) - PROBLEMS_SHOWN)
+            )
+        text = "\n".join(lines)
+        if plan.rows:
+            kb.button(
+                text=i18n.get("import-run-valid", count=len(plan.rows)),
+                callback_data=ImportStep(step=ImportStepKind.RUN_VALID),
+            )
+    kb.button(
+        text=i18n.get("import-fix-mapping"), callback_data=ImportStep(step=ImportStepKind.MAPPING)
+    )
+    kb.button(text=i18n.get("import-cancel"), callback_data=ImportStep(step=ImportStepKind.CANCEL))
+    kb.adjust(1)
+    return Screen(text, kb.as_markup())
+
+
+def _reason(problem: Problem, i18n: I18nContext) -> str:
+    try:
+        return i18n.get(f"import-problem-{problem.code}")
+    except KeyNotFoundError:
+        return i18n.get("import-problem-other")
+
+
+def _problem_line(problem: Problem, i18n: I18nContext) -> str:
+    return tr(
+        i18n,
+        "import-problem-line",
+        row=problem.row,
+        column=shorten(problem.column, HEADER_SHOWN),
+        reason=_reason(problem, i18n),
+    )
+
+
+def problems_csv(problems: list[Problem], i18n: I18nContext) -> bytes:
+    header = [
+        i18n.get("import-report-row"),
+        i18n.get("import-report-column"),
+        i18n.get("import-report-problem"),
+    ]
+    return csv_bytes(header, [[p.row, p.column, _reason(p, i18n)] for p in problems])

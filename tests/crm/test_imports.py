@@ -1,0 +1,208 @@
+"""Import of leads and customers from rows of a spreadsheet, and the round trip with export,
+on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm.errors import Forbidden, ValidationFailed
+from crm.models import Customer, Lead, Tag
+from crm.services.exports import LEAD_COLUMNS, ExportKind, export_table
+from crm.services.imports import (
+    ImportTarget,
+    Problem,
+    apply_import,
+    check_import,
+    match_columns,
+)
+from tests.crm.conftest import Stages, Team
+
+# What the bot passes: each field's header words in English and Ukrainian.
+KNOWN = {
+    "External ID": "external_id",
+    "Зовнішній ID": "external_id",
+    "Title": "title",
+    "Назва": "title",
+    "Contact": "contact_name",
+    "Контактна особа": "contact_name",
+    "Phone": "phone",
+    "Телефон": "phone",
+    "E-mail": "email",
+    "Ел. пошта": "email",
+    "Value": "value",
+    "Сума": "value",
+    "Tags": "tags",
+    "Теги": "tags",
+    "Name": "name",
+    "Phones": "phones",
+}
+
+
+async def lead_count(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count()).select_from(Lead)) or 0
+
+
+async def imported(
+    session: AsyncSession, actor: object, headers: list[str], rows: list[list[str]]
+) -> tuple[list[Problem], int, int]:
+    from crm.models import Staff
+
+    assert isinstance(actor, Staff)
+    mapping = match_columns(headers, ImportTarget.LEADS, KNOWN)
+    plan = await check_import(
+        session,
+        actor=actor,
+        target=ImportTarget.LEADS,
+        headers=headers,
+        mapping=mapping,
+        rows=rows,
+    )
+    result = await apply_import(session, actor=actor, plan=plan)
+    await session.commit()
+    return plan.problems, result.created, result.updated
+
+
+def test_headers_match_in_either_language_in_any_case_and_once() -> None:
+    headers = ["телефон", "CONTACT", "Зовнішній  ID", "Notes", "Phone"]
+
+    assert match_columns(headers, ImportTarget.LEADS, KNOWN) == [
+        "phone",
+        "contact_name",
+        "external_id",
+        None,
+        None,
+    ]
+    assert match_columns(["Name", "Назва"], ImportTarget.CUSTOMERS, KNOWN) == ["name", None]
+
+
+async def test_good_and_bad_rows_are_reported_by_row_and_column_and_nothing_is_written(
+    session: AsyncSession, team: Team, stages: Stages
+) -> None:
+    headers = ["Контактна особа", "Телефон", "Сума", "Теги"]
+    rows = [
+        ["Олена", "067 123 45 67", "12000", "vip"],
+        ["Петро", "not a phone", "5000", ""],
+        ["Ірина", "+380501112233", "-5", "bad tag!"],
+        ["", "", "", ""],
+    ]
+    mapping = match_columns(
+        headers, ImportTarget.LEADS, {"Контактна особа": "contact_name"} | KNOWN
+    )
+
+    plan = await check_import(
+        session,
+        actor=team.rep,
+        target=ImportTarget.LEADS,
+        headers=headers,
+        mapping=mapping,
+        rows=rows,
+    )
+
+    assert plan.problems == [
+        Problem(3, "Телефон", "phone-invalid"),
+        Problem(4, "Сума", "amount-negative"),
+        Problem(4, "Теги", "tag-invalid"),
+        Problem(5, "Контактна особа", "import-name-required"),
+    ]
+    assert [row["contact_name"] for row in plan.rows] == ["Олена"]
+    assert await lead_count(session) == 0
+
+    result = await apply_import(session, actor=team.rep, plan=plan)
+    await session.commit()
+
+    lead = await session.scalar(select(Lead))
+    assert result.created == 1 and await lead_count(session) == 1
+    assert lead is not None and lead.phone == "+380671234567"
+    assert lead.phone_digits_reversed == "765432176083"
+    assert lead.value_minor == 1_200_000 and lead.responsible_id == team.rep.id
+    assert [tag.name for tag in await lead.awaitable_attrs.tags] == ["vip"]
+
+
+async def test_reimporting_with_an_external_id_updates_instead_of_doubling(
+    session: AsyncSession, team: Team, stages: Stages
+) -> None:
+    headers = ["External ID", "Contact", "Phone"]
+
+    first = await imported(session, team.rep, headers, [["crm-1", "Olena", "+380671234567"]])
+    again = await imported(session, team.rep, headers, [["crm-1", "Olena P.", "+380671234568"]])
+    taken = await imported(session, team.other_rep, headers, [["crm-1", "Mine now", ""]])
+
+    lead = await session.scalar(select(Lead))
+    assert first[1:] == (1, 0) and again[1:] == (0, 1)
+    assert taken[0] == [Problem(2, "External ID", "import-not-yours")]
+    assert await lead_count(session) == 1
+    assert lead is not None and lead.contact_name == "Olena P." and lead.phone == "+380671234568"
+
+
+async def test_export_then_import_gives_the_same_leads(
+    session: AsyncSession, team: Team, stages: Stages
+) -> None:
+    headers = ["External ID", "Title", "Contact", "Phone", "E-mail", "Value", "Tags"]
+    rows = [
+        ["a-1", "=1+2 deal", "Олена", "+380671234567", "o@example.com", "12000.50", "#vip #b2b"],
+        ["a-2", "Second", "Petro", "", "", "", ""],
+    ]
+    await imported(session, team.rep, headers, rows)
+    exported = await export_table(session, actor=team.rep, kind=ExportKind.LEADS)
+    english = {"id": "ID", "external_id": "External ID", "title": "Title"}
+    english |= {"contact_name": "Contact", "phone": "Phone", "email": "E-mail"}
+    english |= {"value": "Value", "tags": "Tags"}
+    back_headers = [english.get(column, column) for column in LEAD_COLUMNS]
+    back_rows = [["" if cell is None else str(cell) for cell in row] for row in exported.rows]
+
+    problems, created, updated = await imported(session, team.rep, back_headers, back_rows)
+
+    again = await export_table(session, actor=team.rep, kind=ExportKind.LEADS)
+    assert problems == [] and (created, updated) == (0, 2)
+    assert again.rows == exported.rows
+    assert await session.scalar(select(func.count()).select_from(Tag)) == 2
+
+
+async def test_customers_are_imported_by_managers_only_and_matched_by_external_id(
+    session: AsyncSession, team: Team
+) -> None:
+    headers = ["External ID", "Name", "Phones"]
+    rows = [["c-1", "Олена", "+380671234567; 0501112233"]]
+    mapping = match_columns(headers, ImportTarget.CUSTOMERS, KNOWN)
+    arguments = {"target": ImportTarget.CUSTOMERS, "headers": headers, "mapping": mapping}
+
+    with pytest.raises(Forbidden):
+        await check_import(session, actor=team.rep, rows=rows, **arguments)
+    for _ in range(2):
+        plan = await check_import(session, actor=team.manager, rows=rows, **arguments)
+        await apply_import(session, actor=team.manager, plan=plan)
+        await session.commit()
+
+    customer = await session.scalar(select(Customer))
+    assert await session.scalar(select(func.count()).select_from(Customer)) == 1
+    assert customer is not None and customer.phones == ["+380671234567", "+380501112233"]
+
+
+async def test_an_empty_file_or_one_of_too_many_columns_is_refused(
+    session: AsyncSession, team: Team
+) -> None:
+    wide = [f"column {number}" for number in range(100)]
+
+    with pytest.raises(ValidationFailed) as empty:
+        await check_import(
+            session,
+            actor=team.rep,
+            target=ImportTarget.LEADS,
+            headers=["Phone"],
+            mapping=["phone"],
+            rows=[],
+        )
+    with pytest.raises(ValidationFailed) as too_wide:
+        await check_import(
+            session,
+            actor=team.rep,
+            target=ImportTarget.LEADS,
+            headers=wide,
+            mapping=[None] * 100,
+            rows=[["x"] * 100],
+        )
+
+    assert empty.value.code == "import-empty"
+    assert too_wide.value.code == "import-too-many-columns"
