@@ -9,10 +9,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from importlib.metadata import version
 from typing import TYPE_CHECKING
+
+from tqdm import tqdm  # type: ignore[import-untyped]
 
 from bot.settings import Settings
 
@@ -165,9 +169,34 @@ async def _seed_demo(engine: AsyncEngine, args: argparse.Namespace) -> None:
 
     await upgrade_to_head(engine)
     started = time.perf_counter()
-    report = await seed_demo(create_session_factory(engine), leads=args.leads)
+    with seeding_progress(args.leads) as progress:
+        report = await seed_demo(
+            create_session_factory(engine), leads=args.leads, progress=progress
+        )
     elapsed = time.perf_counter() - started
     print(
         f"Seeded {report.leads} leads, {report.customers} customers, {report.tasks} tasks "
         f"and {report.staff} demo reps in {elapsed:.1f} s."
     )
+
+
+@contextmanager
+def seeding_progress(total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; elsewhere (a log, a pipe) a plain line every tenth."""
+    if sys.stderr.isatty():
+        with tqdm(total=total, unit=" leads", unit_scale=True, desc="Seeding") as bar:
+            yield bar.update
+        return
+    done = 0
+    reported = 0
+    started = time.perf_counter()
+
+    def report(added: int) -> None:
+        nonlocal done, reported
+        done += added
+        if done - reported >= total / 10 or done == total:
+            reported = done
+            elapsed = time.perf_counter() - started
+            print(f"Seeded {done:,} of {total:,} leads ({done / total:.0%}) in {elapsed:.0f} s.")
+
+    yield report

@@ -120,9 +120,14 @@ class SeedReport:
 
 
 async def seed_demo(
-    session_factory: async_sessionmaker[AsyncSession], *, leads: int, seed: int = 1
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    leads: int,
+    seed: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> SeedReport:
-    """Add ``leads`` demo leads (with staff, customers and tasks) to a migrated database."""
+    """Add ``leads`` demo leads (with staff, customers and tasks) to a migrated database;
+    ``progress`` is told how many leads each written chunk added."""
     rng = random.Random(seed)
     async with session_factory() as session:
         staff_ids = await _seed_staff(session)
@@ -135,7 +140,9 @@ async def seed_demo(
     indexes = _bulk_loaded_indexes() if leads >= BULK_LOAD_FROM else []
     await _run_ddl(session_factory, [index.drop for index in indexes])
     try:
-        await _insert_leads(session_factory, generator, first_lead=first_lead, leads=leads)
+        await _insert_leads(
+            session_factory, generator, first_lead=first_lead, leads=leads, progress=progress
+        )
     finally:
         await _run_ddl(session_factory, [index.create for index in indexes])
     async with session_factory() as session:
@@ -167,16 +174,23 @@ async def _insert_leads(
     *,
     first_lead: int,
     leads: int,
+    progress: Callable[[int], None] | None,
 ) -> None:
     writing: asyncio.Task[None] | None = None
+    written = 0
     for start in range(0, leads, CHUNK):
         rows = list(generator.rows(first_lead + start + 1, min(CHUNK, leads - start)))
         if writing is not None:
             await writing
+            if progress is not None:
+                progress(start - written)
+            written = start
         # The database writes this chunk in its own thread while the next one is made.
         writing = asyncio.create_task(_insert_lead_chunk(session_factory, rows))
     if writing is not None:
         await writing
+        if progress is not None:
+            progress(leads - written)
 
 
 async def _seed_staff(session: AsyncSession) -> list[int]:

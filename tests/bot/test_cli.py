@@ -79,3 +79,16 @@ def test_the_roles_offered_are_the_roles_there_are() -> None:
     from crm.models import Role
 
     assert ROLES == tuple(role.value for role in Role)
+
+
+def test_seed_demo_off_a_terminal_prints_a_plain_progress_line_per_chunk(tmp_path: Path) -> None:
+    seeded = crm_bot(tmp_path, "seed-demo", "--leads", "12000")
+
+    assert seeded.returncode == 0, seeded.stderr
+    progress = [line for line in seeded.stdout.splitlines() if " of 12,000 leads " in line]
+    assert [line.split(" in ")[0] for line in progress] == [
+        "Seeded 5,000 of 12,000 leads (42%)",
+        "Seeded 10,000 of 12,000 leads (83%)",
+        "Seeded 12,000 of 12,000 leads (100%)",
+    ]
+    assert "\r" not in seeded.stdout + seeded.stderr
