@@ -53,26 +53,33 @@ async def forecast(
         Horizon.LATER: ForecastBucket(Horizon.LATER, None),
         Horizon.UNDATED: ForecastBucket(Horizon.UNDATED, None),
     }
+    probability = dict(
+        (
+            await session.execute(
+                select(Stage.id, Stage.probability).where(Stage.kind == StageKind.OPEN)
+            )
+        ).all()
+    )
+    # Grouped in the order of ix_leads_forecast, which holds every column read.
     rows = await session.execute(
         select(
+            Lead.stage_id,
             Lead.expected_close_on,
-            Stage.probability,
             Lead.currency,
             func.count(),
             func.sum(Lead.value_minor),
         )
-        .join(Stage, Stage.id == Lead.stage_id)
-        .where(Stage.kind == StageKind.OPEN, visible_leads(actor))
-        .group_by(Lead.expected_close_on, Stage.probability, Lead.currency)
+        .where(Lead.stage_id.in_(probability), visible_leads(actor))
+        .group_by(Lead.stage_id, Lead.expected_close_on, Lead.currency)
     )
-    for close_on, probability, currency, deals, total_minor in rows:
+    for stage_id, close_on, currency, deals, total_minor in rows:
         bucket = buckets[_bucket_key(close_on, months)]
         bucket.deals += deals
         if total_minor is None:
             continue
         total = from_minor_units(int(total_minor))
         bucket.total[currency] = bucket.total.get(currency, Decimal(0)) + total
-        weighted = bucket.weighted.get(currency, Decimal(0)) + total * probability / 100
+        weighted = bucket.weighted.get(currency, Decimal(0)) + total * probability[stage_id] / 100
         bucket.weighted[currency] = weighted.quantize(Decimal("0.01"))
     return list(buckets.values())
 

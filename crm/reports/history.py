@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -19,6 +19,9 @@ from crm.services.access import visible_leads
 from crm.services.pipelines import default_pipeline, pipeline_stages
 
 IDLE_LEADS_LISTED = 5
+# Percentiles as fractions of whole numbers, so that their ranks are integer arithmetic in SQL.
+MEDIAN = (1, 2)
+NINETIETH = (9, 10)
 
 
 async def walked_stages(session: AsyncSession) -> list[Stage]:
@@ -99,9 +102,9 @@ async def time_in_stage(
     figures = [
         StageTime(
             stage=stage,
-            spells=len(stays[stage.id]),
-            median_days=percentile(stays[stage.id], 0.5),
-            p90_days=percentile(stays[stage.id], 0.9),
+            spells=stays[stage.id].count,
+            median_days=stays[stage.id].percentile(*MEDIAN),
+            p90_days=stays[stage.id].percentile(*NINETIETH),
             idle_now=idle.get(stage.id, 0),
         )
         for stage in stages
@@ -109,10 +112,28 @@ async def time_in_stage(
     return TimeInStage(figures, await _quietest_idle(session, actor, now))
 
 
-async def _stays(
-    session: AsyncSession, actor: Staff, period: Period
-) -> defaultdict[int, list[float]]:
-    """Days spent in the stage left, for every stage change in ``period``, per stage left.
+@dataclass(slots=True)
+class _Stays:
+    """How many stays a stage had, and the days of those at the ranks the percentiles need
+    (0 the shortest)."""
+
+    count: int = 0
+    days_at: dict[int, float] = field(default_factory=dict)
+
+    def percentile(self, numerator: int, denominator: int) -> float | None:
+        """The days below which ``numerator / denominator`` of the stays lie, interpolated
+        between the two nearest (as spreadsheets' PERCENTILE does); None for no stays."""
+        if not self.count:
+            return None
+        rank = (self.count - 1) * numerator / denominator
+        low, high = self.days_at[math.floor(rank)], self.days_at[math.ceil(rank)]
+        return low + (high - low) * (rank - math.floor(rank))
+
+
+async def _stays(session: AsyncSession, actor: Staff, period: Period) -> defaultdict[int, _Stays]:
+    """Per stage, the stays that ended in ``period`` (a stage change from it): their number
+    and the days of those at the ranks of the median and the 90th percentile, ranked in the
+    database so that only those few rows come back.
 
     Read from the stage changes' covering indexes: the stay began at the lead's change before
     (``ix_activities_stage_history``) or, for its first, when the lead was created.
@@ -129,27 +150,43 @@ async def _stays(
     )
     created_at = select(Lead.created_at).where(Lead.id == Activity.lead_id).scalar_subquery()
     query = select(
-        Activity.from_stage_id,
-        days_between(func.coalesce(entered_at, created_at), Activity.created_at),
-    ).where(Activity.kind == ActivityKind.STAGE_CHANGE, within(Activity.created_at, period))
+        Activity.from_stage_id.label("stage_id"),
+        days_between(func.coalesce(entered_at, created_at), Activity.created_at).label("days"),
+    ).where(
+        Activity.kind == ActivityKind.STAGE_CHANGE,
+        Activity.from_stage_id.is_not(None),
+        within(Activity.created_at, period),
+    )
     if not actor.sees_all_leads:
         query = query.where(Activity.lead_id.in_(select(Lead.id).where(visible_leads(actor))))
-    stays: defaultdict[int, list[float]] = defaultdict(list)
-    for stage_id, days in await session.execute(query):
-        if stage_id is not None:
-            stays[stage_id].append(float(days))
-    return stays
-
-
-def percentile(values: list[float], fraction: float) -> float | None:
-    """The value below which ``fraction`` of ``values`` lie, interpolated between the two
-    nearest (as spreadsheets' PERCENTILE does); None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * fraction
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    stays = query.subquery("stays")
+    ranked = select(
+        stays.c.stage_id,
+        stays.c.days,
+        (func.row_number().over(partition_by=stays.c.stage_id, order_by=stays.c.days) - 1).label(
+            "rank"
+        ),
+        func.count().over(partition_by=stays.c.stage_id).label("count"),
+    ).subquery("ranked")
+    last = ranked.c.count - 1
+    wanted = [
+        rank
+        for numerator, denominator in (MEDIAN, NINETIETH)
+        for rank in (
+            last * numerator // denominator,
+            (last * numerator + denominator - 1) // denominator,
+        )
+    ]
+    rows = await session.execute(
+        select(ranked.c.stage_id, ranked.c.count, ranked.c.rank, ranked.c.days).where(
+            or_(*(ranked.c.rank == rank for rank in wanted))
+        )
+    )
+    found: defaultdict[int, _Stays] = defaultdict(_Stays)
+    for stage_id, count, rank, days in rows:
+        found[stage_id].count = count
+        found[stage_id].days_at[rank] = float(days)
+    return found
 
 
 async def _idle(session: AsyncSession, actor: Staff, now: datetime) -> dict[int, int]:

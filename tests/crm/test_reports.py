@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.errors import ValidationFailed
 from crm.models import LeadSource, LostReason
 from crm.reports.forecast import Horizon, forecast
-from crm.reports.history import funnel, percentile, time_in_stage
+from crm.reports.history import funnel, time_in_stage
 from crm.reports.outcomes import lost_reasons, reps, sources, win_loss
 from crm.reports.periods import NamedPeriod, Period, named_period, typed_period
 from tests.crm.conftest import Team
@@ -104,13 +104,6 @@ def test_typed_periods_include_their_last_day_and_are_checked() -> None:
     with pytest.raises(ValidationFailed) as too_long:
         typed_period(date(2025, 1, 1), date(2026, 3, 1), zone=KYIV)
     assert too_long.value.code == "report-period-too-long"
-
-
-def test_percentiles_interpolate_between_the_nearest_values() -> None:
-    assert percentile([], 0.5) is None
-    assert percentile([7.0], 0.9) == 7.0
-    assert percentile([1, 1, 1, 2, 2, 2, 15, 69], 0.5) == 2.0
-    assert percentile([1, 1, 1, 2, 2, 2, 15, 69], 0.9) == pytest.approx(31.2)
 
 
 # Win/loss
