@@ -34,10 +34,20 @@ def create_emulator_app(
     app[EMULATOR_STATE] = state
     app[_BOT_API] = bot_api
     app.router.add_route("*", "/bot{token}/{method}", bot_api.handle)
+    app.router.add_get("/file/bot{token}/documents/{file_id}", _download_file)
     app.router.add_routes(ControlApi(state, bot_api.webhooks).routes())
     app.on_shutdown.append(_release_waiters)
     app.on_cleanup.append(_stop_webhooks)
     return app
+
+
+async def _download_file(request: web.Request) -> web.Response:
+    """A file's bytes at the path getFile gave, as api.telegram.org/file/bot<token>/ serves."""
+    bot = request.app[EMULATOR_STATE].bots.get(request.match_info["token"])
+    stored = None if bot is None else bot.files.get(request.match_info["file_id"])
+    if stored is None or stored.content is None:
+        raise web.HTTPNotFound()
+    return web.Response(body=stored.content, content_type="application/octet-stream")
 
 
 async def _release_waiters(app: web.Application) -> None:

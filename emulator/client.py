@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, fields
 from types import TracebackType
 from typing import Any
@@ -159,6 +160,26 @@ class EmulatorClient:
             forward_sender_name=forward_sender_name,
             forward_date=forward_date,
         )
+
+    async def send_document(
+        self,
+        user: SimulatedUser,
+        file_name: str,
+        content: bytes,
+        *,
+        file_size: int | None = None,
+    ) -> UserMessage:
+        """The user sends a file; ``file_size`` claims a larger size than ``content`` has."""
+        body: JsonObject = {
+            "user": user.to_json(),
+            "file_name": file_name,
+            "content": base64.b64encode(content).decode(),
+        }
+        if file_size is not None:
+            body["file_size"] = file_size
+        result = await self._post("/control/documents", body)
+        message = result["message"]
+        return UserMessage(result["update_id"], message["message_id"], message["chat"]["id"])
 
     async def send_contact(
         self,

@@ -6,6 +6,8 @@ Requests and answers are JSON; answers are {"ok": true, "result": ...} or {"ok":
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
@@ -20,7 +22,14 @@ from emulator.simulation import (
     post_user_message,
     press_button,
 )
-from emulator.state import BotState, CallbackRecord, EmulatorState, StoredMessage, unix_now
+from emulator.state import (
+    BotState,
+    CallbackRecord,
+    EmulatorState,
+    StoredFile,
+    StoredMessage,
+    unix_now,
+)
 from emulator.users import SimulatedUser
 from emulator.webhooks import WebhookDelivery
 
@@ -90,6 +99,7 @@ class ControlApi:
             web.post("/control/users/{user_id}/blocked", self.set_blocked),
             web.post("/control/groups", self.create_group),
             web.post("/control/messages", self.post_message),
+            web.post("/control/documents", self.post_document),
             web.post("/control/callbacks", self.press_button),
             web.get("/control/callbacks", self.list_callbacks),
             web.get("/control/callbacks/{callback_id}", self.get_callback),
@@ -176,6 +186,27 @@ class ControlApi:
             raise ControlError(400, "a message needs text, contact or web_app_data")
         chat_id = _optional_int(body, "chat_id")
         message, update_id = post_user_message(self.state, bot, _user(body), content, chat_id)
+        self.state.changed.notify()
+        return _ok({"update_id": update_id, "message": message.to_api()})
+
+    async def post_document(self, request: web.Request) -> web.Response:
+        """A user sends a file: ``file_name``, ``content`` in base64, optional ``mime_type``
+        and ``file_size`` (to claim a size larger than the content, as a huge file would)."""
+        bot, body = self._bot(request), await _body(request)
+        try:
+            content = base64.b64decode(str(body.get("content", "")), validate=True)
+        except binascii.Error:
+            raise ControlError(400, '"content" must be base64') from None
+        size = _optional_int(body, "file_size") or len(content)
+        stored = StoredFile("document", body.get("file_name"), body.get("mime_type"), size, content)
+        bot.files[stored.file_id] = stored
+        message, update_id = post_user_message(
+            self.state,
+            bot,
+            _user(body),
+            UserMessageContent(text=None, fields=stored.to_api()),
+            _optional_int(body, "chat_id"),
+        )
         self.state.changed.notify()
         return _ok({"update_id": update_id, "message": message.to_api()})
 
