@@ -286,3 +286,7 @@ async def customers_of(
         await visible_customer(session, actor=actor, customer_id=customer_id)
         for customer_id in customer_ids
     ]
+
+
+# Search opens cards with the card's own callback data.
+__all__ = ["CustomerView", "customers_of", "router", "send_customer_card"]

@@ -1,0 +1,254 @@
+"""The customer's data: the 360-degree card of a customer with 1,000 orders, 10,000 messages
+and 2,000 activities, an import of 100,000 rows and an export of 100,000 leads.
+
+The card is timed as a rep opens it (every section counted, scoped to their deals) against a
+bare ``SELECT 1`` round trip; the import as the bot runs it (the CSV read, every row checked,
+written in one transaction with progress reported) against reading the file alone; the export
+(rows gathered, then a CSV and an XLSX file written) against fetching the leads' rows bare.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench.crm_core import round_trip_ms, settle
+from bench.report import Measurement, time_calls
+from crm.db import create_engine, create_session_factory
+from crm.migrate import upgrade_to_head
+from crm.models import (
+    Activity,
+    ActivityKind,
+    Conversation,
+    ConversationMessage,
+    Customer,
+    Direction,
+    Lead,
+    Order,
+    Role,
+    Staff,
+    StageKind,
+    utcnow,
+)
+from crm.services.customer_card import customer_card
+from crm.services.exports import Cell, ExportKind, export_table
+from crm.services.imports import ImportTarget, apply_import, check_import, match_columns
+from crm.services.pipelines import default_pipeline
+from handlers.spreadsheet_reading import read_table
+from handlers.spreadsheets import csv_bytes, xlsx_bytes
+
+ORDERS = 1_000
+CONVERSATIONS = 10
+MESSAGES = 10_000
+ACTIVITIES = 2_000
+IMPORT_ROWS = 100_000
+CARD_TARGET_MS = 30.0
+IMPORT_TARGET_S = 60.0
+EXPORT_TARGET_S = 10.0
+CARD_REPEAT = 50
+
+
+async def measure_backend(backend: str, url: str) -> list[Measurement]:
+    engine = create_engine(url)
+    await upgrade_to_head(engine)
+    rep_id, customer_id = await _seed_customer(engine)
+    await settle(engine)
+    rows = [await _measure_card(engine, backend, rep_id, customer_id)]
+    print(f"[{backend}] importing {IMPORT_ROWS:,} rows ...", flush=True)
+    rows.append(await _measure_import(engine, backend))
+    await settle(engine)
+    rows += await _measure_export(engine, backend)
+    await engine.dispose()
+    return rows
+
+
+async def _seed_customer(engine: AsyncEngine) -> tuple[int, int]:
+    factory = create_session_factory(engine)
+    async with factory() as session:
+        rep = Staff(telegram_id=7_000_001, display_name="Bench Rep", role=Role.REP)
+        customer = Customer(name="Big Buyer")
+        session.add_all([rep, customer])
+        pipeline = await default_pipeline(session)
+        stage = next(s for s in pipeline.stages if s.kind == StageKind.OPEN)
+        await session.flush()
+        lead = Lead(
+            title="Big Buyer",
+            stage_id=stage.id,
+            responsible_id=rep.id,
+            customer_id=customer.id,
+            custom_fields={},
+        )
+        session.add(lead)
+        await session.flush()
+        start = utcnow() - timedelta(days=1000)
+        await session.execute(
+            insert(Order),
+            [
+                {
+                    "customer_id": customer.id,
+                    "external_id": f"B-{n}",
+                    "amount_minor": 10_000 + n,
+                    "currency": "UAH",
+                    "created_at": start + timedelta(days=n),
+                    "lead_id": lead.id if n % 10 == 0 else None,
+                }
+                for n in range(ORDERS)
+            ],
+        )
+        conversations = list(
+            await session.scalars(
+                insert(Conversation).returning(Conversation.id),
+                [{"customer_id": customer.id, "channel": "whatsapp"}] * CONVERSATIONS,
+            )
+        )
+        await session.execute(
+            insert(ConversationMessage),
+            [
+                {
+                    "conversation_id": conversations[n % CONVERSATIONS],
+                    "direction": Direction.INBOUND if n % 2 else Direction.OUTBOUND,
+                    "text": f"message {n}",
+                    "sent_at": start + timedelta(minutes=n),
+                }
+                for n in range(MESSAGES)
+            ],
+        )
+        await session.execute(
+            insert(Activity),
+            [
+                {
+                    "kind": ActivityKind.NOTE,
+                    "lead_id": lead.id if n % 2 else None,
+                    "customer_id": None if n % 2 else customer.id,
+                    "author_id": rep.id,
+                    "text": f"note {n}",
+                    "created_at": start + timedelta(hours=n),
+                }
+                for n in range(ACTIVITIES)
+            ],
+        )
+        await session.commit()
+        return rep.id, customer.id
+
+
+async def _measure_card(
+    engine: AsyncEngine, backend: str, rep_id: int, customer_id: int
+) -> Measurement:
+    factory = create_session_factory(engine)
+    baseline = await round_trip_ms(factory)
+    async with factory() as session:
+        rep = await session.get(Staff, rep_id)
+        assert rep is not None
+
+        async def open_card() -> None:
+            await customer_card(session, actor=rep, customer_id=customer_id)
+            session.expire_all()
+
+        timing = await time_calls(open_card, repeat=CARD_REPEAT)
+    return Measurement(
+        name=f"360 card ({ORDERS:,} orders, {MESSAGES:,} messages, {ACTIVITIES:,} activities)",
+        backend=backend,
+        value=timing.median_ms,
+        unit="ms",
+        baseline=baseline,
+        baseline_name="SELECT 1",
+        target=f"<= {CARD_TARGET_MS:.0f} ms",
+        met=timing.median_ms <= CARD_TARGET_MS,
+    )
+
+
+def _import_file() -> bytes:
+    header = ["External ID", "Contact", "Phone", "E-mail", "Value", "Tags"]
+    rows = [
+        [
+            f"imp-{n}",
+            f"Client {n}",
+            f"+38067{n:07d}",
+            f"client{n}@example.com",
+            "1200.50",
+            "#imported",
+        ]
+        for n in range(IMPORT_ROWS)
+    ]
+    return csv_bytes(header, rows)
+
+
+async def _measure_import(engine: AsyncEngine, backend: str) -> Measurement:
+    content = _import_file()
+    started = time.perf_counter()
+    read_table("bench.csv", content)
+    baseline = time.perf_counter() - started
+    factory = create_session_factory(engine)
+    progress_calls = 0
+
+    async def progress(done: int, total: int) -> None:
+        nonlocal progress_calls
+        progress_calls += 1
+
+    async with factory() as session:
+        manager = Staff(telegram_id=7_000_002, display_name="Bench Manager", role=Role.MANAGER)
+        session.add(manager)
+        await session.commit()
+        started = time.perf_counter()
+        table = read_table("bench.csv", content)
+        known = {"Contact": "contact_name", "Phone": "phone", "E-mail": "email"}
+        known |= {"External ID": "external_id", "Value": "value", "Tags": "tags"}
+        plan = await check_import(
+            session,
+            actor=manager,
+            target=ImportTarget.LEADS,
+            headers=table.headers,
+            mapping=match_columns(table.headers, ImportTarget.LEADS, known),
+            rows=table.rows,
+        )
+        result = await apply_import(session, actor=manager, plan=plan, progress=progress)
+        await session.commit()
+        seconds = time.perf_counter() - started
+    assert result.created == IMPORT_ROWS and not plan.problems and progress_calls > 1
+    return Measurement(
+        name=f"import {IMPORT_ROWS:,} lead rows (CSV, checked, one transaction)",
+        backend=backend,
+        value=seconds,
+        unit="s",
+        baseline=baseline,
+        baseline_name="reading the CSV",
+        target=f"<= {IMPORT_TARGET_S:.0f} s",
+        met=seconds <= IMPORT_TARGET_S,
+    )
+
+
+async def _measure_export(engine: AsyncEngine, backend: str) -> list[Measurement]:
+    factory = create_session_factory(engine)
+    rows: list[Measurement] = []
+    async with factory() as session:
+        manager = await session.scalar(select(Staff).where(Staff.role == Role.MANAGER))
+        assert manager is not None
+        started = time.perf_counter()
+        await session.execute(select(Lead.__table__))
+        baseline = time.perf_counter() - started
+        for name, write in (("CSV", csv_bytes), ("XLSX", _xlsx_of)):
+            started = time.perf_counter()
+            table = await export_table(session, actor=manager, kind=ExportKind.LEADS)
+            write(table.columns, table.rows)
+            seconds = time.perf_counter() - started
+            rows.append(
+                Measurement(
+                    name=f"export {len(table.rows):,} leads as {name}",
+                    backend=backend,
+                    value=seconds,
+                    unit="s",
+                    baseline=baseline,
+                    baseline_name="SELECT the leads bare",
+                    target=f"<= {EXPORT_TARGET_S:.0f} s",
+                    met=seconds <= EXPORT_TARGET_S,
+                )
+            )
+    return rows
+
+
+def _xlsx_of(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    return xlsx_bytes(header, rows, "leads")
