@@ -131,8 +131,9 @@ async def _seed_customer(engine: AsyncEngine) -> tuple[int, int]:
                 for n in range(ACTIVITIES)
             ],
         )
+        ids = rep.id, customer.id
         await session.commit()
-        return rep.id, customer.id
+        return ids
 
 
 async def _measure_card(
@@ -146,7 +147,6 @@ async def _measure_card(
 
         async def open_card() -> None:
             await customer_card(session, actor=rep, customer_id=customer_id)
-            session.expire_all()
 
         timing = await time_calls(open_card, repeat=CARD_REPEAT)
     return Measurement(
@@ -193,6 +193,7 @@ async def _measure_import(engine: AsyncEngine, backend: str) -> Measurement:
         manager = Staff(telegram_id=7_000_002, display_name="Bench Manager", role=Role.MANAGER)
         session.add(manager)
         await session.commit()
+        await session.refresh(manager)
         started = time.perf_counter()
         table = read_table("bench.csv", content)
         known = {"Contact": "contact_name", "Phone": "phone", "E-mail": "email"}
