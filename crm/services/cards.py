@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from crm.models import Activity, Lead, Order, Staff, Stage, Tag, Task
 from crm.money import from_minor_units
 from crm.services.access import visible_customer_records, visible_lead
-from crm.services.tasks import next_task_for_lead
 
 RECENT_ACTIVITIES = 3
 
@@ -102,29 +102,56 @@ async def card_of(session: AsyncSession, *, actor: Staff, lead: Lead) -> LeadCar
         .order_by(Activity.created_at.desc(), Activity.id.desc())
         .limit(RECENT_ACTIVITIES)
     )
+    tasks = await _tasks_of(session, lead.id)
+    order_rows = await _order_totals(session, actor, lead)
     return LeadCard(
         lead=lead,
         tags=list(await lead.awaitable_attrs.tags),
         recent_activities=list(recent),
-        next_task=await next_task_for_lead(session, lead_id=lead.id),
-        statistics=await _statistics(session, actor, lead),
+        next_task=tasks.next_task,
+        statistics=LeadStatistics(
+            open_tasks=tasks.open,
+            done_tasks=tasks.done,
+            orders=sum(count for _, count, _ in order_rows),
+            paid={currency: from_minor_units(total) for currency, _, total in order_rows},
+        ),
     )
 
 
-async def _statistics(session: AsyncSession, actor: Staff, lead: Lead) -> LeadStatistics:
-    task_counts = await session.execute(
-        select(Task.done_at.is_(None), func.count())
-        .where(Task.lead_id == lead.id)
-        .group_by(Task.done_at.is_(None))
+@dataclass(frozen=True, slots=True)
+class _LeadTasks:
+    next_task: Task | None
+    open: int
+    done: int
+
+
+async def _tasks_of(session: AsyncSession, lead_id: int) -> _LeadTasks:
+    """The lead's open task due first and how many of its tasks are open and done, in one
+    statement (a card is opened on most presses)."""
+    counts = (
+        select(
+            func.count().filter(Task.done_at.is_(None)).label("open"),
+            func.count().filter(Task.done_at.is_not(None)).label("done"),
+        )
+        .where(Task.lead_id == lead_id)
+        .subquery()
     )
-    open_and_done = {is_open: count for is_open, count in task_counts}
-    order_rows = await _order_totals(session, actor, lead)
-    return LeadStatistics(
-        open_tasks=open_and_done.get(True, 0),
-        done_tasks=open_and_done.get(False, 0),
-        orders=sum(count for _, count, _ in order_rows),
-        paid={currency: from_minor_units(total) for currency, _, total in order_rows},
+    due_first = aliased(
+        Task,
+        select(Task)
+        .where(Task.lead_id == lead_id, Task.done_at.is_(None))
+        .order_by(Task.due_at)
+        .limit(1)
+        .subquery(),
     )
+    row = (
+        await session.execute(
+            select(due_first, counts.c.open, counts.c.done)
+            .select_from(counts)
+            .outerjoin(due_first, true())
+        )
+    ).one()
+    return _LeadTasks(next_task=row[0], open=row.open, done=row.done)
 
 
 async def _order_totals(
