@@ -32,11 +32,13 @@ SQLITE_UPGRADE = [
     "INSERT INTO leads_fts (rowid, search_text) VALUES (new.id, new.search_text); END",
     "INSERT INTO leads_fts (leads_fts) VALUES ('rebuild')",
 ]
+# A later migration that rebuilds the leads table on SQLite (batch mode) drops its triggers
+# with it; such a migration must make them again, and going back must not trip over them.
 SQLITE_DOWNGRADE = [
-    "DROP TRIGGER leads_fts_update",
-    "DROP TRIGGER leads_fts_delete",
-    "DROP TRIGGER leads_fts_insert",
-    "DROP TABLE leads_fts",
+    "DROP TRIGGER IF EXISTS leads_fts_update",
+    "DROP TRIGGER IF EXISTS leads_fts_delete",
+    "DROP TRIGGER IF EXISTS leads_fts_insert",
+    "DROP TABLE IF EXISTS leads_fts",
 ]
 POSTGRES_UPGRADE = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
