@@ -33,6 +33,7 @@ from handlers import (
     preferences,
     reports,
     search,
+    segments,
     start,
     tasks,
 )
@@ -52,6 +53,7 @@ FEATURE_ROUTERS = (
     customers.router,
     export.router,
     imports.router,
+    segments.router,
     search.router,
     pipeline.router,
     preferences.router,

@@ -75,6 +75,8 @@ class SegmentFilter(Schema):
     created_to: datetime | None = None
     last_activity_from: datetime | None = None
     last_activity_to: datetime | None = None
+    # No activity for this many days, counted back from whenever the segment is read.
+    idle_days: int | None = Field(default=None, ge=1, le=3650)
 
 
 LEAD_ONLY_FILTERS = frozenset({"stage_ids", "sources", "responsible_ids", "value_min", "value_max"})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select
@@ -10,7 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from crm.errors import NotFound, ValidationFailed
-from crm.models import Customer, Lead, Segment, SegmentTarget, Staff, Tag, customer_tags, lead_tags
+from crm.models import (
+    Customer,
+    Lead,
+    Segment,
+    SegmentTarget,
+    Staff,
+    Tag,
+    customer_tags,
+    lead_tags,
+    utcnow,
+)
 from crm.money import to_minor_units
 from crm.schemas import LEAD_ONLY_FILTERS, SegmentFilter, parse
 from crm.services.access import require_active, visible_customers, visible_leads
@@ -113,7 +123,7 @@ def _lead_query(f: SegmentFilter, actor: Staff) -> Select[Lead]:
     if f.value_max is not None:
         conditions.append(Lead.value_minor <= to_minor_units(f.value_max))
     conditions += _range(Lead.created_at, f.created_from, f.created_to)
-    conditions += _range(Lead.last_activity_at, f.last_activity_from, f.last_activity_to)
+    conditions += _range(Lead.last_activity_at, f.last_activity_from, _idle_cutoff(f))
     return select(Lead).where(and_(*conditions))
 
 
@@ -123,14 +133,36 @@ def _customer_query(f: SegmentFilter, actor: Staff) -> Select[Customer]:
     )
     conditions += _range(Customer.created_at, f.created_from, f.created_to)
     conditions.append(visible_customers(actor))
-    if f.last_activity_from or f.last_activity_to:
+    if f.last_activity_from or f.last_activity_to or f.idle_days:
         last_activity = (
             select(func.max(Lead.last_activity_at))
             .where(Lead.customer_id == Customer.id, visible_leads(actor))
             .scalar_subquery()
         )
-        conditions += _range(last_activity, f.last_activity_from, f.last_activity_to)
+        conditions += _range(last_activity, f.last_activity_from, _idle_cutoff(f))
     return select(Customer).where(and_(*conditions))
+
+
+def _idle_cutoff(f: SegmentFilter) -> datetime | None:
+    """The earlier of the typed end and "no activity for N days" from now."""
+    cutoffs = [f.last_activity_to] if f.last_activity_to else []
+    if f.idle_days:
+        cutoffs.append(utcnow() - timedelta(days=f.idle_days))
+    return min(cutoffs, default=None)
+
+
+async def matching_count(
+    session: AsyncSession, *, actor: Staff, target: SegmentTarget, filters: dict[str, Any]
+) -> int:
+    """How many leads or customers ``actor`` sees match ``filters``, before they are saved."""
+    require_active(actor)
+    checked = _checked_filter(filters, target)
+    query: Select[Lead] | Select[Customer] = (
+        _lead_query(checked, actor)
+        if target == SegmentTarget.LEADS
+        else _customer_query(checked, actor)
+    )
+    return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def _tag_conditions(
