@@ -173,8 +173,8 @@ class ReportWriter:
         return ReportView(chart.title, "\n".join(lines), chart, self._win_loss_sheet(now, before))
 
     def _win_loss_sheet(self, now: Closed, before: Closed) -> Sheet:
-        def row(key: str, pick: Callable[[Closed], Cell], **args: str) -> list[Cell]:
-            return [self.i18n.get(key, **args), pick(now), pick(before)]
+        def row(key: str, pick: Callable[[Closed], Cell]) -> list[Cell]:
+            return [self.i18n.get(key), pick(now), pick(before)]
 
         rows = [
             row("report-sheet-won", lambda c: c.won),
