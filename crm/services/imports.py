@@ -301,13 +301,17 @@ async def apply_import(
 ) -> ImportResult:
     """Write the plan's rows; a row whose external id is known updates that row."""
     _may_import(actor, plan.target)
+    # Looked up before anything is written: the planner's picture of the table is then
+    # still true, and a growing table is not searched again for each chunk.
+    model = Lead if plan.target is ImportTarget.LEADS else Customer
+    existing = await _by_external_id(session, model, [row.get("external_id") for row in plan.rows])
     created = updated = 0
     for start in range(0, len(plan.rows), CHUNK):
         chunk = plan.rows[start : start + CHUNK]
         if plan.target is ImportTarget.LEADS:
-            done = await _import_leads(session, actor, chunk)
+            done = await _import_leads(session, actor, chunk, existing)
         else:
-            done = await _import_customers(session, chunk)
+            done = await _import_customers(session, chunk, existing)
         created, updated = created + done.created, updated + done.updated
         if progress is not None:
             await progress(start + len(chunk), len(plan.rows))
@@ -321,9 +325,8 @@ async def _tag_ids(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dic
 
 
 async def _import_leads(
-    session: AsyncSession, actor: Staff, rows: Sequence[dict[str, Any]]
+    session: AsyncSession, actor: Staff, rows: Sequence[dict[str, Any]], existing: dict[str, Any]
 ) -> ImportResult:
-    existing = await _by_external_id(session, Lead, [row.get("external_id") for row in rows])
     pipeline = await default_pipeline(session)
     stage = next(s for s in pipeline.stages if s.kind == StageKind.OPEN)
     tag_ids = await _tag_ids(session, rows)
@@ -419,8 +422,9 @@ def _update_lead(lead: Lead, row: dict[str, Any]) -> None:
     lead.search_text = search_text(lead.title, lead.contact_name, lead.email)
 
 
-async def _import_customers(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> ImportResult:
-    existing = await _by_external_id(session, Customer, [row.get("external_id") for row in rows])
+async def _import_customers(
+    session: AsyncSession, rows: Sequence[dict[str, Any]], existing: dict[str, Any]
+) -> ImportResult:
     tag_ids = await _tag_ids(session, rows)
     created = 0
     links: list[tuple[int, int]] = []
