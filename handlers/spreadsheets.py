@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
 
-from openpyxl import Workbook
-
 from crm.services.exports import Cell
+from handlers.xlsx_writer import XlsxValue, workbook_bytes
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALIZER = "'"
@@ -45,13 +44,11 @@ def _text_cell(value: Cell) -> str:
             return str(value)
 
 
-def _xlsx_cell(value: Cell) -> str | int | float | datetime | None:
+def _xlsx_cell(value: Cell) -> XlsxValue:
     match value:
         case datetime():
             # Excel has no time zones: the wall-clock time of the reader's zone.
             return value.replace(tzinfo=None)
-        case Decimal():
-            return float(value)
         case str():
             return neutralized(value)
         case _:
@@ -76,14 +73,10 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
 
 
 def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[Cell]], title: str) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_sheet_title(title))
-    sheet.append([neutralized(name) for name in header])
-    for row in rows:
-        sheet.append([_xlsx_cell(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    cells = ([_xlsx_cell(value) for value in row] for row in rows)
+    return workbook_bytes(
+        itertools.chain([[neutralized(name) for name in header]], cells), _sheet_title(title)
+    )
 
 
 def _sheet_title(title: str) -> str:
