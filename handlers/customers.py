@@ -41,6 +41,8 @@ from handlers.leads.keyboards import LeadAction, LeadActionKind
 
 router = Router(name=__name__)
 
+# "/customer_42": one word, so Telegram makes it a link that sends itself when tapped.
+CARD_COMMAND = re.compile(r"customer_(\d{1,18})")
 # "120 birthday gift": the points, then why.
 POINTS_AND_REASON = re.compile(r"^\s*(\d{1,9})\s+(.+)$", re.DOTALL)
 
@@ -96,7 +98,7 @@ async def open_customer(
     await _edit_card(query, session, actor, i18n, callback_data.customer_id, back=None)
 
 
-@router.message(Command("customer"))
+@router.message(Command("customer", CARD_COMMAND))
 async def customer_command(
     message: Message,
     command: CommandObject,
@@ -104,8 +106,9 @@ async def customer_command(
     actor: Staff,
     i18n: I18nContext,
 ) -> None:
-    """``/customer 42``: the card by its number, as inline answers and exports show it."""
-    customer_id = (command.args or "").strip().lstrip("#")
+    """``/customer 42``, or ``/customer_42`` as inline answers show it (a tap sends it)."""
+    typed = command.regexp_match.group(1) if command.regexp_match else command.args
+    customer_id = (typed or "").strip().lstrip("#")
     if not customer_id.isdigit() or len(customer_id) > 18:
         await message.answer(i18n.get("customer-command-usage"))
         return

@@ -240,6 +240,8 @@ def customer_article(customer: Customer, i18n: I18nContext) -> InlineQueryResult
         title=i18n.get("inline-customer-title", name=facts["name"]),
         description=facts["contacts"],
         input_message_content=InputTextMessageContent(
-            message_text=tr(i18n, "inline-customer-text", **facts)
+            message_text=tr(
+                i18n, "inline-customer-text", card=f"/customer_{customer.id}", **facts
+            )
         ),
     )

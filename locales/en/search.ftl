@@ -23,3 +23,4 @@ inline-customer-title = 🧑 Customer: { $name }
 inline-customer-text =
     🧑 <b>{ $name }</b>
     📬 { $contacts }
+    🔎 Card in the bot: { $card }

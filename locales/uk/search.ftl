@@ -24,3 +24,4 @@ inline-customer-title = 🧑 Клієнт: { $name }
 inline-customer-text =
     🧑 <b>{ $name }</b>
     📬 { $contacts }
+    🔎 Картка в боті: { $card }

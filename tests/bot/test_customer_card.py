@@ -14,6 +14,7 @@ from crm.services.leads import convert_lead_to_order, create_lead
 from emulator import SentMessage
 from tests.bot.conftest import Person, Team, Telegram
 from tests.bot.test_export import staff_of
+from tests.bot.test_search_and_customers import inline_answer
 
 ORDERS = 25
 
@@ -131,3 +132,18 @@ async def test_another_rep_cannot_open_the_card_or_change_its_points(
     assert refused.text == "Немає доступу"
     assert usage.text is not None and "/customer 42" in usage.text
     assert forged == "Немає доступу"
+
+
+async def test_an_inline_answer_about_a_customer_opens_the_card_when_its_command_is_tapped(
+    telegram: Telegram, team: Team, session: AsyncSession
+) -> None:
+    customer_id = await customer_with_orders(session, team.rep)
+
+    answer = await inline_answer(telegram, team.rep, "4567")
+    shared = next(r for r in answer["results"] if r["id"] == f"customer-{customer_id}")
+    command = f"/customer_{customer_id}"
+    card = await telegram.say(team.rep, command)
+
+    assert command in shared["input_message_content"]["message_text"]
+    assert card.text is not None and card.text.startswith("🧑 Olena · customer #")
+    assert f"Orders: {ORDERS} orders" in card.text
