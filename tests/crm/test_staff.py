@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import Conflict, Forbidden, ValidationFailed
-from crm.models import AccessRequest, Language, Notification, Role, Staff
+from crm.models import AccessRequest, Language, Notification, Role, Staff, utcnow
 from crm.services import staff
 from tests.crm.conftest import Team
 
@@ -68,13 +68,18 @@ async def test_who_may_invite_whom(session: AsyncSession, team: Team) -> None:
 
 
 async def test_a_stranger_is_recorded_at_most_once_a_day(session: AsyncSession) -> None:
+    first = utcnow()
+    next_day = first + timedelta(hours=24, seconds=1)
+    moments = [first, first, first + timedelta(hours=23), next_day, next_day]
     written = [
-        await staff.record_access_request(session, telegram_id=77, name="Stranger", username=None)
-        for _ in range(3)
+        await staff.record_access_request(
+            session, telegram_id=77, name="Stranger", username=None, now=moment
+        )
+        for moment in moments
     ]
 
-    assert written == [True, False, False]
-    assert await session.scalar(select(func.count()).select_from(AccessRequest)) == 1
+    assert written == [True, False, False, True, False]
+    assert await session.scalar(select(func.count()).select_from(AccessRequest)) == 2
 
 
 async def test_preferences_check_the_time_zone(session: AsyncSession, team: Team) -> None:
