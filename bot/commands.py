@@ -14,6 +14,8 @@ COMMANDS = (
     "report",
     "today",
     "find",
+    "segments",
+    "export",
     "settings",
     "invite",
     "stages",

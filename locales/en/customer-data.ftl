@@ -34,3 +34,5 @@ error-reason-required = Tell me the reason.
 error-subject-required = Tell me what the ticket is about.
 error-note-required = The note is empty.
 error-text-too-long = That is too long: at most { $limit } characters.
+command-export = Export leads, customers or tasks
+command-segments = Saved segments of leads

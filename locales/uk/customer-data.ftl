@@ -34,3 +34,5 @@ error-reason-required = Вкажіть причину.
 error-subject-required = Напишіть, про що звернення.
 error-note-required = Примітка порожня.
 error-text-too-long = Задовго: щонайбільше { $limit } символів.
+command-export = Вивантажити ліди, клієнтів чи задачі
+command-segments = Збережені сегменти лідів
