@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -41,30 +41,30 @@ from handlers.admin import delivery, forms, stages, team
 from handlers.leads import activities, card, create, deal, wizard
 
 # In this order: errors first, then commands that work in any state, then features.
-FEATURE_ROUTERS = (
-    errors.router,
-    start.router,
-    wizard.router,
-    create.router,
-    card.router,
-    activities.router,
-    deal.router,
-    tasks.router,
-    customers.router,
-    export.router,
-    imports.router,
-    segments.router,
-    search.router,
-    pipeline.router,
-    preferences.router,
-    invite.router,
-    stages.router,
-    team.router,
-    delivery.router,
-    forms.router,
-    reports.router,
+FEATURES = (
+    errors,
+    start,
+    wizard,
+    create,
+    card,
+    activities,
+    deal,
+    tasks,
+    customers,
+    export,
+    imports,
+    segments,
+    search,
+    pipeline,
+    preferences,
+    invite,
+    stages,
+    team,
+    delivery,
+    forms,
+    reports,
     # Last: whatever no feature took still gets an answer.
-    fallback.router,
+    fallback,
 )
 
 # Redis keys that tell destinies apart: each flow keeps its data under one of its own
@@ -138,16 +138,5 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DatabaseSession(session_factory, outbox))
     dispatcher.update.outer_middleware(StaffAccess(frozenset(settings.admin_ids), translator))
     create_i18n_middleware(translator).setup(dispatcher)
-    dispatcher.include_routers(*_detached(FEATURE_ROUTERS))
+    dispatcher.include_routers(*(feature.create_router() for feature in FEATURES))
     return dispatcher
-
-
-def _detached(routers: tuple[Router, ...]) -> tuple[Router, ...]:
-    """Feature routers are module singletons (aiogram's decorator style). A new dispatcher, as
-    the tests build one per test, takes them over from the one before."""
-    for router in routers:
-        previous = router.parent_router
-        if previous is not None:
-            previous.sub_routers.remove(router)
-            router._parent_router = None
-    return routers

@@ -39,8 +39,6 @@ from handlers.customer_views import (
 )
 from handlers.leads.keyboards import LeadAction, LeadActionKind
 
-router = Router(name=__name__)
-
 # "/customer_42": one word, so Telegram makes it a link that sends itself when tapped.
 CARD_COMMAND = re.compile(r"customer_(\d{1,18})")
 # "120 birthday gift": the points, then why.
@@ -71,7 +69,6 @@ class ClosingNoteAsked(FlowData):
     ticket_id: int
 
 
-@router.callback_query(LeadAction.filter(F.action == LeadActionKind.CUSTOMER))
 async def open_lead_customer(
     query: CallbackQuery,
     callback_data: LeadAction,
@@ -87,7 +84,6 @@ async def open_lead_customer(
     await _edit_card(query, session, actor, i18n, lead.customer_id, back=back)
 
 
-@router.callback_query(CustomerView.filter())
 async def open_customer(
     query: CallbackQuery,
     callback_data: CustomerView,
@@ -98,7 +94,6 @@ async def open_customer(
     await _edit_card(query, session, actor, i18n, callback_data.customer_id, back=None)
 
 
-@router.message(Command("customer", CARD_COMMAND))
 async def customer_command(
     message: Message,
     command: CommandObject,
@@ -115,7 +110,6 @@ async def customer_command(
     await send_customer_card(message, session, actor, i18n, int(customer_id))
 
 
-@router.callback_query(CustomerSectionPage.filter())
 async def open_section(
     query: CallbackQuery,
     callback_data: CustomerSectionPage,
@@ -142,7 +136,6 @@ async def open_section(
     await query.answer()
 
 
-@router.callback_query(CustomerAction.filter())
 async def ask_for_customer_input(
     query: CallbackQuery,
     callback_data: CustomerAction,
@@ -169,7 +162,6 @@ async def ask_for_customer_input(
     await query.answer()
 
 
-@router.callback_query(CloseTicket.filter())
 async def ask_for_closing_note(
     query: CallbackQuery,
     callback_data: CloseTicket,
@@ -184,7 +176,6 @@ async def ask_for_closing_note(
     await query.answer()
 
 
-@router.message(CustomerInput.points, TYPED_ANSWER, Pending(PointsAsked))
 async def points_typed(
     message: Message,
     pending: PointsAsked,
@@ -211,7 +202,6 @@ async def points_typed(
     await send_customer_card(message, session, actor, i18n, pending.customer_id, notice=notice)
 
 
-@router.message(CustomerInput.ticket_subject, TYPED_ANSWER, Pending(TicketAsked))
 async def ticket_subject_typed(
     message: Message,
     pending: TicketAsked,
@@ -228,7 +218,6 @@ async def ticket_subject_typed(
     await send_customer_card(message, session, actor, i18n, pending.customer_id, notice=notice)
 
 
-@router.message(CustomerInput.closing_note, TYPED_ANSWER, Pending(ClosingNoteAsked))
 async def closing_note_typed(
     message: Message,
     pending: ClosingNoteAsked,
@@ -292,4 +281,25 @@ async def customers_of(
 
 
 # Search opens cards with the card's own callback data.
-__all__ = ["CustomerView", "customers_of", "router", "send_customer_card"]
+__all__ = ["CustomerView", "customers_of", "send_customer_card"]
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.callback_query.register(
+        open_lead_customer, LeadAction.filter(F.action == LeadActionKind.CUSTOMER)
+    )
+    router.callback_query.register(open_customer, CustomerView.filter())
+    router.message.register(customer_command, Command("customer", CARD_COMMAND))
+    router.callback_query.register(open_section, CustomerSectionPage.filter())
+    router.callback_query.register(ask_for_customer_input, CustomerAction.filter())
+    router.callback_query.register(ask_for_closing_note, CloseTicket.filter())
+    router.message.register(points_typed, CustomerInput.points, TYPED_ANSWER, Pending(PointsAsked))
+    router.message.register(
+        ticket_subject_typed, CustomerInput.ticket_subject, TYPED_ANSWER, Pending(TicketAsked)
+    )
+    router.message.register(
+        closing_note_typed, CustomerInput.closing_note, TYPED_ANSWER, Pending(ClosingNoteAsked)
+    )
+    return router

@@ -25,7 +25,6 @@ from crm.errors import (
 from crm.models import Staff
 from handlers.leads.card import edit_card
 
-router = Router(name=__name__)
 log = logging.getLogger(__name__)
 
 
@@ -55,7 +54,6 @@ def _invalid_input_text(error: ValidationFailed, i18n: I18nContext) -> str:
         return i18n.get("error-invalid-input")
 
 
-@router.error(ExceptionTypeFilter(StaleLead))
 async def refresh_stale_card(
     event: ErrorEvent,
     i18n: I18nContext,
@@ -74,14 +72,12 @@ async def refresh_stale_card(
         await edit_card(query, session, viewer, error.lead_id, i18n, notice=i18n.get("card-stale"))
 
 
-@router.error(ExceptionTypeFilter(SQLAlchemyError))
 async def answer_not_saved(event: ErrorEvent, i18n: I18nContext) -> None:
     """The database refused the change (or was unreachable): it was rolled back whole."""
     log.error("update %s not saved", event.update.update_id, exc_info=event.exception)
     await tell(event.update, i18n.get("error-not-saved"))
 
 
-@router.error(ExceptionTypeFilter(CrmError))
 async def answer_crm_error(event: ErrorEvent, i18n: I18nContext) -> None:
     """The update's transaction was rolled back; tell the person why, briefly."""
     error = event.exception
@@ -98,3 +94,12 @@ async def tell(update: Update, text: str) -> None:
     elif update.inline_query is not None:
         # Inline mode has no room for words: the person sees that nothing matched.
         await update.inline_query.answer([], cache_time=0, is_personal=True)
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.error.register(refresh_stale_card, ExceptionTypeFilter(StaleLead))
+    router.error.register(answer_not_saved, ExceptionTypeFilter(SQLAlchemyError))
+    router.error.register(answer_crm_error, ExceptionTypeFilter(CrmError))
+    return router

@@ -18,8 +18,6 @@ from crm.services.segments import own_segments
 from handlers.common.text import local_time, shorten
 from handlers.spreadsheets import FileFormat, table_bytes
 
-router = Router(name=__name__)
-
 SEGMENTS_OFFERED = 10
 BUTTON_TITLE = 30
 NO_SEGMENT = 0
@@ -31,7 +29,6 @@ class ExportFile(CallbackData, prefix="ex"):
     segment_id: int = NO_SEGMENT
 
 
-@router.message(Command("export"))
 async def offer_exports(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext
 ) -> None:
@@ -67,7 +64,6 @@ def export_keyboard(segment_id: int, i18n: I18nContext) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-@router.callback_query(ExportFile.filter())
 async def send_export(
     query: CallbackQuery,
     callback_data: ExportFile,
@@ -100,3 +96,11 @@ def _file_name(choice: ExportFile, actor: Staff) -> str:
     kind = f"segment-{choice.segment_id}" if choice.kind is ExportKind.SEGMENT else choice.kind
     day = local_time(utcnow(), actor).date().isoformat()
     return f"{kind}-{day}.{choice.file_format.value}"
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(offer_exports, Command("export"))
+    router.callback_query.register(send_export, ExportFile.filter())
+    return router

@@ -21,9 +21,7 @@ from crm.models import Staff
 from handlers.common.text import shorten, tr
 from handlers.leads.wizard import Draft, Wizard
 
-router = Router(name=__name__)
 # Messages a person sent here themselves; not ones they picked from the bot's inline results.
-router.message.filter(F.chat.type == ChatType.PRIVATE, ~F.via_bot)
 
 COMMAND_SHOWN = 64
 # Words beside a phone or an e-mail are taken as the client's name when they look like one.
@@ -70,7 +68,6 @@ def offer_keyboard(i18n: I18nContext) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-@router.message(F.text.startswith("/"), StateFilter("*"))
 async def unknown_command(message: Message, i18n: I18nContext) -> None:
     typed = (message.text or "").split(maxsplit=1)[0].partition("@")[0]
     await message.answer(
@@ -78,7 +75,6 @@ async def unknown_command(message: Message, i18n: I18nContext) -> None:
     )
 
 
-@router.message(StateFilter(None), F.text.as_("text"))
 async def free_text(message: Message, text: str, i18n: I18nContext, phone_region: str) -> None:
     found = find_contact(text, region=phone_region)
     if found is None:
@@ -88,18 +84,15 @@ async def free_text(message: Message, text: str, i18n: I18nContext, phone_region
     await message.reply(render_offer(lead_draft(found), i18n), reply_markup=offer_keyboard(i18n))
 
 
-@router.message(StateFilter(None))
 async def other_message(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("fallback-other-message"))
 
 
-@router.message()
 async def not_an_answer(message: Message, i18n: I18nContext) -> None:
     """Something a flow waiting for an answer has no use for."""
     await message.answer(i18n.get("fallback-in-flow"))
 
 
-@router.callback_query(LeadFromText.filter())
 async def make_lead_from_text(
     query: CallbackQuery,
     state: FSMContext,
@@ -127,3 +120,15 @@ async def make_lead_from_text(
     await wizard.close_prompt(i18n.get("fallback-lead-started"))
     await wizard.start(lead_draft(found))
     await query.answer()
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == ChatType.PRIVATE, ~F.via_bot)
+    router.message.register(unknown_command, F.text.startswith("/"), StateFilter("*"))
+    router.message.register(free_text, StateFilter(None), F.text.as_("text"))
+    router.message.register(other_message, StateFilter(None))
+    router.message.register(not_an_answer)
+    router.callback_query.register(make_lead_from_text, LeadFromText.filter())
+    return router

@@ -41,8 +41,6 @@ from handlers.common.text import shorten, tr
 from handlers.spreadsheet_reading import MAX_FILE_BYTES, Table, read_table
 from handlers.spreadsheets import csv_bytes
 
-router = Router(name=__name__)
-
 LANGUAGES = ("en", "uk")
 PROBLEMS_SHOWN = 20
 HEADER_SHOWN = 30
@@ -92,7 +90,6 @@ def known_headers(translator: FluentRuntimeCore) -> dict[str, str]:
     }
 
 
-@router.message(F.document)
 async def receive_file(message: Message, bot: Bot, i18n: I18nContext, state: FSMContext) -> None:
     document = message.document
     assert document is not None
@@ -112,7 +109,6 @@ async def receive_file(message: Message, bot: Bot, i18n: I18nContext, state: FSM
     await message.answer(i18n.get("import-what"), reply_markup=kb.as_markup())
 
 
-@router.callback_query(ImportTargetPick.filter())
 async def pick_target(
     query: CallbackQuery,
     callback_data: ImportTargetPick,
@@ -131,7 +127,6 @@ async def pick_target(
     await show_screen(query, mapping_screen(table, draft, i18n))
 
 
-@router.callback_query(ImportColumn.filter())
 async def pick_column(
     query: CallbackQuery,
     callback_data: ImportColumn,
@@ -152,7 +147,6 @@ async def pick_column(
     await show_screen(query, Screen(i18n.get("import-pick-field"), kb.as_markup()))
 
 
-@router.callback_query(ImportSetField.filter())
 async def set_field(
     query: CallbackQuery,
     callback_data: ImportSetField,
@@ -178,7 +172,6 @@ async def set_field(
     await show_screen(query, mapping_screen(table, draft, i18n))
 
 
-@router.callback_query(ImportStep.filter(F.step == ImportStepKind.MAPPING))
 async def back_to_mapping(
     query: CallbackQuery, bot: Bot, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -189,13 +182,11 @@ async def back_to_mapping(
     await show_screen(query, mapping_screen(table, draft, i18n))
 
 
-@router.callback_query(ImportStep.filter(F.step == ImportStepKind.CANCEL))
 async def cancel_import(query: CallbackQuery, i18n: I18nContext, state: FSMContext) -> None:
     await ImportDraft.forget(state)
     await show_screen(query, Screen(i18n.get("import-cancelled")))
 
 
-@router.callback_query(ImportStep.filter(F.step == ImportStepKind.CHECK))
 async def check_file(
     query: CallbackQuery,
     bot: Bot,
@@ -216,9 +207,6 @@ async def check_file(
         )
 
 
-@router.callback_query(
-    ImportStep.filter(F.step.in_({ImportStepKind.RUN, ImportStepKind.RUN_VALID}))
-)
 async def run_import(
     query: CallbackQuery,
     callback_data: ImportStep,
@@ -368,3 +356,23 @@ def problems_csv(problems: list[Problem], i18n: I18nContext) -> bytes:
         i18n.get("import-report-problem"),
     ]
     return csv_bytes(header, [[p.row, p.column, _reason(p, i18n)] for p in problems])
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(receive_file, F.document)
+    router.callback_query.register(pick_target, ImportTargetPick.filter())
+    router.callback_query.register(pick_column, ImportColumn.filter())
+    router.callback_query.register(set_field, ImportSetField.filter())
+    router.callback_query.register(
+        back_to_mapping, ImportStep.filter(F.step == ImportStepKind.MAPPING)
+    )
+    router.callback_query.register(
+        cancel_import, ImportStep.filter(F.step == ImportStepKind.CANCEL)
+    )
+    router.callback_query.register(check_file, ImportStep.filter(F.step == ImportStepKind.CHECK))
+    router.callback_query.register(
+        run_import, ImportStep.filter(F.step.in_({ImportStepKind.RUN, ImportStepKind.RUN_VALID}))
+    )
+    return router

@@ -25,9 +25,6 @@ from handlers.common.paging import page_navigation, page_of
 from handlers.common.screens import Screen, send_screen, show_screen
 from handlers.common.text import local_time, shorten, tr
 
-router = Router(name=__name__)
-
-
 NAME_SHOWN = 40
 
 
@@ -74,7 +71,6 @@ def invite_screen(invite: Invite, link: str, viewer: Staff, i18n: I18nContext) -
     )
 
 
-@router.message(Command("invite"))
 async def choose_role(message: Message, actor: Staff, i18n: I18nContext, state: FSMContext) -> None:
     screen = role_screen(actor, i18n)
     if screen is None:
@@ -84,7 +80,6 @@ async def choose_role(message: Message, actor: Staff, i18n: I18nContext, state: 
     await send_screen(message, screen)
 
 
-@router.callback_query(InviteMenu.filter())
 async def back_to_roles(query: CallbackQuery, actor: Staff, i18n: I18nContext) -> None:
     screen = role_screen(actor, i18n)
     if screen is None:
@@ -93,7 +88,6 @@ async def back_to_roles(query: CallbackQuery, actor: Staff, i18n: I18nContext) -
     await show_screen(query, screen)
 
 
-@router.callback_query(InviteRole.filter())
 async def send_invite_link(
     query: CallbackQuery,
     callback_data: InviteRole,
@@ -108,7 +102,6 @@ async def send_invite_link(
     await show_screen(query, invite_screen(invite, link, actor, i18n))
 
 
-@router.callback_query(PendingInvites.filter())
 async def list_pending(
     query: CallbackQuery,
     callback_data: PendingInvites,
@@ -120,7 +113,6 @@ async def list_pending(
     await show_screen(query, pending_screen(pending, callback_data.page, actor, i18n))
 
 
-@router.callback_query(RevokeInvite.filter())
 async def revoke(
     query: CallbackQuery,
     callback_data: RevokeInvite,
@@ -175,3 +167,14 @@ def _pending_line(pending: PendingInvite, viewer: Staff, i18n: I18nContext) -> s
         expires=local_time(pending.invite.expires_at, viewer),
         zone=viewer.time_zone,
     )
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(choose_role, Command("invite"))
+    router.callback_query.register(back_to_roles, InviteMenu.filter())
+    router.callback_query.register(send_invite_link, InviteRole.filter())
+    router.callback_query.register(list_pending, PendingInvites.filter())
+    router.callback_query.register(revoke, RevokeInvite.filter())
+    return router

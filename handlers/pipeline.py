@@ -26,7 +26,6 @@ from handlers.common.editing import show_in_place
 from handlers.common.text import pipeline_name, shorten, stage_name, tr
 from handlers.leads.keyboards import LeadAction, LeadActionKind
 
-router = Router(name=__name__)
 BUTTON_TITLE = 40
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -101,7 +100,6 @@ def board_keyboard(board: Board, i18n: I18nContext) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-@router.message(Command("pipeline"))
 async def show_board(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext
 ) -> None:
@@ -109,7 +107,6 @@ async def show_board(
     await message.answer(render_board(board, i18n), reply_markup=board_keyboard(board, i18n))
 
 
-@router.callback_query(BoardView.filter())
 async def back_to_board(
     query: CallbackQuery, session: AsyncSession, actor: Staff, i18n: I18nContext
 ) -> None:
@@ -143,7 +140,6 @@ def lead_list_keyboard(
     return kb.as_markup()
 
 
-@router.callback_query(StageList.filter())
 async def show_stage(
     query: CallbackQuery,
     callback_data: StageList,
@@ -171,3 +167,12 @@ async def show_stage(
     if isinstance(query.message, Message):
         await show_in_place(query.message, text, lead_list_keyboard(page, callback_data, i18n))
     await query.answer()
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(show_board, Command("pipeline"))
+    router.callback_query.register(back_to_board, BoardView.filter())
+    router.callback_query.register(show_stage, StageList.filter())
+    return router

@@ -23,7 +23,6 @@ from handlers.common.filters import TYPED_ANSWER
 from handlers.common.screens import Screen, checkbox, send_screen, show_screen
 from handlers.common.text import tr
 
-router = Router(name=__name__)
 COMMON_TIME_ZONES = ("Europe/Kyiv", "Europe/Warsaw", "Europe/London", "UTC", "America/New_York")
 
 
@@ -136,7 +135,6 @@ SCREENS = {
 }
 
 
-@router.message(Command("settings"))
 async def show_settings(
     message: Message, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -144,7 +142,6 @@ async def show_settings(
     await send_screen(message, main_screen(actor, i18n))
 
 
-@router.callback_query(OpenSettings.filter())
 async def open_settings_screen(
     query: CallbackQuery,
     callback_data: OpenSettings,
@@ -159,7 +156,6 @@ async def open_settings_screen(
     await show_screen(query, SCREENS[callback_data.screen](actor, i18n))
 
 
-@router.callback_query(PickLanguage.filter())
 async def pick_language(
     query: CallbackQuery,
     callback_data: PickLanguage,
@@ -172,7 +168,6 @@ async def pick_language(
     await show_screen(query, main_screen(staff, i18n))
 
 
-@router.callback_query(PickTimeZone.filter())
 async def pick_time_zone(
     query: CallbackQuery,
     callback_data: PickTimeZone,
@@ -184,7 +179,6 @@ async def pick_time_zone(
     await show_screen(query, main_screen(staff, i18n))
 
 
-@router.message(SettingsInput.time_zone, TYPED_ANSWER)
 async def time_zone_typed(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -193,7 +187,6 @@ async def time_zone_typed(
     await send_screen(message, main_screen(staff, i18n))
 
 
-@router.callback_query(ToggleNotification.filter())
 async def toggle_notification(
     query: CallbackQuery,
     callback_data: ToggleNotification,
@@ -204,3 +197,15 @@ async def toggle_notification(
     chosen = enabled_notifications(actor) ^ {callback_data.notification}
     staff = await update_preferences(session, actor=actor, notifications=chosen)
     await show_screen(query, notifications_screen(staff, i18n))
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(show_settings, Command("settings"))
+    router.callback_query.register(open_settings_screen, OpenSettings.filter())
+    router.callback_query.register(pick_language, PickLanguage.filter())
+    router.callback_query.register(pick_time_zone, PickTimeZone.filter())
+    router.message.register(time_zone_typed, SettingsInput.time_zone, TYPED_ANSWER)
+    router.callback_query.register(toggle_notification, ToggleNotification.filter())
+    return router

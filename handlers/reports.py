@@ -42,8 +42,6 @@ from handlers.report_views import ReportKind, ReportView, ReportWriter
 from handlers.reports_charts import render_png
 from handlers.reports_xlsx import workbook_bytes
 
-router = Router(name=__name__)
-
 CAPTION_LIMIT = 1024
 # A calendar date as typed: 2026-03-01, 1.03, 01.03.2026, 1/3/26.
 _TYPED_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?")
@@ -89,19 +87,16 @@ def _in_year(day: date, year: int) -> date | None:
         return None
 
 
-@router.message(Command("report"))
 async def show_reports(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("report-menu"), reply_markup=reports_keyboard(i18n))
 
 
-@router.callback_query(ReportMenu.filter())
 async def back_to_reports(query: CallbackQuery, i18n: I18nContext) -> None:
     if isinstance(query.message, Message):
         await show_in_place(query.message, i18n.get("report-menu"), reports_keyboard(i18n))
     await query.answer()
 
 
-@router.callback_query(PickReport.filter(F.kind == ReportKind.FORECAST))
 async def show_forecast(
     query: CallbackQuery,
     session: AsyncSession,
@@ -126,7 +121,6 @@ async def show_forecast(
         await send_report(query.message, view, ReportKind.FORECAST, period, i18n)
 
 
-@router.callback_query(PickReport.filter())
 async def pick_period(query: CallbackQuery, callback_data: PickReport, i18n: I18nContext) -> None:
     if isinstance(query.message, Message):
         name = i18n.get(f"report-name-{callback_data.kind.value}")
@@ -135,7 +129,6 @@ async def pick_period(query: CallbackQuery, callback_data: PickReport, i18n: I18
     await query.answer()
 
 
-@router.callback_query(PickPeriod.filter())
 async def report_for_named_period(
     query: CallbackQuery,
     callback_data: PickPeriod,
@@ -154,7 +147,6 @@ async def report_for_named_period(
         await send_report(query.message, view, callback_data.kind, period, i18n)
 
 
-@router.callback_query(TypeDates.filter())
 async def ask_for_dates(
     query: CallbackQuery, callback_data: TypeDates, state: FSMContext, i18n: I18nContext
 ) -> None:
@@ -164,7 +156,6 @@ async def ask_for_dates(
     await query.answer()
 
 
-@router.message(ReportInput.dates, TYPED_ANSWER, Pending(DatesAsked))
 async def dates_typed(
     message: Message,
     pending: DatesAsked,
@@ -187,7 +178,6 @@ async def dates_typed(
     await send_report(message, view, pending.kind, period, i18n)
 
 
-@router.callback_query(ReportFile.filter())
 async def send_spreadsheet(
     query: CallbackQuery,
     callback_data: ReportFile,
@@ -266,3 +256,17 @@ async def send_report(
         return
     await target.answer_photo(photo, caption=heading)
     await target.answer(text, reply_markup=keyboard)
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(show_reports, Command("report"))
+    router.callback_query.register(back_to_reports, ReportMenu.filter())
+    router.callback_query.register(show_forecast, PickReport.filter(F.kind == ReportKind.FORECAST))
+    router.callback_query.register(pick_period, PickReport.filter())
+    router.callback_query.register(report_for_named_period, PickPeriod.filter())
+    router.callback_query.register(ask_for_dates, TypeDates.filter())
+    router.message.register(dates_typed, ReportInput.dates, TYPED_ANSWER, Pending(DatesAsked))
+    router.callback_query.register(send_spreadsheet, ReportFile.filter())
+    return router

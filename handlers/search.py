@@ -36,8 +36,6 @@ from handlers.customers import CustomerView, customers_of
 from handlers.leads.keyboards import LeadAction, LeadActionKind
 from handlers.leads.rendering import lost_reason_text
 
-router = Router(name=__name__)
-
 MOST_FOUND = 96
 INLINE_RESULTS = 50
 # Results are personal and change as leads move: let Telegram keep them only briefly.
@@ -69,7 +67,6 @@ class RecentSearches(FlowData):
         return RecentSearches(queries={key: queries[key] for key in newest})
 
 
-@router.message(Command("find"))
 async def find(
     message: Message,
     command: CommandObject,
@@ -87,7 +84,6 @@ async def find(
     await message.answer(shown, reply_markup=keyboard)
 
 
-@router.callback_query(FindPage.filter())
 async def turn_page(
     query: CallbackQuery,
     callback_data: FindPage,
@@ -199,7 +195,6 @@ def found_keyboard(
     return kb.as_markup()
 
 
-@router.inline_query()
 async def share_leads(
     inline_query: InlineQuery, session: AsyncSession, actor: Staff, i18n: I18nContext
 ) -> None:
@@ -240,8 +235,15 @@ def customer_article(customer: Customer, i18n: I18nContext) -> InlineQueryResult
         title=i18n.get("inline-customer-title", name=facts["name"]),
         description=facts["contacts"],
         input_message_content=InputTextMessageContent(
-            message_text=tr(
-                i18n, "inline-customer-text", card=f"/customer_{customer.id}", **facts
-            )
+            message_text=tr(i18n, "inline-customer-text", card=f"/customer_{customer.id}", **facts)
         ),
     )
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(find, Command("find"))
+    router.callback_query.register(turn_page, FindPage.filter())
+    router.inline_query.register(share_leads)
+    return router

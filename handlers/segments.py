@@ -46,8 +46,6 @@ from handlers.customer_views import CustomerView
 from handlers.export import export_keyboard
 from handlers.leads.keyboards import LeadAction, LeadActionKind
 
-router = Router(name=__name__)
-
 SEGMENTS_SHOWN = 20
 BUTTON_TITLE = 40
 SOURCES = list(LeadSource)
@@ -106,7 +104,6 @@ class SegmentAsked(FlowData):
     question: Question
 
 
-@router.message(Command("segments"))
 async def list_segments(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext
 ) -> None:
@@ -123,7 +120,6 @@ async def list_segments(
     await send_screen(message, Screen(i18n.get(key), kb.as_markup()))
 
 
-@router.callback_query(SegmentOpen.filter())
 async def open_segment(
     query: CallbackQuery,
     callback_data: SegmentOpen,
@@ -158,7 +154,6 @@ async def open_segment(
     await show_screen(query, Screen(text, kb.as_markup()))
 
 
-@router.callback_query(SegmentBuild.filter(F.step == SegmentStep.NEW))
 async def start_building(
     query: CallbackQuery, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -167,14 +162,12 @@ async def start_building(
     await show_screen(query, await builder_screen(session, actor, draft, i18n))
 
 
-@router.callback_query(SegmentBuild.filter(F.step == SegmentStep.CANCEL))
 async def cancel_building(query: CallbackQuery, i18n: I18nContext, state: FSMContext) -> None:
     await SegmentDraft.forget(state)
     await answered(state, SegmentAsked)
     await show_screen(query, Screen(i18n.get("segment-cancelled")))
 
 
-@router.callback_query(SegmentBuild.filter())
 async def change_draft(
     query: CallbackQuery,
     callback_data: SegmentBuild,
@@ -217,7 +210,6 @@ async def change_draft(
     await show_screen(query, screen)
 
 
-@router.callback_query(SegmentAsk.filter())
 async def ask_value(
     query: CallbackQuery, callback_data: SegmentAsk, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -230,7 +222,6 @@ async def ask_value(
     await query.answer()
 
 
-@router.message(SegmentInput.answer, TYPED_ANSWER, Pending(SegmentAsked))
 async def value_typed(
     message: Message,
     pending: SegmentAsked,
@@ -420,3 +411,18 @@ async def people_picker(
         ],
         i18n,
     )
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(list_segments, Command("segments"))
+    router.callback_query.register(open_segment, SegmentOpen.filter())
+    router.callback_query.register(start_building, SegmentBuild.filter(F.step == SegmentStep.NEW))
+    router.callback_query.register(
+        cancel_building, SegmentBuild.filter(F.step == SegmentStep.CANCEL)
+    )
+    router.callback_query.register(change_draft, SegmentBuild.filter())
+    router.callback_query.register(ask_value, SegmentAsk.filter())
+    router.message.register(value_typed, SegmentInput.answer, TYPED_ANSWER, Pending(SegmentAsked))
+    return router

@@ -13,10 +13,7 @@ from crm.models import Language, Staff
 from crm.services.staff import redeem_invite
 from handlers.common.text import tr
 
-router = Router(name=__name__)
 
-
-@router.message(CommandStart())
 async def start(
     message: Message,
     command: CommandObject,
@@ -45,12 +42,10 @@ async def start(
     )
 
 
-@router.message(Command("help"))
 async def show_help(message: Message, i18n: I18nContext) -> None:
     await message.answer(i18n.get("help"))
 
 
-@router.message(Command("cancel"), StateFilter("*"))
 async def cancel(message: Message, state: FSMContext, i18n: I18nContext) -> None:
     had_something = await state.get_state() is not None
     await state.clear()
@@ -58,3 +53,12 @@ async def cancel(message: Message, state: FSMContext, i18n: I18nContext) -> None
         i18n.get("cancelled" if had_something else "nothing-to-cancel"),
         reply_markup=ReplyKeyboardRemove(),
     )
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(start, CommandStart())
+    router.message.register(show_help, Command("help"))
+    router.message.register(cancel, Command("cancel"), StateFilter("*"))
+    return router

@@ -53,8 +53,6 @@ from handlers.task_keyboards import (
     task_time_keyboard,
 )
 
-router = Router(name=__name__)
-
 # Room for "Follow up: " within the task title's 200 characters, in either language.
 LEAD_TITLE_IN_TASK = 150
 TITLE_IN_ANSWER = 150
@@ -111,7 +109,6 @@ async def create_follow_up(
     return await tasks.create_task(session, actor=actor, title=title, due_at=due, lead_id=lead_id)
 
 
-@router.callback_query(LeadAction.filter(F.action == LeadActionKind.TASK))
 async def pick_task_time(
     query: CallbackQuery,
     callback_data: LeadAction,
@@ -124,7 +121,6 @@ async def pick_task_time(
     await show_card_with(query, card, actor, i18n, keyboard, notice=i18n.get("task-pick-time"))
 
 
-@router.callback_query(TaskTime.filter(F.choice == TimeChoice.OTHER))
 async def ask_for_time(
     query: CallbackQuery,
     callback_data: TaskTime,
@@ -146,7 +142,6 @@ async def ask_for_time(
     )
 
 
-@router.callback_query(TaskTime.filter())
 async def quick_time_picked(
     query: CallbackQuery,
     callback_data: TaskTime,
@@ -190,7 +185,6 @@ async def typed_due(message: Message, actor: Staff, i18n: I18nContext) -> dateti
     return checked_moment(moment, now=now, field="due_at")
 
 
-@router.message(TaskSetupInput.when, TYPED_ANSWER, Pending(TaskTimeAsked))
 async def time_typed(
     message: Message,
     pending: TaskTimeAsked,
@@ -212,7 +206,6 @@ async def time_typed(
     await send_card(message, session, actor, pending.lead_id, i18n, notice=notice)
 
 
-@router.message(TaskSetupInput.title, TYPED_ANSWER, Pending(TaskTitleAsked))
 async def title_typed(
     message: Message,
     pending: TaskTitleAsked,
@@ -233,7 +226,6 @@ async def title_typed(
     await send_card(message, session, actor, pending.lead_id, i18n, notice=notice)
 
 
-@router.callback_query(SkipTaskTitle.filter(), TaskSetupInput.title, Pending(TaskTitleAsked))
 async def title_skipped(
     query: CallbackQuery,
     pending: TaskTitleAsked,
@@ -255,7 +247,6 @@ async def title_skipped(
     await query.answer()
 
 
-@router.callback_query(SkipTaskTitle.filter())
 async def title_no_longer_asked(query: CallbackQuery, i18n: I18nContext) -> None:
     await query.answer(i18n.get("task-title-expired"))
 
@@ -294,7 +285,6 @@ def day_markup(view: Page[Task], i18n: I18nContext) -> InlineKeyboardMarkup | No
     return day_keyboard(view, i18n) if view.items else None
 
 
-@router.message(Command("today"))
 async def show_day(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext
 ) -> None:
@@ -317,7 +307,6 @@ async def refresh_day(
     await query.answer(notice)
 
 
-@router.callback_query(DayPage.filter())
 async def turn_day_page(
     query: CallbackQuery,
     callback_data: DayPage,
@@ -348,7 +337,6 @@ async def change_task(
     await refresh_day(query, session, actor, i18n, page=page, notice=notice)
 
 
-@router.callback_query(TaskAction.filter(F.action == TaskActionKind.DONE))
 async def mark_done(
     query: CallbackQuery,
     callback_data: TaskAction,
@@ -367,7 +355,6 @@ async def mark_done(
     )
 
 
-@router.callback_query(TaskAction.filter(F.action == TaskActionKind.PICK_SNOOZE))
 async def pick_snooze(
     query: CallbackQuery,
     callback_data: TaskAction,
@@ -386,7 +373,6 @@ async def pick_snooze(
     await query.answer(i18n.get("snooze-ask", title=shorten(task.title, TITLE_IN_ANSWER)))
 
 
-@router.callback_query(TaskAction.filter(F.action.in_(SNOOZE_TIMES)))
 async def snooze(
     query: CallbackQuery,
     callback_data: TaskAction,
@@ -457,7 +443,6 @@ async def settle_reminder(
     await query.answer(notice)
 
 
-@router.callback_query(ReminderAction.filter(F.action == ReminderActionKind.DONE))
 async def reminder_done(
     query: CallbackQuery,
     callback_data: ReminderAction,
@@ -476,7 +461,6 @@ async def reminder_done(
     )
 
 
-@router.callback_query(ReminderAction.filter(F.action.in_(REMINDER_SNOOZES)))
 async def reminder_snoozed(
     query: CallbackQuery,
     callback_data: ReminderAction,
@@ -498,7 +482,6 @@ async def reminder_snoozed(
     )
 
 
-@router.callback_query(ShowLead.filter())
 async def show_lead_below(
     query: CallbackQuery,
     callback_data: ShowLead,
@@ -509,3 +492,36 @@ async def show_lead_below(
     if isinstance(query.message, Message):
         await send_card(query.message, session, actor, callback_data.lead_id, i18n)
     await query.answer()
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.callback_query.register(
+        pick_task_time, LeadAction.filter(F.action == LeadActionKind.TASK)
+    )
+    router.callback_query.register(ask_for_time, TaskTime.filter(F.choice == TimeChoice.OTHER))
+    router.callback_query.register(quick_time_picked, TaskTime.filter())
+    router.message.register(time_typed, TaskSetupInput.when, TYPED_ANSWER, Pending(TaskTimeAsked))
+    router.message.register(
+        title_typed, TaskSetupInput.title, TYPED_ANSWER, Pending(TaskTitleAsked)
+    )
+    router.callback_query.register(
+        title_skipped, SkipTaskTitle.filter(), TaskSetupInput.title, Pending(TaskTitleAsked)
+    )
+    router.callback_query.register(title_no_longer_asked, SkipTaskTitle.filter())
+    router.message.register(show_day, Command("today"))
+    router.callback_query.register(turn_day_page, DayPage.filter())
+    router.callback_query.register(mark_done, TaskAction.filter(F.action == TaskActionKind.DONE))
+    router.callback_query.register(
+        pick_snooze, TaskAction.filter(F.action == TaskActionKind.PICK_SNOOZE)
+    )
+    router.callback_query.register(snooze, TaskAction.filter(F.action.in_(SNOOZE_TIMES)))
+    router.callback_query.register(
+        reminder_done, ReminderAction.filter(F.action == ReminderActionKind.DONE)
+    )
+    router.callback_query.register(
+        reminder_snoozed, ReminderAction.filter(F.action.in_(REMINDER_SNOOZES))
+    )
+    router.callback_query.register(show_lead_below, ShowLead.filter())
+    return router

@@ -15,7 +15,6 @@ from crm.services.delivery import DeliveryReport, delivery_report, retry_failed_
 from handlers.common.screens import Screen, button, one_per_row, send_screen, show_screen
 from handlers.common.text import local_time, shorten, tr
 
-router = Router(name=__name__)
 ERROR_SHOWN = 120
 
 
@@ -23,7 +22,6 @@ class RetryFailed(CallbackData, prefix="dlr"):
     pass
 
 
-@router.message(Command("delivery"))
 async def show_delivery(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext
 ) -> None:
@@ -31,7 +29,6 @@ async def show_delivery(
     await send_screen(message, delivery_screen(report, actor, i18n))
 
 
-@router.callback_query(RetryFailed.filter())
 async def retry_failed(
     query: CallbackQuery, session: AsyncSession, actor: Staff, i18n: I18nContext
 ) -> None:
@@ -64,3 +61,11 @@ def delivery_screen(report: DeliveryReport, viewer: Staff, i18n: I18nContext) ->
         one_per_row(button(i18n.get("delivery-retry"), RetryFailed())) if health.failed else None
     )
     return Screen("\n".join(lines), keyboard)
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(show_delivery, Command("delivery"))
+    router.callback_query.register(retry_failed, RetryFailed.filter())
+    return router

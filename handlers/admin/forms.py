@@ -49,7 +49,6 @@ from handlers.common.flows import FlowData, Pending, answered, ask
 from handlers.common.screens import Screen, send_screen, show_screen
 from handlers.common.text import tr
 
-router = Router(name=__name__)
 FIELD_NAME_SEPARATORS = ("=", ":")
 
 
@@ -83,7 +82,6 @@ async def card_of(
     return form_card(channel, responsible, public_url, i18n, notice=notice)
 
 
-@router.message(Command("forms"))
 async def show_forms(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -92,7 +90,6 @@ async def show_forms(
     await send_screen(message, forms_list(channels, 0, i18n))
 
 
-@router.callback_query(FormsPage.filter())
 async def turn_forms_page(
     query: CallbackQuery,
     callback_data: FormsPage,
@@ -104,7 +101,6 @@ async def turn_forms_page(
     await show_screen(query, forms_list(channels, callback_data.page, i18n))
 
 
-@router.callback_query(NewForm.filter())
 async def ask_for_name(
     query: CallbackQuery,
     callback_data: NewForm,
@@ -117,7 +113,6 @@ async def ask_for_name(
     await show_screen(query, new_form_prompt(callback_data.kind, i18n))
 
 
-@router.message(FormInput.name, TYPED_ANSWER, Pending(FormNameAsked))
 async def name_typed(
     message: Message,
     pending: FormNameAsked,
@@ -135,7 +130,6 @@ async def name_typed(
     await send_screen(message, await card_of(session, channel, public_url, i18n, notice))
 
 
-@router.callback_query(FormView.filter())
 async def show_form_screen(
     query: CallbackQuery,
     callback_data: FormView,
@@ -167,7 +161,6 @@ async def show_form_screen(
     await show_screen(query, screen)
 
 
-@router.callback_query(SetFormResponsible.filter())
 async def choose_responsible(
     query: CallbackQuery,
     callback_data: SetFormResponsible,
@@ -185,7 +178,6 @@ async def choose_responsible(
     await show_screen(query, await card_of(session, channel, public_url, i18n))
 
 
-@router.callback_query(SetOpensLeads.filter())
 async def choose_opens_leads(
     query: CallbackQuery,
     callback_data: SetOpensLeads,
@@ -203,7 +195,6 @@ async def choose_opens_leads(
     await show_screen(query, await card_of(session, channel, public_url, i18n))
 
 
-@router.callback_query(SetFormPreset.filter())
 async def choose_preset(
     query: CallbackQuery,
     callback_data: SetFormPreset,
@@ -218,7 +209,6 @@ async def choose_preset(
     await show_screen(query, await card_of(session, channel, public_url, i18n))
 
 
-@router.message(FormInput.field_names, TYPED_ANSWER, Pending(FieldNamesAsked))
 async def field_names_typed(
     message: Message,
     pending: FieldNamesAsked,
@@ -251,7 +241,6 @@ def typed_field_names(text: str) -> dict[str, str] | None:
     return names or None
 
 
-@router.callback_query(RevokeForm.filter())
 async def revoke(
     query: CallbackQuery,
     callback_data: RevokeForm,
@@ -264,3 +253,21 @@ async def revoke(
     await show_screen(
         query, forms_list(channels, 0, i18n), notice=tr(i18n, "forms-revoked", name=channel.name)
     )
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(show_forms, Command("forms"))
+    router.callback_query.register(turn_forms_page, FormsPage.filter())
+    router.callback_query.register(ask_for_name, NewForm.filter())
+    router.message.register(name_typed, FormInput.name, TYPED_ANSWER, Pending(FormNameAsked))
+    router.callback_query.register(show_form_screen, FormView.filter())
+    router.callback_query.register(choose_responsible, SetFormResponsible.filter())
+    router.callback_query.register(choose_opens_leads, SetOpensLeads.filter())
+    router.callback_query.register(choose_preset, SetFormPreset.filter())
+    router.message.register(
+        field_names_typed, FormInput.field_names, TYPED_ANSWER, Pending(FieldNamesAsked)
+    )
+    router.callback_query.register(revoke, RevokeForm.filter())
+    return router

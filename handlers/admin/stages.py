@@ -46,8 +46,6 @@ from handlers.common.filters import TYPED_ANSWER
 from handlers.common.screens import Screen, send_screen, show_screen
 from handlers.common.text import stage_name, tr
 
-router = Router(name=__name__)
-
 
 class StageInput(StatesGroup):
     """Waiting for an admin to type something about a stage (its id is in the FSM data)."""
@@ -86,7 +84,6 @@ def whole_number(text: str | None) -> int | None:
         return None
 
 
-@router.message(Command("stages"))
 async def show_stages(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -95,7 +92,6 @@ async def show_stages(
     await send_screen(message, stage_list(board, 0, i18n))
 
 
-@router.callback_query(StagesPage.filter())
 async def turn_stages_page(
     query: CallbackQuery,
     callback_data: StagesPage,
@@ -109,7 +105,6 @@ async def turn_stages_page(
     await show_screen(query, stage_list(board, callback_data.page, i18n))
 
 
-@router.callback_query(StageView.filter())
 async def show_stage_screen(
     query: CallbackQuery,
     callback_data: StageView,
@@ -128,7 +123,6 @@ async def show_stage_screen(
     await show_screen(query, render(focus, i18n))
 
 
-@router.callback_query(MoveStage.filter())
 async def move_up_or_down(
     query: CallbackQuery,
     callback_data: MoveStage,
@@ -142,7 +136,6 @@ async def move_up_or_down(
     await show_screen(query, await card_of(session, actor, callback_data.stage_id, i18n))
 
 
-@router.callback_query(SetStageKind.filter())
 async def set_kind(
     query: CallbackQuery,
     callback_data: SetStageKind,
@@ -156,7 +149,6 @@ async def set_kind(
     await show_screen(query, await card_of(session, actor, callback_data.stage_id, i18n))
 
 
-@router.callback_query(SetProbability.filter())
 async def set_probability(
     query: CallbackQuery,
     callback_data: SetProbability,
@@ -175,7 +167,6 @@ async def set_probability(
     await show_screen(query, await card_of(session, actor, callback_data.stage_id, i18n))
 
 
-@router.callback_query(ClearIdleDays.filter())
 async def clear_idle_days(
     query: CallbackQuery,
     callback_data: ClearIdleDays,
@@ -189,7 +180,6 @@ async def clear_idle_days(
     await show_screen(query, await card_of(session, actor, callback_data.stage_id, i18n))
 
 
-@router.message(StageInput.name, TYPED_ANSWER)
 async def name_typed(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -199,7 +189,6 @@ async def name_typed(
     await send_screen(message, await card_of(session, actor, stage_id, i18n))
 
 
-@router.message(StageInput.probability, TYPED_ANSWER)
 async def probability_typed(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -213,7 +202,6 @@ async def probability_typed(
     await send_screen(message, await card_of(session, actor, stage_id, i18n))
 
 
-@router.message(StageInput.idle_days, TYPED_ANSWER)
 async def idle_days_typed(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -234,7 +222,6 @@ async def idle_days_typed(
     await send_screen(message, await card_of(session, actor, stage_id, i18n))
 
 
-@router.callback_query(DeleteTargets.filter())
 async def ask_before_deleting(
     query: CallbackQuery,
     callback_data: DeleteTargets,
@@ -246,7 +233,6 @@ async def ask_before_deleting(
     await show_screen(query, delete_choice(focus, callback_data.page, i18n))
 
 
-@router.callback_query(DeleteStage.filter())
 async def delete_picked_stage(
     query: CallbackQuery,
     callback_data: DeleteStage,
@@ -266,7 +252,6 @@ async def delete_picked_stage(
     await show_screen(query, stage_list(board, 0, i18n, notice=notice))
 
 
-@router.callback_query(AddStage.filter())
 async def ask_new_stage_name(
     query: CallbackQuery, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -276,7 +261,6 @@ async def ask_new_stage_name(
     await show_screen(query, new_stage_prompt(i18n))
 
 
-@router.message(StageInput.new_stage_name, TYPED_ANSWER)
 async def new_stage_name_typed(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -284,3 +268,23 @@ async def new_stage_name_typed(
     stage = await add_stage(session, actor=actor, pipeline_id=pipeline_id, name=message.text or "")
     await state.clear()
     await send_screen(message, await card_of(session, actor, stage.id, i18n))
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(show_stages, Command("stages"))
+    router.callback_query.register(turn_stages_page, StagesPage.filter())
+    router.callback_query.register(show_stage_screen, StageView.filter())
+    router.callback_query.register(move_up_or_down, MoveStage.filter())
+    router.callback_query.register(set_kind, SetStageKind.filter())
+    router.callback_query.register(set_probability, SetProbability.filter())
+    router.callback_query.register(clear_idle_days, ClearIdleDays.filter())
+    router.message.register(name_typed, StageInput.name, TYPED_ANSWER)
+    router.message.register(probability_typed, StageInput.probability, TYPED_ANSWER)
+    router.message.register(idle_days_typed, StageInput.idle_days, TYPED_ANSWER)
+    router.callback_query.register(ask_before_deleting, DeleteTargets.filter())
+    router.callback_query.register(delete_picked_stage, DeleteStage.filter())
+    router.callback_query.register(ask_new_stage_name, AddStage.filter())
+    router.message.register(new_stage_name_typed, StageInput.new_stage_name, TYPED_ANSWER)
+    return router

@@ -29,15 +29,12 @@ from handlers.admin.team_screens import (
 )
 from handlers.common.screens import send_screen, show_screen
 
-router = Router(name=__name__)
-
 
 async def focus_on_person(session: AsyncSession, actor: Staff, staff_id: int) -> PersonFocus:
     """The person within the team list, which only admins and managers may see."""
     return focus_on(await list_staff(session, actor=actor), staff_id)
 
 
-@router.message(Command("team"))
 async def show_team(
     message: Message, session: AsyncSession, actor: Staff, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -46,7 +43,6 @@ async def show_team(
     await send_screen(message, team_list(team, 0, i18n))
 
 
-@router.callback_query(TeamPage.filter())
 async def turn_team_page(
     query: CallbackQuery,
     callback_data: TeamPage,
@@ -58,7 +54,6 @@ async def turn_team_page(
     await show_screen(query, team_list(team, callback_data.page, i18n))
 
 
-@router.callback_query(PersonView.filter())
 async def show_person(
     query: CallbackQuery,
     callback_data: PersonView,
@@ -70,7 +65,6 @@ async def show_person(
     await show_screen(query, person_card(focus, actor, i18n))
 
 
-@router.callback_query(RoleChoice.filter())
 async def offer_roles(
     query: CallbackQuery,
     callback_data: RoleChoice,
@@ -82,7 +76,6 @@ async def offer_roles(
     await show_screen(query, role_picker(focus, i18n))
 
 
-@router.callback_query(ChangeRole.filter())
 async def set_role(
     query: CallbackQuery,
     callback_data: ChangeRole,
@@ -97,7 +90,6 @@ async def set_role(
     await show_screen(query, person_card(focus, actor, i18n))
 
 
-@router.callback_query(HeirPage.filter())
 async def offer_heirs(
     query: CallbackQuery,
     callback_data: HeirPage,
@@ -109,7 +101,6 @@ async def offer_heirs(
     await show_screen(query, heir_picker(focus, callback_data.page, i18n))
 
 
-@router.callback_query(Deactivate.filter())
 async def deactivate(
     query: CallbackQuery,
     callback_data: Deactivate,
@@ -127,3 +118,16 @@ async def deactivate(
     focus = await focus_on_person(session, actor, callback_data.staff_id)
     notice = deactivated_notice(moved, heir, i18n)
     await show_screen(query, person_card(focus, actor, i18n, notice=notice))
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(show_team, Command("team"))
+    router.callback_query.register(turn_team_page, TeamPage.filter())
+    router.callback_query.register(show_person, PersonView.filter())
+    router.callback_query.register(offer_roles, RoleChoice.filter())
+    router.callback_query.register(set_role, ChangeRole.filter())
+    router.callback_query.register(offer_heirs, HeirPage.filter())
+    router.callback_query.register(deactivate, Deactivate.filter())
+    return router

@@ -34,8 +34,6 @@ from handlers.leads.card import edit_card, pressed_lead, send_card, show_card_wi
 from handlers.leads.keyboards import LeadAction, LeadActionKind
 from handlers.task_keyboards import task_time_keyboard
 
-router = Router(name=__name__)
-
 # What a person types in answer to a question; commands still reach their handlers.
 TAG_SEPARATORS = re.compile(r"[\s,]+")
 CLEAR_MARK = "-"
@@ -93,7 +91,6 @@ async def ask_to_type(
         await query.message.answer(prompt, reply_markup=reply_markup)
 
 
-@router.callback_query(LeadAction.filter(F.action == LeadActionKind.NOTE))
 async def ask_for_note(
     query: CallbackQuery,
     callback_data: LeadAction,
@@ -115,7 +112,6 @@ async def ask_for_note(
     )
 
 
-@router.message(LeadCardInput.note, TYPED_ANSWER, Pending(NoteAsked))
 async def note_typed(
     message: Message,
     pending: NoteAsked,
@@ -136,7 +132,6 @@ async def note_typed(
     await send_card(message, session, actor, lead_id, i18n, notice=notice)
 
 
-@router.callback_query(LeadAction.filter(F.action.in_(LOGGED_CONTACTS)))
 async def log_contact(
     query: CallbackQuery,
     callback_data: LeadAction,
@@ -158,7 +153,6 @@ async def log_contact(
     await show_card_with(query, card, actor, i18n, follow_up, notice=i18n.get(notice))
 
 
-@router.callback_query(LeadAction.filter(F.action == LeadActionKind.TAGS))
 async def show_tags(
     query: CallbackQuery,
     callback_data: LeadAction,
@@ -172,7 +166,6 @@ async def show_tags(
     )
 
 
-@router.callback_query(RemoveTag.filter())
 async def remove_tag(
     query: CallbackQuery,
     callback_data: RemoveTag,
@@ -190,7 +183,6 @@ async def remove_tag(
     await show_card_with(query, card, actor, i18n, tags_keyboard(card, i18n), notice=notice)
 
 
-@router.callback_query(AddTags.filter())
 async def ask_for_tags(
     query: CallbackQuery,
     callback_data: AddTags,
@@ -212,7 +204,6 @@ async def ask_for_tags(
     )
 
 
-@router.message(LeadCardInput.tags, TYPED_ANSWER, Pending(TagsAsked))
 async def tags_typed(
     message: Message,
     pending: TagsAsked,
@@ -228,7 +219,6 @@ async def tags_typed(
     await send_card(message, session, actor, pending.lead_id, i18n, notice=i18n.get("tags-saved"))
 
 
-@router.callback_query(LeadAction.filter(F.action == LeadActionKind.EDIT))
 async def pick_field(
     query: CallbackQuery,
     callback_data: LeadAction,
@@ -242,7 +232,6 @@ async def pick_field(
     await show_card_with(query, card, actor, i18n, picker, notice=i18n.get("edit-pick-field"))
 
 
-@router.callback_query(EditField.filter())
 async def ask_for_field_value(
     query: CallbackQuery,
     callback_data: EditField,
@@ -290,7 +279,6 @@ def shown_value(lead: Lead, field: LeadField, i18n: I18nContext) -> str | None:
     return str(value)
 
 
-@router.message(LeadCardInput.field_value, TYPED_ANSWER, Pending(FieldValueAsked))
 async def field_value_typed(
     message: Message,
     pending: FieldValueAsked,
@@ -326,3 +314,21 @@ def new_value(field: LeadField, typed: str, today: date) -> str | date | None:
     if day is None:
         raise ValidationFailed("date-unreadable", field=field.value)
     return day
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.callback_query.register(ask_for_note, LeadAction.filter(F.action == LeadActionKind.NOTE))
+    router.message.register(note_typed, LeadCardInput.note, TYPED_ANSWER, Pending(NoteAsked))
+    router.callback_query.register(log_contact, LeadAction.filter(F.action.in_(LOGGED_CONTACTS)))
+    router.callback_query.register(show_tags, LeadAction.filter(F.action == LeadActionKind.TAGS))
+    router.callback_query.register(remove_tag, RemoveTag.filter())
+    router.callback_query.register(ask_for_tags, AddTags.filter())
+    router.message.register(tags_typed, LeadCardInput.tags, TYPED_ANSWER, Pending(TagsAsked))
+    router.callback_query.register(pick_field, LeadAction.filter(F.action == LeadActionKind.EDIT))
+    router.callback_query.register(ask_for_field_value, EditField.filter())
+    router.message.register(
+        field_value_typed, LeadCardInput.field_value, TYPED_ANSWER, Pending(FieldValueAsked)
+    )
+    return router

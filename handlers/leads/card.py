@@ -42,8 +42,6 @@ from handlers.leads.keyboards import (
 from handlers.leads.rendering import render_lead_card
 from handlers.leads.states import LeadInput, LostWordsAsked, WonValueAsked
 
-router = Router(name=__name__)
-
 PressOutcome = LeadCard | StillNeeded | NoFurtherStage
 
 
@@ -168,7 +166,6 @@ async def _ask_in_chat(
     await query.answer()
 
 
-@router.callback_query(LeadAction.filter(F.action == LeadActionKind.OPEN))
 async def open_card(
     query: CallbackQuery,
     callback_data: LeadAction,
@@ -179,7 +176,6 @@ async def open_card(
     await edit_card(query, session, actor, callback_data.lead_id, i18n)
 
 
-@router.callback_query(LeadAction.filter(F.action == LeadActionKind.NEXT))
 async def next_stage(
     query: CallbackQuery,
     callback_data: LeadAction,
@@ -194,7 +190,6 @@ async def next_stage(
     await show_outcome(query, outcome, actor, i18n, state)
 
 
-@router.callback_query(LeadAction.filter(F.action == LeadActionKind.PREVIOUS))
 async def previous_stage(
     query: CallbackQuery,
     callback_data: LeadAction,
@@ -209,7 +204,6 @@ async def previous_stage(
     await show_outcome(query, outcome, actor, i18n, state)
 
 
-@router.callback_query(LeadAction.filter(F.action == LeadActionKind.PICK_STAGE))
 async def pick_stage(
     query: CallbackQuery,
     callback_data: LeadAction,
@@ -224,7 +218,6 @@ async def pick_stage(
     await show_card_with(query, choices.card, actor, i18n, picker)
 
 
-@router.callback_query(MoveToStage.filter())
 async def stage_picked(
     query: CallbackQuery,
     callback_data: MoveToStage,
@@ -243,7 +236,6 @@ async def stage_picked(
     await show_outcome(query, outcome, actor, i18n, state)
 
 
-@router.callback_query(LeadAction.filter(F.action == LeadActionKind.WON))
 async def won(
     query: CallbackQuery,
     callback_data: LeadAction,
@@ -258,7 +250,6 @@ async def won(
     await show_outcome(query, outcome, actor, i18n, state)
 
 
-@router.message(LeadInput.won_value, TYPED_ANSWER, Pending(WonValueAsked))
 async def won_value_typed(
     message: Message,
     pending: WonValueAsked,
@@ -279,7 +270,6 @@ async def won_value_typed(
     await reply_with_card(message, card, actor, i18n)
 
 
-@router.callback_query(LeadAction.filter(F.action == LeadActionKind.LOST))
 async def lost(
     query: CallbackQuery,
     callback_data: LeadAction,
@@ -294,7 +284,6 @@ async def lost(
     await show_outcome(query, outcome, actor, i18n, state)
 
 
-@router.callback_query(PickLostReason.filter())
 async def lost_reason_picked(
     query: CallbackQuery,
     callback_data: PickLostReason,
@@ -313,7 +302,6 @@ async def lost_reason_picked(
     await show_outcome(query, outcome, actor, i18n, state)
 
 
-@router.message(LeadInput.lost_reason, TYPED_ANSWER, Pending(LostWordsAsked))
 async def lost_words_typed(
     message: Message,
     pending: LostWordsAsked,
@@ -331,3 +319,27 @@ async def lost_words_typed(
     )
     await answered(state, LostWordsAsked)
     await reply_with_card(message, card, actor, i18n)
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.callback_query.register(open_card, LeadAction.filter(F.action == LeadActionKind.OPEN))
+    router.callback_query.register(next_stage, LeadAction.filter(F.action == LeadActionKind.NEXT))
+    router.callback_query.register(
+        previous_stage, LeadAction.filter(F.action == LeadActionKind.PREVIOUS)
+    )
+    router.callback_query.register(
+        pick_stage, LeadAction.filter(F.action == LeadActionKind.PICK_STAGE)
+    )
+    router.callback_query.register(stage_picked, MoveToStage.filter())
+    router.callback_query.register(won, LeadAction.filter(F.action == LeadActionKind.WON))
+    router.message.register(
+        won_value_typed, LeadInput.won_value, TYPED_ANSWER, Pending(WonValueAsked)
+    )
+    router.callback_query.register(lost, LeadAction.filter(F.action == LeadActionKind.LOST))
+    router.callback_query.register(lost_reason_picked, PickLostReason.filter())
+    router.message.register(
+        lost_words_typed, LeadInput.lost_reason, TYPED_ANSWER, Pending(LostWordsAsked)
+    )
+    return router

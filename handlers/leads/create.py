@@ -27,8 +27,6 @@ from handlers.leads.card import edit_card, send_card
 from handlers.leads.quick_add_keyboards import QuickAddAction, QuickAddStep, readings_keyboard
 from handlers.leads.wizard_keyboards import CreateAnyway, duplicate_keyboard
 
-router = Router(name=__name__)
-
 NAME_SHOWN = 200
 NOTHING = "—"
 
@@ -50,7 +48,6 @@ class DuplicateWarned(FlowData):
     draft: LeadDraft
 
 
-@router.message(Command("lead", magic=F.args))
 async def quick_add(
     message: Message,
     command: CommandObject,
@@ -119,7 +116,6 @@ async def _pending_readings(
     return query.message, pending.readings
 
 
-@router.callback_query(QuickAddAction.filter(F.step == QuickAddStep.SHOW))
 async def show_other_reading(
     query: CallbackQuery, callback_data: QuickAddAction, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -136,7 +132,6 @@ async def show_other_reading(
     await query.answer()
 
 
-@router.callback_query(QuickAddAction.filter(F.step == QuickAddStep.CREATE))
 async def create_as_shown(
     query: CallbackQuery,
     callback_data: QuickAddAction,
@@ -166,7 +161,6 @@ async def create_as_shown(
     await query.answer()
 
 
-@router.callback_query(QuickAddAction.filter(F.step == QuickAddStep.CANCEL))
 async def cancel_quick_add(
     query: CallbackQuery, callback_data: QuickAddAction, i18n: I18nContext, state: FSMContext
 ) -> None:
@@ -239,7 +233,6 @@ def _duplicate_line(lead: Lead, viewer: Staff, i18n: I18nContext) -> str:
     return tr(i18n, "duplicate-someone-elses", name=lead.responsible.display_name)
 
 
-@router.callback_query(CreateAnyway.filter())
 async def create_anyway(
     query: CallbackQuery,
     callback_data: CreateAnyway,
@@ -266,3 +259,20 @@ async def _take_pending_draft(state: FSMContext, duplicate_of: int) -> LeadDraft
         return None
     await DuplicateWarned.forget(state)
     return pending.draft
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(quick_add, Command("lead", magic=F.args))
+    router.callback_query.register(
+        show_other_reading, QuickAddAction.filter(F.step == QuickAddStep.SHOW)
+    )
+    router.callback_query.register(
+        create_as_shown, QuickAddAction.filter(F.step == QuickAddStep.CREATE)
+    )
+    router.callback_query.register(
+        cancel_quick_add, QuickAddAction.filter(F.step == QuickAddStep.CANCEL)
+    )
+    router.callback_query.register(create_anyway, CreateAnyway.filter())
+    return router

@@ -33,8 +33,6 @@ from handlers.leads.deal_keyboards import (
 )
 from handlers.leads.keyboards import LeadAction, LeadActionKind
 
-router = Router(name=__name__)
-
 ORDER_ID_MAX: int = Order.external_id.type.length
 # Commands typed mid-way (/find, /pipeline) are left to their own handlers.
 
@@ -60,7 +58,6 @@ class NumberedConversion(Conversion):
     external_id: str
 
 
-@router.callback_query(LeadAction.filter(F.action == LeadActionKind.CONVERT))
 async def start_conversion(
     query: CallbackQuery,
     callback_data: LeadAction,
@@ -76,7 +73,6 @@ async def start_conversion(
     await query.answer()
 
 
-@router.message(ConvertInput.order_id, TYPED_ANSWER, Pending(Conversion))
 async def order_id_typed(
     message: Message,
     pending: Conversion,
@@ -98,7 +94,6 @@ async def order_id_typed(
     )
 
 
-@router.message(ConvertInput.amount, TYPED_ANSWER, Pending(NumberedConversion))
 async def amount_typed(
     message: Message,
     pending: NumberedConversion,
@@ -111,7 +106,6 @@ async def amount_typed(
     await send_card(message, session, actor, pending.lead_id, i18n)
 
 
-@router.callback_query(UseLeadValue.filter())
 async def lead_value_chosen(
     query: CallbackQuery,
     callback_data: UseLeadValue,
@@ -159,7 +153,6 @@ async def _convert(
     return order
 
 
-@router.callback_query(LeadAction.filter(F.action == LeadActionKind.ASSIGN))
 async def choose_owner(
     query: CallbackQuery,
     callback_data: LeadAction,
@@ -171,7 +164,6 @@ async def choose_owner(
     await _show_staff(query, session, actor, i18n, first_page)
 
 
-@router.callback_query(StaffPage.filter())
 async def turn_staff_page(
     query: CallbackQuery,
     callback_data: StaffPage,
@@ -199,7 +191,6 @@ async def _show_staff(
     await query.answer(i18n.get("assign-ask"))
 
 
-@router.callback_query(AssignTo.filter())
 async def owner_chosen(
     query: CallbackQuery,
     callback_data: AssignTo,
@@ -217,3 +208,24 @@ async def owner_chosen(
     owner = lead.responsible.display_name if lead.responsible else ""
     notice = i18n.get("assign-done", name=owner)
     await edit_card(query, session, actor, lead.id, i18n, notice=notice)
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.callback_query.register(
+        start_conversion, LeadAction.filter(F.action == LeadActionKind.CONVERT)
+    )
+    router.message.register(
+        order_id_typed, ConvertInput.order_id, TYPED_ANSWER, Pending(Conversion)
+    )
+    router.message.register(
+        amount_typed, ConvertInput.amount, TYPED_ANSWER, Pending(NumberedConversion)
+    )
+    router.callback_query.register(lead_value_chosen, UseLeadValue.filter())
+    router.callback_query.register(
+        choose_owner, LeadAction.filter(F.action == LeadActionKind.ASSIGN)
+    )
+    router.callback_query.register(turn_staff_page, StaffPage.filter())
+    router.callback_query.register(owner_chosen, AssignTo.filter())
+    return router

@@ -51,8 +51,6 @@ from handlers.leads.wizard_keyboards import (
     stage_keyboard,
 )
 
-router = Router(name=__name__)
-
 Draft = dict[str, str | int]
 SOURCE_DETAIL_MAX = 200  # LeadDraft.source_detail's max_length
 
@@ -210,10 +208,6 @@ async def _attach_wizard(
     return await handler(event, data)
 
 
-router.message.middleware(_attach_wizard)
-router.callback_query.middleware(_attach_wizard)
-
-
 def _prefill_intro(draft: Draft, i18n: I18nContext) -> str:
     lines = [i18n.get("wizard-from-telegram")]
     if "contact_name" in draft:
@@ -284,18 +278,15 @@ def _is_on_its_step(query: CallbackQuery, callback_data: SkipStep, raw_state: st
     return raw_state == STEP_STATES[callback_data.step].state
 
 
-@router.message(Command("lead", magic=F.args.is_(None)))
 async def start_from_scratch(message: Message, wizard: Wizard) -> None:
     await wizard.start({})
 
 
-@router.message(StateFilter(None), F.forward_origin)
 async def start_from_forward(message: Message, wizard: Wizard, i18n: I18nContext) -> None:
     draft = forwarded_draft(message)
     await wizard.start(draft, intro=_prefill_intro(draft, i18n))
 
 
-@router.message(StateFilter(None), F.contact.as_("contact"))
 async def start_from_contact(
     message: Message, contact: Contact, wizard: Wizard, i18n: I18nContext, phone_region: str
 ) -> None:
@@ -304,13 +295,11 @@ async def start_from_contact(
     await wizard.start(draft, intro=_prefill_intro(draft, i18n))
 
 
-@router.message(LeadWizard.name, TYPED_ANSWER)
 async def name_typed(message: Message, wizard: Wizard) -> None:
     name = parse(LeadDraft, {"contact_name": message.text}).contact_name
     await wizard.fill(WizardStep.NAME, {"contact_name": name} if name else {})
 
 
-@router.message(LeadWizard.contact, _is_skip_button)
 async def contact_skipped(message: Message, wizard: Wizard, i18n: I18nContext) -> None:
     if "contact_name" not in await wizard.draft():
         await message.answer(i18n.get("error-lead-needs-name-or-contact"))
@@ -318,25 +307,21 @@ async def contact_skipped(message: Message, wizard: Wizard, i18n: I18nContext) -
     await wizard.leave_contact_step({})
 
 
-@router.message(LeadWizard.contact, F.contact.as_("contact"))
 async def contact_shared(
     message: Message, contact: Contact, wizard: Wizard, phone_region: str
 ) -> None:
     await wizard.leave_contact_step(shared_contact(message, contact, phone_region=phone_region))
 
 
-@router.message(LeadWizard.contact, TYPED_ANSWER)
 async def contact_typed(message: Message, wizard: Wizard, phone_region: str) -> None:
     await wizard.leave_contact_step(typed_contact(message.text or "", phone_region=phone_region))
 
 
-@router.message(LeadWizard.value, TYPED_ANSWER)
 async def value_typed(message: Message, wizard: Wizard, default_currency: str) -> None:
     answer = typed_value(message.text or "", default_currency=default_currency)
     await wizard.fill(WizardStep.VALUE, answer)
 
 
-@router.callback_query(LeadWizard.source, PickSource.filter())
 async def source_picked(
     query: CallbackQuery, callback_data: PickSource, wizard: Wizard, i18n: I18nContext
 ) -> None:
@@ -346,7 +331,6 @@ async def source_picked(
     await query.answer()
 
 
-@router.callback_query(LeadWizard.stage, PickStage.filter())
 async def stage_picked(
     query: CallbackQuery,
     callback_data: PickStage,
@@ -360,7 +344,6 @@ async def stage_picked(
     await query.answer()
 
 
-@router.callback_query(SkipStep.filter(), _is_on_its_step)
 async def step_skipped(
     query: CallbackQuery, callback_data: SkipStep, wizard: Wizard, i18n: I18nContext
 ) -> None:
@@ -369,6 +352,27 @@ async def step_skipped(
     await query.answer()
 
 
-@router.callback_query(or_f(SkipStep.filter(), PickSource.filter(), PickStage.filter()))
 async def step_already_done(query: CallbackQuery, i18n: I18nContext) -> None:
     await query.answer(i18n.get("wizard-step-over"))
+
+
+def create_router() -> Router:
+    """A fresh router for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.middleware(_attach_wizard)
+    router.callback_query.middleware(_attach_wizard)
+    router.message.register(start_from_scratch, Command("lead", magic=F.args.is_(None)))
+    router.message.register(start_from_forward, StateFilter(None), F.forward_origin)
+    router.message.register(start_from_contact, StateFilter(None), F.contact.as_("contact"))
+    router.message.register(name_typed, LeadWizard.name, TYPED_ANSWER)
+    router.message.register(contact_skipped, LeadWizard.contact, _is_skip_button)
+    router.message.register(contact_shared, LeadWizard.contact, F.contact.as_("contact"))
+    router.message.register(contact_typed, LeadWizard.contact, TYPED_ANSWER)
+    router.message.register(value_typed, LeadWizard.value, TYPED_ANSWER)
+    router.callback_query.register(source_picked, LeadWizard.source, PickSource.filter())
+    router.callback_query.register(stage_picked, LeadWizard.stage, PickStage.filter())
+    router.callback_query.register(step_skipped, SkipStep.filter(), _is_on_its_step)
+    router.callback_query.register(
+        step_already_done, or_f(SkipStep.filter(), PickSource.filter(), PickStage.filter())
+    )
+    return router

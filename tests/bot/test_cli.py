@@ -78,7 +78,7 @@ def test_the_roles_offered_are_the_roles_there_are() -> None:
     from bot.cli import ROLES
     from crm.models import Role
 
-    assert ROLES == tuple(role.value for role in Role)
+    assert tuple(role.value for role in Role) == ROLES
 
 
 def test_seed_demo_off_a_terminal_prints_a_plain_progress_line_per_chunk(tmp_path: Path) -> None:
