@@ -10,11 +10,14 @@ from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from crm.models import Activity, Lead, Order, Staff, Stage, Tag, Task
+from crm.models import Activity, Lead, Order, Staff, Stage, StageKind, Tag, Task
 from crm.money import from_minor_units
 from crm.services.access import visible_customer_records, visible_lead
 
 RECENT_ACTIVITIES = 3
+
+# A deal this likely to close is asked for its expected close date when it gets there.
+CLOSE_DATE_FROM_PROBABILITY = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,16 @@ class LeadCard:
     recent_activities: list[Activity]
     next_task: Task | None
     statistics: LeadStatistics
+
+    @property
+    def wants_close_date(self) -> bool:
+        """An open deal likely to close and no expected close date: the forecast needs one."""
+        stage = self.lead.stage
+        return (
+            stage.kind == StageKind.OPEN
+            and stage.probability >= CLOSE_DATE_FROM_PROBABILITY
+            and self.lead.expected_close_on is None
+        )
 
 
 # What a card action answers instead of the new card when it cannot be done yet: it changed

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +32,7 @@ from handlers.leads.activity_keyboards import (
 )
 from handlers.leads.card import edit_card, pressed_lead, send_card, show_card_with
 from handlers.leads.keyboards import LeadAction, LeadActionKind
+from handlers.leads.states import FieldValueAsked, LeadCardInput
 from handlers.task_keyboards import task_time_keyboard
 
 # What a person types in answer to a question; commands still reach their handlers.
@@ -43,14 +44,6 @@ LOGGED_CONTACTS = {
 }
 
 
-class LeadCardInput(StatesGroup):
-    """Waiting for text for one lead."""
-
-    note = State()
-    tags = State()
-    field_value = State()
-
-
 class NoteAsked(FlowData):
     destiny: ClassVar[str] = "note"
     lead_id: int
@@ -59,15 +52,6 @@ class NoteAsked(FlowData):
 class TagsAsked(FlowData):
     destiny: ClassVar[str] = "tags"
     lead_id: int
-
-
-class FieldValueAsked(FlowData):
-    """The field asked for, of the lead as its card showed it."""
-
-    destiny: ClassVar[str] = "field-value"
-    lead_id: int
-    field: LeadField
-    version: int
 
 
 async def ask_to_type(

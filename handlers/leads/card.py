@@ -30,6 +30,7 @@ from handlers.common.editing import replace_keyboard, show_in_place
 from handlers.common.filters import TYPED_ANSWER
 from handlers.common.flows import FlowData, Pending, answered, ask
 from handlers.common.screens import with_notice
+from handlers.leads.activity_keyboards import LeadField
 from handlers.leads.keyboards import (
     LeadAction,
     LeadActionKind,
@@ -40,7 +41,13 @@ from handlers.leads.keyboards import (
     stage_picker,
 )
 from handlers.leads.rendering import render_lead_card
-from handlers.leads.states import LeadInput, LostWordsAsked, WonValueAsked
+from handlers.leads.states import (
+    FieldValueAsked,
+    LeadCardInput,
+    LeadInput,
+    LostWordsAsked,
+    WonValueAsked,
+)
 
 PressOutcome = LeadCard | StillNeeded | NoFurtherStage
 
@@ -140,6 +147,8 @@ async def show_outcome(
     match outcome:
         case LeadCard():
             await show_card(query, outcome, viewer, i18n)
+            if outcome.wants_close_date:
+                await _ask_for_close_date(query, outcome, state, i18n)
         case NeedsValue(lead_id=lead_id, version=version):
             pending = WonValueAsked(lead_id=lead_id, version=version)
             await _ask_in_chat(
@@ -155,6 +164,19 @@ async def show_outcome(
             await _ask_in_chat(query, state, LeadInput.lost_reason, pending_words, prompt)
         case NoFurtherStage():
             await query.answer(i18n.get("card-no-further-stage"))
+
+
+async def _ask_for_close_date(
+    query: CallbackQuery, card: LeadCard, state: FSMContext, i18n: I18nContext
+) -> None:
+    """The forecast needs a date for a deal this likely to close: asked as the card's own
+    "expected close date" field, so typing it is the same as editing the field."""
+    pending = FieldValueAsked(
+        lead_id=card.lead.id, field=LeadField.EXPECTED_CLOSE_ON, version=card.lead.version
+    )
+    await ask(state, LeadCardInput.field_value, pending)
+    if isinstance(query.message, Message):
+        await query.message.answer(i18n.get("ask-expected-close"))
 
 
 async def _ask_in_chat(

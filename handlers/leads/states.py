@@ -3,6 +3,7 @@ from typing import ClassVar
 from aiogram.fsm.state import State, StatesGroup
 
 from handlers.common.flows import FlowData
+from handlers.leads.activity_keyboards import LeadField
 
 
 class LeadInput(StatesGroup):
@@ -25,4 +26,21 @@ class LostWordsAsked(FlowData):
 
     destiny: ClassVar[str] = "lost-words"
     lead_id: int
+    version: int
+
+
+class LeadCardInput(StatesGroup):
+    """Waiting for text for one lead."""
+
+    note = State()
+    tags = State()
+    field_value = State()
+
+
+class FieldValueAsked(FlowData):
+    """The field asked for, of the lead as its card showed it."""
+
+    destiny: ClassVar[str] = "field-value"
+    lead_id: int
+    field: LeadField
     version: int

@@ -110,3 +110,4 @@ report-sheet-open-deals = Open deals
 report-sheet-open-value = Open value
 report-sheet-overdue = Overdue tasks
 report-sheet-reason = Reason
+ask-expected-close = 📅 This deal is likely to close. When do you expect it to? Type a date (25.12, 25 December) — it goes into the forecast. /cancel to leave it for now.

@@ -112,3 +112,4 @@ report-sheet-open-deals = Відкриті угоди
 report-sheet-open-value = Сума відкритих
 report-sheet-overdue = Прострочені завдання
 report-sheet-reason = Причина
+ask-expected-close = 📅 Угода, схоже, от-от закриється. Коли саме ви на це розраховуєте? Напишіть дату (25.12, 25 грудня) — вона піде в прогноз. /cancel — відкласти.

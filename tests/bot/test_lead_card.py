@@ -3,6 +3,8 @@ and flows that must not disturb each other, as people in Telegram see them."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
@@ -236,3 +238,22 @@ def test_stage_callbacks_fit_in_64_bytes_with_the_largest_ids() -> None:
     ]
 
     assert all(len(data.encode()) <= 64 for data in packed)
+
+
+async def test_a_deal_likely_to_close_is_asked_for_its_expected_close_date(
+    telegram: Telegram, team: Team, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    card = await add_lead(telegram, team, "/lead Olena +380671234567", by=team.rep)
+    qualified = await telegram.press(team.rep, card, "Next stage ▶")  # 30 %: not asked
+    not_asked = await telegram.latest(team.rep)
+    asked = await press_and_read_prompt(telegram, team.rep, qualified, "Next stage ▶")  # 60 %
+    in_a_month = date.today() + timedelta(days=30)
+    shown = await telegram.say(team.rep, f"{in_a_month:%d.%m.%Y}")
+
+    assert not_asked.message_id == card.message_id
+    assert asked.text is not None and asked.text.startswith(
+        "📅 This deal is likely to close. When do you expect it to?"
+    )
+    assert shown.text is not None and "Expected to close" in shown.text
+    lead = await lead_titled(session_factory, "Olena")
+    assert (lead.stage.name, lead.expected_close_on) == ("Proposal", in_a_month)
