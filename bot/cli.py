@@ -127,22 +127,20 @@ def _require_token(settings: Settings) -> None:
 
 
 async def _run(engine: AsyncEngine, args: argparse.Namespace) -> None:
+    _require_token(args.settings)
     from bot.runner import run_polling
 
-    _require_token(args.settings)
     await run_polling(args.settings, engine)
 
 
 async def _worker(engine: AsyncEngine, args: argparse.Namespace) -> None:
+    _require_token(args.settings)
     from bot.runner import run_worker
 
-    _require_token(args.settings)
     await run_worker(args.settings, engine)
 
 
 async def _serve(engine: AsyncEngine, args: argparse.Namespace) -> None:
-    from bot.runner import run_serve
-
     settings: Settings = args.settings
     _require_token(settings)
     missing = [
@@ -159,6 +157,8 @@ async def _serve(engine: AsyncEngine, args: argparse.Namespace) -> None:
             "where Telegram reaches this server, WEBHOOK_SECRET a random string (letters, "
             "digits, _ and -, up to 256) Telegram sends back with every update."
         )
+    from bot.runner import run_serve
+
     await run_serve(settings, engine)
 
 
