@@ -1,5 +1,9 @@
 """Run the benchmarks: ``python -m bench [--sizes 100000,1000000] [--postgres URL]``;
-``--reports`` for the reports over a million leads (see ``bench.reports``).
+``--customers`` for the 360 card, import and export (see ``bench.customers``);
+``--reports`` for the reports over a million leads (see ``bench.reports``); ``--search`` for
+only the searches, inline queries and stage pages at the largest size (see ``bench.search``);
+``--bot-only`` for the bot's per-update cost, ``--delivery [--messages N] [--tasks N]`` for the
+outbox sender, due reminders and quick-adds while the outbox drains (see ``bench.delivery``).
 
 Each backend gets a fresh database: a SQLite file in a temporary folder and, when a
 PostgreSQL URL is given (or ``BENCH_DATABASE_URL`` / ``TEST_DATABASE_URL`` is set), that
@@ -12,11 +16,12 @@ import argparse
 import asyncio
 import os
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import crm_core, reports
+from bench import crm_core, customers, delivery, reports, search
 from bench.bot import measure_bot
 from bench.report import Measurement, print_table
 from crm.db import create_engine
@@ -32,9 +37,24 @@ def main() -> None:
         "--bot-only", action="store_true", help="only the bot's per-update cost at 100k leads"
     )
     parser.add_argument(
+        "--delivery", action="store_true", help="only the outbox, reminders and quick-add benches"
+    )
+    parser.add_argument(
+        "--search",
+        action="store_true",
+        help="only /find, inline queries and stage pages (with EXPLAIN) at the largest size",
+    )
+    parser.add_argument("--messages", type=int, default=delivery.MESSAGES)
+    parser.add_argument("--tasks", type=int, default=delivery.TASKS)
+    parser.add_argument(
         "--reports",
         action="store_true",
         help="only the reports over 1,000,000 leads with stage histories, and their charts",
+    )
+    parser.add_argument(
+        "--customers",
+        action="store_true",
+        help="only the 360 card, the import of 100,000 rows and the export of 100,000 leads",
     )
     parser.add_argument(
         "--postgres",
@@ -44,36 +64,69 @@ def main() -> None:
     if args.reports:
         print_table(asyncio.run(run_reports(args.postgres)))
         return
+    if args.customers:
+        print_table(asyncio.run(on_each_backend(args.postgres, customers.measure_backend)))
+        return
     sizes = sorted(int(size) for size in args.sizes.split(","))
-    rows = asyncio.run(run_bot_only() if args.bot_only else run_all(sizes, args.postgres))
+    if args.delivery:
+        rows = asyncio.run(run_delivery(args.messages, args.tasks, args.postgres))
+    elif args.search:
+        rows = asyncio.run(run_search(max(sizes), args.postgres))
+    else:
+        rows = asyncio.run(run_bot_only() if args.bot_only else run_all(sizes, args.postgres))
     print()
     print_table(rows)
 
 
 async def run_all(sizes: list[int], postgres_url: str | None) -> list[Measurement]:
+    return await on_each_backend(
+        postgres_url,
+        lambda backend, url: run_backend(backend, url, sizes, with_moves=backend == "sqlite"),
+    )
+
+
+async def run_search(size: int, postgres_url: str | None) -> list[Measurement]:
+    async def seeded_then_searched(backend: str, url: str) -> list[Measurement]:
+        engine = create_engine(url)
+        await upgrade_to_head(engine)
+        print(f"[{backend}] seeding {size:,} leads ...", flush=True)
+        seconds = await crm_core.seed(engine, leads=size)
+        await crm_core.settle(engine)
+        rows = await search.measure(engine, backend, size)
+        rows.append(crm_core.seeding_measurement(backend, seconds, 0.0, size))
+        await engine.dispose()
+        return rows
+
+    return await on_each_backend(postgres_url, seeded_then_searched)
+
+
+async def run_delivery(messages: int, tasks: int, postgres_url: str | None) -> list[Measurement]:
+    return await on_each_backend(
+        postgres_url,
+        lambda backend, url: delivery.measure_backend(backend, url, messages=messages, tasks=tasks),
+    )
+
+
+async def on_each_backend(
+    postgres_url: str | None, measure: Callable[[str, str], Awaitable[list[Measurement]]]
+) -> list[Measurement]:
+    """``measure`` on a fresh SQLite file, then on the emptied PostgreSQL database if given."""
     rows: list[Measurement] = []
     with tempfile.TemporaryDirectory() as folder:
-        sqlite_url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
-        rows += await run_backend("sqlite", sqlite_url, sizes, with_moves=True)
+        rows += await measure("sqlite", f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}")
     if postgres_url:
         await empty_postgres(postgres_url)
-        rows += await run_backend("postgresql", postgres_url, sizes, with_moves=False)
+        rows += await measure("postgresql", postgres_url)
     else:
         print("!!! No PostgreSQL URL (--postgres, BENCH_DATABASE_URL): PostgreSQL rows skipped !!!")
     return rows
 
 
 async def run_reports(postgres_url: str | None) -> list[Measurement]:
-    rows = reports.measure_charts()
-    with tempfile.TemporaryDirectory() as folder:
-        sqlite_url = f"sqlite+aiosqlite:///{Path(folder) / 'reports.sqlite3'}"
-        rows += await reports.measure_backend("sqlite", sqlite_url, reports.REPORT_LEADS)
-    if postgres_url:
-        await empty_postgres(postgres_url)
-        rows += await reports.measure_backend("postgresql", postgres_url, reports.REPORT_LEADS)
-    else:
-        print("!!! No PostgreSQL URL (--postgres, BENCH_DATABASE_URL): PostgreSQL rows skipped !!!")
-    return rows
+    return reports.measure_charts() + await on_each_backend(
+        postgres_url,
+        lambda backend, url: reports.measure_backend(backend, url, reports.REPORT_LEADS),
+    )
 
 
 async def run_bot_only() -> list[Measurement]:
@@ -113,6 +166,7 @@ async def run_backend(
             rows += await measure_bot(engine)
         if size == sizes[-1]:
             rows.append(await crm_core.measure_phone_search(engine, backend, size))
+            rows += await search.measure(engine, backend, size)
     baseline = await crm_core.bare_insert_seconds(engine, seeded)
     rows.append(crm_core.seeding_measurement(backend, seconds_seeding, baseline, seeded))
     if with_moves:
