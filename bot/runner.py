@@ -28,7 +28,7 @@ from bot.i18n import create_translator
 from bot.pacing import SendPacer
 from bot.settings import Settings
 from bot.webhook import create_serve_app, point_telegram_here, serve_until_stopped
-from crm.db import create_session_factory
+from crm.db import create_engine, create_session_factory
 from crm.migrate import upgrade_to_head
 from crm.services.pipelines import ensure_default_pipeline
 from scheduler import create_scheduler
@@ -36,6 +36,8 @@ from scheduler import create_scheduler
 log = logging.getLogger(__name__)
 FIRST_RETRY_SECONDS = 1.0
 LONGEST_RETRY_SECONDS = 30.0
+# The scheduler's and the outbox sender's own connections, apart from the updates' pool.
+BACKGROUND_CONNECTIONS = 3
 UNREACHABLE = (OSError, TimeoutError, OperationalError, TelegramNetworkError, TelegramServerError)
 
 
@@ -75,24 +77,24 @@ async def reachable_bot(settings: Settings) -> tuple[Bot, SendPacer]:
 
 
 @asynccontextmanager
-async def delivering(
-    settings: Settings,
-    bot: Bot,
-    pacer: SendPacer,
-    session_factory: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[OutboxSender]:
+async def delivering(settings: Settings, bot: Bot, pacer: SendPacer) -> AsyncIterator[OutboxSender]:
     """The scheduler and the outbox sender, running until the block ends; a clean stop
-    finishes what is in flight and hands the rest back for the next process."""
+    finishes what is in flight and hands the rest back for the next process.
+
+    They have a small connection pool of their own, so a busy outbox never keeps a person's
+    update waiting for a connection."""
+    engine = create_engine(settings.database_url, pool_size=BACKGROUND_CONNECTIONS, max_overflow=0)
+    background = create_session_factory(engine)
     sender = OutboxSender(
         bot,
-        session_factory,
+        background,
         create_translator(),
         RENDERERS,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         pacer=pacer,
     )
     scheduler = create_scheduler(
-        session_factory, sender, overdue_after=timedelta(hours=settings.overdue_after_hours)
+        background, sender, overdue_after=timedelta(hours=settings.overdue_after_hours)
     )
     sending = asyncio.create_task(sender.run(), name="outbox sender")
     scheduler.start()
@@ -102,12 +104,13 @@ async def delivering(
         scheduler.shutdown(wait=False)
         sender.stop()
         await sending
+        await engine.dispose()
 
 
 async def run_polling(settings: Settings, engine: AsyncEngine) -> None:
     session_factory = await prepare_database(engine)
     bot, pacer = await reachable_bot(settings)
-    async with delivering(settings, bot, pacer, session_factory) as sender:
+    async with delivering(settings, bot, pacer) as sender:
         dispatcher = create_dispatcher(
             settings, session_factory=session_factory, outbox=sender, translator=sender.translator
         )
@@ -121,7 +124,7 @@ async def run_serve(settings: Settings, engine: AsyncEngine) -> None:
     session_factory = await prepare_database(engine)
     bot, pacer = await reachable_bot(settings)
     try:
-        async with delivering(settings, bot, pacer, session_factory) as sender:
+        async with delivering(settings, bot, pacer) as sender:
             dispatcher = create_dispatcher(
                 settings,
                 session_factory=session_factory,
@@ -144,14 +147,14 @@ async def run_serve(settings: Settings, engine: AsyncEngine) -> None:
 
 
 async def run_worker(settings: Settings, engine: AsyncEngine) -> None:
-    session_factory = await prepare_database(engine)
+    await prepare_database(engine)
     bot, pacer = await reachable_bot(settings)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, stopping.set)
     try:
-        async with delivering(settings, bot, pacer, session_factory):
+        async with delivering(settings, bot, pacer):
             log.info("worker running: scheduler and outbox sender")
             await stopping.wait()
     finally:

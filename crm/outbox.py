@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.claims import picked_once
 from crm.inserts import insert_unless_present
 from crm.models import OutboxMessage, OutboxStatus, Staff, utcnow
 
@@ -90,7 +91,7 @@ async def claim_due(
     )
     claimed = await session.scalars(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(candidates.scalar_subquery()), *_claimable(now))
+        .where(OutboxMessage.id.in_(picked_once(candidates, "due_messages")))
         .values(claimed_by=worker, claimed_until=now + lease)
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False, populate_existing=True)

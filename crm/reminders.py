@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import outbox
 from crm.audience import managers_wanting, staff_wanting
+from crm.claims import picked_once
 from crm.models import Notification, Task
 from crm.working_hours import next_working_moment
 
@@ -44,7 +45,7 @@ async def enqueue_due_reminders(session: AsyncSession, *, now: datetime, limit: 
     )
     taken = await session.execute(
         update(Task)
-        .where(Task.id.in_(due.scalar_subquery()), Task.reminder_sent_at.is_(None))
+        .where(Task.id.in_(picked_once(due, "due_reminders")))
         .values(reminder_sent_at=now)
         .returning(Task.id, Task.assignee_id, Task.created_by_id, Task.remind_at, Task.done_at)
         .execution_options(synchronize_session=False)
@@ -101,7 +102,7 @@ async def escalate_overdue_tasks(
     taken = (
         await session.execute(
             update(Task)
-            .where(Task.id.in_(stale.scalar_subquery()), Task.escalated_at.is_(None))
+            .where(Task.id.in_(picked_once(stale, "overdue_tasks")))
             .values(escalated_at=now)
             .returning(Task.id, Task.assignee_id)
             .execution_options(synchronize_session=False)
