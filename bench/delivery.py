@@ -432,7 +432,7 @@ async def print_reminder_plan(
             await session.rollback()
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", remember)
-    statement, parameters = next(s for s in statements if s[0].lstrip().startswith("UPDATE tasks"))
+    statement, parameters = next(s for s in statements if "UPDATE tasks" in s[0])
     explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
     async with engine.connect() as connection:
         plan = [
