@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def crm_bot(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "BOT_TOKEN"}}
@@ -92,3 +94,26 @@ def test_seed_demo_off_a_terminal_prints_a_plain_progress_line_per_chunk(tmp_pat
         "Seeded 12,000 of 12,000 leads (100%)",
     ]
     assert "\r" not in seeded.stdout + seeded.stderr
+
+
+async def test_start_waits_for_what_is_unreachable_and_says_so_in_the_log(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot import runner
+
+    monkeypatch.setattr(runner, "FIRST_RETRY_SECONDS", 0.01)
+    attempts: list[int] = []
+
+    async def down_twice() -> None:
+        attempts.append(len(attempts))
+        if len(attempts) < 3:
+            raise OSError("Connection refused")
+
+    with caplog.at_level("WARNING", logger="bot.runner"):
+        await runner.wait_until_reachable("the database", down_twice)
+
+    assert len(attempts) == 3
+    assert [record.getMessage() for record in caplog.records] == [
+        "the database is unreachable (Connection refused); trying again in 0 s",
+        "the database is unreachable (Connection refused); trying again in 0 s",
+    ]
