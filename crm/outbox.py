@@ -91,7 +91,7 @@ async def claim_due(
     )
     claimed = await session.scalars(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(picked_once(candidates, "due_messages")))
+        .where(OutboxMessage.id.in_(picked_once(session, candidates, "due_messages")))
         .values(claimed_by=worker, claimed_until=now + lease)
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False, populate_existing=True)

@@ -45,7 +45,7 @@ async def enqueue_due_reminders(session: AsyncSession, *, now: datetime, limit: 
     )
     taken = await session.execute(
         update(Task)
-        .where(Task.id.in_(picked_once(due, "due_reminders")))
+        .where(Task.id.in_(picked_once(session, due, "due_reminders")))
         .values(reminder_sent_at=now)
         .returning(Task.id, Task.assignee_id, Task.created_by_id, Task.remind_at, Task.done_at)
         .execution_options(synchronize_session=False)
@@ -102,7 +102,7 @@ async def escalate_overdue_tasks(
     taken = (
         await session.execute(
             update(Task)
-            .where(Task.id.in_(picked_once(stale, "overdue_tasks")))
+            .where(Task.id.in_(picked_once(session, stale, "overdue_tasks")))
             .values(escalated_at=now)
             .returning(Task.id, Task.assignee_id)
             .execution_options(synchronize_session=False)

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm import events, outbox
-from crm.models import Notification, OutboxMessage, OutboxStatus, Staff
+from crm.models import Notification, OutboxMessage, OutboxStatus, Staff, Task
 from crm.notifications import LEAD_CREATED, commit_with_notifications, enqueue_for_events
+from crm.reminders import enqueue_due_reminders
 from crm.schemas import LeadDraft
 from crm.services.leads import create_lead
 from tests.crm.conftest import Team
@@ -181,3 +182,19 @@ async def test_a_digest_is_queued_once_per_key_however_often_asked(
     outcomes = [await queue() for _ in range(3)]
     assert outcomes == [True, False, False]
     assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+async def test_a_claim_or_a_reminder_round_rolled_back_takes_nothing(
+    session: AsyncSession, team: Team
+) -> None:
+    """Each is one statement inside the caller's transaction, never committed on its own."""
+    await fill(session, team.rep, 3)
+    session.add(Task(title="Call back", due_at=NOW, remind_at=NOW, assignee_id=team.rep.id))
+    await session.commit()
+
+    await outbox.claim_due(session, worker="rolled-back", now=NOW, limit=9)
+    await enqueue_due_reminders(session, now=NOW)
+    await session.rollback()
+
+    assert len(await outbox.claim_due(session, worker="next", now=NOW, limit=9)) == 3
+    assert await enqueue_due_reminders(session, now=NOW) == 1
