@@ -71,12 +71,6 @@ class ContactReturned(DomainEvent):
     source: str
 
 
-@dataclass(frozen=True, slots=True)
-class TaskDue(DomainEvent):
-    task_id: int
-    assignee_id: int
-
-
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
     """What a rolled-back transaction did never happened: nobody is told of it."""

@@ -1,13 +1,12 @@
-"""Tasks and follow-ups, and the reminders the scheduler sends for them."""
+"""Tasks and follow-ups: creating, completing and snoozing them, and the day's list."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm import events
 from crm.dates import checked_moment
 from crm.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crm.models import Staff, Task, utcnow
@@ -15,7 +14,6 @@ from crm.services.access import require_active, visible_lead
 from crm.services.customers import visible_customer
 
 TITLE_MAX = 200
-REMINDER_BATCH = 100
 
 
 async def create_task(
@@ -118,51 +116,3 @@ async def tasks_due(session: AsyncSession, *, actor: Staff, until: datetime) -> 
         .order_by(Task.due_at, Task.id)
     )
     return list(rows)
-
-
-async def overdue_tasks(session: AsyncSession, *, now: datetime) -> list[Task]:
-    rows = await session.scalars(
-        select(Task).where(Task.done_at.is_(None), Task.due_at < now).order_by(Task.due_at)
-    )
-    return list(rows)
-
-
-async def next_task_for_lead(session: AsyncSession, *, lead_id: int) -> Task | None:
-    task: Task | None = await session.scalar(
-        select(Task)
-        .where(Task.lead_id == lead_id, Task.done_at.is_(None))
-        .order_by(Task.due_at)
-        .limit(1)
-    )
-    return task
-
-
-async def claim_due_reminders(
-    session: AsyncSession, *, now: datetime, limit: int = REMINDER_BATCH
-) -> list[Task]:
-    """Mark due reminders as sent and return them, each at most once.
-
-    The conditional UPDATE makes two schedulers racing for the same task claim it once.
-    """
-    due_ids = (
-        select(Task.id)
-        .where(
-            Task.reminder_sent_at.is_(None),
-            Task.done_at.is_(None),
-            Task.remind_at <= now,
-        )
-        .limit(limit)
-    )
-    claimed = await session.scalars(
-        update(Task)
-        .where(Task.id.in_(due_ids), Task.reminder_sent_at.is_(None))
-        .values(reminder_sent_at=now)
-        .returning(Task.id)
-    )
-    claimed_ids = list(claimed)
-    tasks = list(await session.scalars(select(Task).where(Task.id.in_(claimed_ids))))
-    for task in tasks:
-        events.record(
-            session, events.TaskDue(actor_id=None, task_id=task.id, assignee_id=task.assignee_id)
-        )
-    return tasks
