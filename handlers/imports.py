@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from enum import StrEnum
 from typing import ClassVar
 
@@ -22,7 +24,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 from aiogram_i18n.cores import FluentRuntimeCore
 from aiogram_i18n.exceptions import KeyNotFoundError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import ValidationFailed
 from crm.models import Staff
@@ -212,7 +214,7 @@ async def run_import(
     callback_data: ImportStep,
     bot: Bot,
     session: AsyncSession,
-    session_factory: async_sessionmaker[AsyncSession],
+    own_transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]],
     actor: Staff,
     i18n: I18nContext,
     state: FSMContext,
@@ -237,10 +239,9 @@ async def run_import(
             await progress.edit_text(i18n.get("import-progress", done=done, total=total))
 
     # Its own transaction: the progress messages commit the update's, never half an import.
-    async with session_factory() as writing:
+    async with own_transaction() as writing:
         importer = await writing.merge(actor, load=False)
         result = await apply_import(writing, actor=importer, plan=plan, progress=show_progress)
-        await writing.commit()
     await progress.edit_text(
         i18n.get(
             "import-done",

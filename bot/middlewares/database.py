@@ -8,7 +8,8 @@ same commit; the sender is woken after it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -56,6 +57,7 @@ class DatabaseSession(BaseMiddleware):
     ) -> Any:
         async with self.session_factory() as session:
             data["session"] = session
+            data["own_transaction"] = self.own_transaction
             token = _open_update.set(_OpenUpdate(session, self.outbox))
             try:
                 result = await handler(event, data)
@@ -63,6 +65,15 @@ class DatabaseSession(BaseMiddleware):
             finally:
                 _open_update.reset(token)
         return result
+
+    @asynccontextmanager
+    async def own_transaction(self) -> AsyncIterator[AsyncSession]:
+        """A second session for work the update must not commit in pieces (an import whose
+        progress the person watches): committed, with what it tells others, when the block
+        ends, rolled back if it fails."""
+        async with self.session_factory() as session:
+            yield session
+            await commit_update(session, self.outbox)
 
 
 async def commit_update(session: AsyncSession, outbox: Wakeable) -> None:
