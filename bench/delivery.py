@@ -48,6 +48,7 @@ from bot.delivery.sender import OutboxSender
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import create_translator
 from bot.pacing import SendPacer
+from bot.runner import BACKGROUND_CONNECTIONS
 from bot.settings import Settings
 from crm import notifications
 from crm.db import create_engine, create_session_factory
@@ -460,7 +461,16 @@ async def measure_quick_add(
     settings = Settings(bot_token=SecretStr(TOKEN), database_url="unused")
     # create_bot's session_class is typed for aiohttp sessions; any BaseSession serves.
     bot = create_bot(settings, cast(type[AiohttpSession], AnsweringSession), pacer=pacer)
-    sender = OutboxSender(bot, factory, translator, BENCH_RENDERERS, pacer=pacer)
+    # As bot.runner wires it: the sender on a small pool of its own, apart from the updates'.
+    engine = factory.kw["bind"]
+    background = create_engine(
+        engine.url.render_as_string(hide_password=False),
+        pool_size=BACKGROUND_CONNECTIONS,
+        max_overflow=0,
+    )
+    sender = OutboxSender(
+        bot, create_session_factory(background), translator, BENCH_RENDERERS, pacer=pacer
+    )
     dispatcher = create_dispatcher(
         settings,
         session_factory=factory,
@@ -484,6 +494,7 @@ async def measure_quick_add(
         left.append(await _count(factory, OutboxStatus.PENDING))
     sender.stop()
     await sending
+    await background.dispose()
     await report_quick_adds(backend, factory, rep, typing.typed, left)
     print(
         f"[{backend}] quick-add reply ms, outbox empty: median {statistics.median(empty):.1f}, "
