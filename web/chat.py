@@ -15,14 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crm.models import IntakeKind, LeadSource, utcnow
 from crm.services.conversations import InboundMessage, receive_message
-from crm.services.intake import channel_accepts, channel_by_key
-from web.bodies import JSON, read_body, refuse_declared_oversize, storable_text
+from web.bodies import JSON, storable_text
 from web.context import context_of
 from web.errors import Rejection
+from web.keyed import accepted_channel, limited_body
 from web.requests import mark
 
 SECRET_HEADER = "X-Chat-Secret"
-SIGNATURE_PARAMETER = "sig"
 RECEIVED = {"status": "received"}
 # Any site may embed the widget; what it posts is checked by the address signature.
 CORS_HEADERS = {
@@ -73,22 +72,11 @@ async def receive_chat_message(request: web.Request) -> web.Response:
 async def _receive(request: web.Request) -> web.Response:
     mark(request, channel="chat")
     context = context_of(request)
-    key = request.match_info["key"]
-    refuse_declared_oversize(request, context.settings.body_limit)
-    wait = context.limiter.wait_needed(f"chat:{key}")
-    if wait:
-        raise Rejection(429, "rate-limited", retry_after=wait)
-    body = await read_body(request, context.settings.body_limit)
+    body = await limited_body(request, channel="chat")
     async with context.unit_of_work() as session:
-        channel = await channel_by_key(session, kind=IntakeKind.WEBSITE_CHAT, key=key)
-        if channel is None:
-            raise Rejection(404, "unknown-key")
-        if not channel_accepts(
-            channel,
-            secret=request.headers.get(SECRET_HEADER),
-            signature=request.query.get(SIGNATURE_PARAMETER),
-        ):
-            raise Rejection(401, "unauthorized")
+        channel = await accepted_channel(
+            session, request, kind=IntakeKind.WEBSITE_CHAT, secret_header=SECRET_HEADER
+        )
         message = parsed_message(body, request.content_type)
         intake = await receive_message(
             session,

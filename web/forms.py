@@ -13,14 +13,12 @@ from aiohttp import web
 
 from crm.models import IntakeKind
 from crm.services.forms import submit_form
-from crm.services.intake import channel_accepts, channel_by_key
-from web.bodies import form_fields, read_body, refuse_declared_oversize
+from web.bodies import form_fields
 from web.context import context_of
-from web.errors import Rejection
+from web.keyed import accepted_channel, limited_body
 from web.requests import mark
 
 SECRET_HEADER = "X-Form-Secret"
-SIGNATURE_PARAMETER = "sig"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 RECEIVED = {"status": "received"}
 
@@ -28,22 +26,11 @@ RECEIVED = {"status": "received"}
 async def receive_form(request: web.Request) -> web.Response:
     mark(request, channel="form")
     context = context_of(request)
-    key = request.match_info["key"]
-    refuse_declared_oversize(request, context.settings.body_limit)
-    wait = context.limiter.wait_needed(f"form:{key}")
-    if wait:
-        raise Rejection(429, "rate-limited", retry_after=wait)
-    body = await read_body(request, context.settings.body_limit)
+    body = await limited_body(request, channel="form")
     async with context.unit_of_work() as session:
-        channel = await channel_by_key(session, kind=IntakeKind.WEB_FORM, key=key)
-        if channel is None:
-            raise Rejection(404, "unknown-key")
-        if not channel_accepts(
-            channel,
-            secret=request.headers.get(SECRET_HEADER),
-            signature=request.query.get(SIGNATURE_PARAMETER),
-        ):
-            raise Rejection(401, "unauthorized")
+        channel = await accepted_channel(
+            session, request, kind=IntakeKind.WEB_FORM, secret_header=SECRET_HEADER
+        )
         intake = await submit_form(
             session,
             channel=channel,
