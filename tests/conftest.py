@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from crm.db import create_engine, create_session_factory
@@ -23,6 +24,28 @@ from crm.migrate import upgrade_to_head
 from crm.models import Base
 from crm.services.pipelines import ensure_default_pipeline
 
+
+def _per_worker(variable: str, scoped: Callable[[str, int], str]) -> None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database and Redis db, set in
+    the environment so that subprocesses started by tests use them too."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ...
+    url = os.environ.get(variable)
+    if worker and url:
+        os.environ[variable] = scoped(url, int(worker.removeprefix("gw")))
+
+
+def _own_database(url: str, index: int) -> str:
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_w{index}").render_as_string(hide_password=False)
+
+
+def _own_redis_db(url: str, index: int) -> str:
+    base, _, number = url.rpartition("/")
+    return f"{base}/{int(number or 0) - index}"
+
+
+_per_worker("TEST_DATABASE_URL", _own_database)
+_per_worker("TEST_REDIS_URL", _own_redis_db)
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -64,7 +87,21 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+async def _recreate_database(url: str) -> None:
+    parsed = make_url(url)
+    server = create_engine(
+        parsed.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    async with server.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}"'))
+        await connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    await server.dispose()
+
+
 async def _reset_postgres(url: str) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        await _recreate_database(url)
     engine = create_engine(url)
     async with engine.begin() as connection:
         await connection.execute(text("DROP SCHEMA public CASCADE"))
