@@ -12,9 +12,10 @@ from aiogram_i18n.cores import FluentRuntimeCore
 from aiogram_i18n.managers import BaseManager
 from fluent.runtime.types import FluentNone, FluentNumber, fluent_number
 
+import locales
 from crm.models import Language, Staff
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
+LOCALES = Path(locales.__file__).parent
 SUPPORTED = {language.value for language in Language}
 DEFAULT_LOCALE = Language.EN.value
 
