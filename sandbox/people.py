@@ -1,0 +1,90 @@
+"""Who the sandbox lets you be, and the demo data they work on, made once per data file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm.models import IntakeChannel, IntakeKind, Language, Role, Staff
+from crm.seeding import DEMO_TELEGRAM_ID_BASE, seed_demo
+from crm.services.intake import open_channel
+from crm.services.staff import ensure_admin
+
+DEMO_LEADS = 300
+# Below the seeded staff's range: seeding counts everyone from DEMO_TELEGRAM_ID_BASE up as its own.
+ADMIN_TELEGRAM_ID = 8_000_000_001
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPerson:
+    telegram_id: int
+    first_name: str
+    last_name: str
+    role: Role
+    language: Language
+    phone: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.telegram_id,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "role": self.role.value,
+            "language_code": self.language.value,
+            "phone": self.phone,
+        }
+
+
+# The admin is made by the sandbox; the others are the ones ``seed_demo`` makes (its manager
+# Peter Hall, the reps Олена Петренко and Emma Smith), by the Telegram ids it gives them.
+PEOPLE = (
+    DemoPerson(ADMIN_TELEGRAM_ID, "Alex", "Admin", Role.ADMIN, Language.EN, "+380671110001"),
+    DemoPerson(
+        DEMO_TELEGRAM_ID_BASE + 1, "Peter", "Hall", Role.MANAGER, Language.EN, "+447700900123"
+    ),
+    DemoPerson(DEMO_TELEGRAM_ID_BASE + 8, "Emma", "Smith", Role.REP, Language.EN, "+447700900456"),
+    DemoPerson(
+        DEMO_TELEGRAM_ID_BASE + 2, "Олена", "Петренко", Role.REP, Language.UK, "+380501234567"
+    ),
+)
+ADMIN = PEOPLE[0]
+CHANNELS = (
+    (IntakeKind.WEB_FORM, "Website contact form"),
+    (IntakeKind.WEBSITE_CHAT, "Website chat"),
+    (IntakeKind.WOOCOMMERCE, "Shop"),
+)
+
+
+async def seed_once(session_factory: async_sessionmaker[AsyncSession]) -> bool:
+    """Fill a new sandbox database; False (and nothing done) when it was filled before."""
+    async with session_factory() as session:
+        if await _sandbox_admin(session) is not None:
+            return False
+    await seed_demo(session_factory, leads=DEMO_LEADS)
+    async with session_factory() as session:
+        admin = await ensure_admin(
+            session,
+            telegram_id=ADMIN.telegram_id,
+            display_name=f"{ADMIN.first_name} {ADMIN.last_name}",
+            language=ADMIN.language,
+        )
+        for kind, name in CHANNELS:
+            await open_channel(session, actor=admin, kind=kind, name=name, responsible_id=None)
+        await session.commit()
+    return True
+
+
+async def intake_channel(session: AsyncSession, kind: IntakeKind) -> IntakeChannel:
+    """The sandbox's own channel of this kind (the first one it opened)."""
+    channel = await session.scalar(
+        select(IntakeChannel).where(IntakeChannel.kind == kind).order_by(IntakeChannel.id)
+    )
+    if channel is None:
+        raise LookupError(f"the sandbox has no {kind.value} channel")
+    return channel
+
+
+async def _sandbox_admin(session: AsyncSession) -> Staff | None:
+    return await session.scalar(select(Staff).where(Staff.telegram_id == ADMIN.telegram_id))
