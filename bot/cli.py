@@ -151,12 +151,15 @@ async def _run(engine: AsyncEngine, args: argparse.Namespace) -> None:
 
 
 async def _sandbox(args: argparse.Namespace) -> None:
-    from sandbox.launcher import NotLoopback, run_sandbox
+    from sandbox.loopback import NotLoopback, require_loopback
 
     try:
-        await run_sandbox(args.settings, reset=args.reset)
+        require_loopback(args.settings.host)
     except NotLoopback as refused:
         raise SystemExit(str(refused)) from None
+    from sandbox.launcher import run_sandbox
+
+    await run_sandbox(args.settings, reset=args.reset)
 
 
 async def _worker(engine: AsyncEngine, args: argparse.Namespace) -> None:

@@ -5,7 +5,6 @@ directory."""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import secrets
 import socket
@@ -28,8 +27,9 @@ from emulator import create_emulator_app
 from emulator.app import EMULATOR_STATE
 from emulator.limits import RateLimits
 from sandbox.clock import SandboxClock
+from sandbox.loopback import require_loopback
 from sandbox.page import SandboxPage
-from sandbox.people import ADMIN, seed_once
+from sandbox.people import ADMIN, PEOPLE, seed_once
 from sandbox.providers import Providers
 from scheduler import Rounds
 
@@ -47,26 +47,8 @@ class _EmulatorRequestsUnlogged(logging.Filter):
         return f" {EMULATOR_PATH}/" not in record.getMessage()
 
 
-class NotLoopback(ValueError):
-    """The sandbox acts as anyone it likes: it must not be reachable from another machine."""
-
-
 def data_directory() -> Path:
     return Path(platformdirs.user_data_dir("telegram-crm", appauthor=False)) / "sandbox"
-
-
-def require_loopback(host: str) -> None:
-    if host == "localhost":
-        return
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
-        raise NotLoopback(
-            f"The sandbox listens on this computer only (127.0.0.1), not on {host}: anyone who "
-            "reached it could act as the demo admin. Unset HOST or set HOST=127.0.0.1."
-        )
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -135,7 +117,12 @@ async def _serve(
     started: float,
 ) -> None:
     emulator = create_emulator_app(rate_limits=RateLimits())
-    emulator[EMULATOR_STATE].register_bot(BOT_TOKEN, username=BOT_USERNAME, first_name="CRM")
+    bot_state = emulator[EMULATOR_STATE].register_bot(
+        BOT_TOKEN, username=BOT_USERNAME, first_name="CRM"
+    )
+    # As if each demo person had pressed Start once: a bot may write only to who did.
+    for person in PEOPLE:
+        bot_state.open_private_chat(person.simulated_user())
     clock = SandboxClock()
     pacer = SendPacer()
     bot = create_bot(settings, pacer=pacer)

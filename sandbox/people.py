@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crm.models import IntakeChannel, IntakeKind, Language, Role, Staff
+from crm.idle_deals import nudge_idle_deals
+from crm.models import IntakeChannel, IntakeKind, Language, OutboxMessage, Role, Staff, utcnow
+from crm.reminders import escalate_overdue_tasks
 from crm.seeding import DEMO_TELEGRAM_ID_BASE, seed_demo
 from crm.services.intake import open_channel
 from crm.services.staff import ensure_admin
+from emulator import SimulatedUser
 
 DEMO_LEADS = 300
 # Below the seeded staff's range: seeding counts everyone from DEMO_TELEGRAM_ID_BASE up as its own.
@@ -25,6 +28,14 @@ class DemoPerson:
     role: Role
     language: Language
     phone: str
+
+    def simulated_user(self) -> SimulatedUser:
+        return SimulatedUser(
+            id=self.telegram_id,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            language_code=self.language.value,
+        )
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -72,8 +83,19 @@ async def seed_once(session_factory: async_sessionmaker[AsyncSession]) -> bool:
         )
         for kind, name in CHANNELS:
             await open_channel(session, actor=admin, kind=kind, name=name, responsible_id=None)
+        await _told_before_today(session)
         await session.commit()
     return True
+
+
+async def _told_before_today(session: AsyncSession) -> None:
+    """The demo's past as the scheduler would have left it: deals idle and tasks overdue
+    before today were nudged and escalated then, so the first morning is not fifty messages
+    of old news; what comes due from now on (moving the clock) is told as usual."""
+    now = utcnow()
+    await nudge_idle_deals(session, now=now)
+    await escalate_overdue_tasks(session, now=now)
+    await session.execute(delete(OutboxMessage))
 
 
 async def intake_channel(session: AsyncSession, kind: IntakeKind) -> IntakeChannel:
