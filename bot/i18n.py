@@ -15,7 +15,8 @@ from fluent.runtime.types import FluentNone, FluentNumber, fluent_number
 import locales
 from crm.models import Language, Staff
 
-LOCALES = Path(locales.__file__).parent
+# A directory of Fluent files, not a Python package: a __pycache__ in it would read as a locale.
+LOCALES = Path(next(iter(locales.__path__)))
 SUPPORTED = {language.value for language in Language}
 DEFAULT_LOCALE = Language.EN.value
 
