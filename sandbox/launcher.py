@@ -21,7 +21,7 @@ from bot.factory import create_bot, create_dispatcher
 from bot.pacing import SendPacer
 from bot.runner import delivering, prepare_database
 from bot.settings import Settings
-from bot.webhook import _revealed, create_serve_app
+from bot.webhook import create_serve_app
 from crm.db import create_engine
 from emulator import create_emulator_app
 from emulator.app import EMULATOR_STATE
@@ -29,7 +29,7 @@ from emulator.limits import RateLimits
 from sandbox.clock import SandboxClock
 from sandbox.loopback import require_loopback
 from sandbox.page import SandboxPage
-from sandbox.people import ADMIN, PEOPLE, seed_once
+from sandbox.people import ADMIN, seed_once, team_as_telegram_users
 from sandbox.providers import Providers
 from scheduler import Rounds
 
@@ -120,9 +120,10 @@ async def _serve(
     bot_state = emulator[EMULATOR_STATE].register_bot(
         BOT_TOKEN, username=BOT_USERNAME, first_name="CRM"
     )
-    # As if each demo person had pressed Start once: a bot may write only to who did.
-    for person in PEOPLE:
-        bot_state.open_private_chat(person.simulated_user())
+    # As if each of the team had pressed Start once: a bot may write only to who did.
+    for user in await team_as_telegram_users(session_factory):
+        emulator[EMULATOR_STATE].users[user.id] = user
+        bot_state.open_private_chat(user)
     clock = SandboxClock()
     pacer = SendPacer()
     bot = create_bot(settings, pacer=pacer)
@@ -143,7 +144,7 @@ async def _serve(
             providers=Providers(
                 base_url,
                 session_factory,
-                whatsapp_app_secret=_revealed(settings.whatsapp_app_secret) or "",
+                whatsapp_app_secret=_secret(settings.whatsapp_app_secret),
             ),
         )
         app.add_routes(page.routes())
@@ -160,3 +161,8 @@ async def _serve(
             await dispatcher.start_polling(bot, polling_timeout=25)
         finally:
             await runner.cleanup()
+
+
+def _secret(value: SecretStr | None) -> str:
+    assert value is not None, "sandbox_settings sets every secret"
+    return value.get_secret_value()

@@ -98,6 +98,25 @@ async def _told_before_today(session: AsyncSession) -> None:
     await session.execute(delete(OutboxMessage))
 
 
+async def team_as_telegram_users(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> list[SimulatedUser]:
+    """Everyone on the demo team as the Telegram user they are: the four on the page and the
+    rest of the seeded staff, whose chats receive what the bot sends them too."""
+    async with session_factory() as session:
+        staff = await session.scalars(select(Staff).where(Staff.is_active.is_(True)))
+        users = {
+            member.telegram_id: SimulatedUser(
+                id=member.telegram_id,
+                first_name=member.display_name,
+                language_code=member.language.value,
+            )
+            for member in staff
+        }
+    users.update({person.telegram_id: person.simulated_user() for person in PEOPLE})
+    return list(users.values())
+
+
 async def intake_channel(session: AsyncSession, kind: IntakeKind) -> IntakeChannel:
     """The sandbox's own channel of this kind (the first one it opened)."""
     channel = await session.scalar(

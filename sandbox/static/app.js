@@ -12,6 +12,8 @@ const state = {
   unread: new Map(), // person id -> count
   hiddenKeyboards: new Set(), // "chat:message" of one-time keyboards already used
   inlineTimer: null,
+  // The first event is every message so far: old news, not unread.
+  caughtUp: false,
 };
 
 async function call(path, body) {
@@ -186,7 +188,7 @@ function receive(messages) {
     const isNew = !chat.has(message.message_id);
     chat.set(message.message_id, message);
     if (state.person && message.chat_id === state.person.id) showMessage(message);
-    else if (isNew && message.from_bot) state.unread.set(message.chat_id, (state.unread.get(message.chat_id) || 0) + 1);
+    else if (isNew && message.from_bot && state.caughtUp) state.unread.set(message.chat_id, (state.unread.get(message.chat_id) || 0) + 1);
   }
   showReplyKeyboard();
   showPeople();
@@ -382,7 +384,10 @@ async function sandboxPost(path, body) {
 
 function listen() {
   const events = new EventSource(`${state.control}/events`);
-  events.onmessage = (event) => receive(JSON.parse(event.data));
+  events.onmessage = (event) => {
+    receive(JSON.parse(event.data));
+    state.caughtUp = true;
+  };
 }
 
 async function start() {

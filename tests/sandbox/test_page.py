@@ -140,6 +140,25 @@ def test_a_follow_up_comes_due_when_the_clock_moves_and_done_works(
     screenshot(page, "reminder-done", artefacts)
 
 
+def test_the_command_menu_and_inline_results_under_the_input(
+    page: Page, sandbox: RunningSandbox
+) -> None:
+    with sqlite3.connect(sandbox.database) as database:
+        (a_client,) = database.execute("SELECT contact_name FROM leads LIMIT 1").fetchone()
+    be(page, "Alex Admin")
+    page.click("#menu-button")
+    page.locator("#command-menu li", has_text="/pipeline").click()
+    bot_message(page, "Sales")
+
+    page.fill("#input", f"@crm_sandbox_bot {a_client}")
+    first_result = page.locator("#inline-results li").first
+    first_result.wait_for()
+    first_result.click()
+
+    assert page.locator("#inline-results").is_hidden()
+    page.locator(".message.mine").last.wait_for()
+
+
 def test_a_chart_arrives_as_a_picture(page: Page, artefacts: Path) -> None:
     be(page, "Peter Hall")
     say(page, "/report")
