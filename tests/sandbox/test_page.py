@@ -7,10 +7,13 @@ import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from aiogram.utils.web_app import safe_parse_webapp_init_data
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
+from sandbox.launcher import BOT_TOKEN
 from tests.bot.test_lead_card import NOT_ALLOWED
 from tests.sandbox.conftest import RunningSandbox, start_sandbox
 
@@ -244,6 +247,21 @@ def test_forged_presses_get_the_refusals_telegram_gives(
 
     assert in_own_chat == NOT_ALLOWED
     assert in_the_managers_chat == "user 9000000008 cannot see private chat 9000000001"
+
+
+def test_a_web_app_button_opens_the_mini_app_beside_the_chat_signed_for_the_person(
+    page: Page, sandbox: RunningSandbox
+) -> None:
+    be(page, "Emma Smith")
+    # What a web_app button does when tapped; the bot names its public (https) address.
+    page.evaluate("url => openWebApp(url)", "https://127.0.0.1:8080/miniapp/")
+    page.locator("#miniapp").wait_for()
+    opened = urlsplit(page.locator("#miniapp-frame").get_attribute("src") or "")
+    init_data = parse_qs(opened.fragment)["tgWebAppData"][0]
+    person = safe_parse_webapp_init_data(BOT_TOKEN, init_data).user
+
+    assert f"{opened.scheme}://{opened.netloc}{opened.path}" == f"{sandbox.url}/miniapp/"
+    assert person is not None and person.id == 9000000008
 
 
 def test_a_sandbox_on_a_non_loopback_host_refuses_to_start(tmp_path: Path) -> None:

@@ -4,13 +4,14 @@ signs it, the clock, and where it may listen."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiogram.utils.web_app import safe_parse_webapp_init_data
 
 from sandbox.clock import SandboxClock
-from sandbox.launcher import BOT_TOKEN
+from sandbox.launcher import BOT_TOKEN, forget
 from sandbox.loopback import NotLoopback, require_loopback
 from sandbox.people import PEOPLE
 from sandbox.webapp import launch_url, signed_init_data
@@ -65,3 +66,12 @@ def test_loopback_hosts_are_allowed(host: str) -> None:
 def test_other_hosts_are_refused_with_the_reason(host: str) -> None:
     with pytest.raises(NotLoopback, match="listens on this computer only"):
         require_loopback(host)
+
+
+def test_reset_forgets_the_database_and_its_wal_files_only(tmp_path: Path) -> None:
+    for name in ("sandbox.sqlite3", "sandbox.sqlite3-wal", "sandbox.sqlite3-shm", "notes.txt"):
+        (tmp_path / name).write_text("kept?")
+
+    forget(tmp_path)
+
+    assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
