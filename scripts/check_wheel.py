@@ -23,10 +23,12 @@ NOT_SOURCE = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "ar
 ADDRESS = re.compile(r"The sandbox is at (http://\S+) ")
 
 
-def run(*command: str | Path, **options: object) -> str:
+def run(*command: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
     print("+", " ".join(str(part) for part in command), flush=True)
-    done = subprocess.run(command, check=True, capture_output=True, text=True, **options)  # type: ignore[call-overload]
-    return str(done.stdout)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env)
+    if done.returncode:
+        raise SystemExit(f"failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return done.stdout
 
 
 def post(url: str, body: object) -> object:
