@@ -1,10 +1,11 @@
 """The sandbox as a new user meets it (``python -m bench --sandbox``).
 
 Start-up: from ``crm-bot run`` with no token on an empty data directory (so seeding included)
-to the page answering, against ``crm-bot --version`` (starting Python and the CLI) in the same
-run. A tap: an inline button pressed in the page (headless Chromium) until the bot's answer is
-in the page, against the same press and answer over the emulator's control API alone, taken
-turn about on one sandbox.
+to the page answering, against loading the code alone (a Python importing the sandbox's
+launcher, which is most of any bot's start: aiogram's types) in the same run. A tap: an inline
+button pressed in the page (headless Chromium) until the bot's answer is in the page, against
+the same press and answer over the emulator's control API alone, taken turn about on one
+sandbox.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def environment(home: Path) -> dict[str, str]:
 async def measure_sandbox() -> list[Measurement]:
     with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as scratch:
         home = Path(scratch)
-        cli_start = time_cli_start(home)
+        loading = time_loading_the_code(home)
         started = time.perf_counter()
         with (home / "sandbox.log").open("w") as log:
             process = start_as_the_readme_does(home, log)
@@ -86,8 +87,8 @@ async def measure_sandbox() -> list[Measurement]:
             "sqlite",
             ready,
             "s",
-            cli_start,
-            "crm-bot --version",
+            loading,
+            "importing the code alone",
             f"< {START_TARGET_SECONDS:.0f} s",
             ready < START_TARGET_SECONDS,
         ),
@@ -115,9 +116,9 @@ def start_as_the_readme_does(home: Path, log: TextIO) -> subprocess.Popen[str]:
     )
 
 
-def time_cli_start(home: Path) -> float:
+def time_loading_the_code(home: Path) -> float:
     started = time.perf_counter()
-    subprocess.run([*crm_bot(), "--version"], cwd=home, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", "import sandbox.launcher"], cwd=home, check=True)
     return time.perf_counter() - started
 
 
