@@ -3,7 +3,9 @@
 ``--reports`` for the reports over a million leads (see ``bench.reports``); ``--search`` for
 only the searches, inline queries and stage pages at the largest size (see ``bench.search``);
 ``--bot-only`` for the bot's per-update cost, ``--delivery [--messages N] [--tasks N]`` for the
-outbox sender, due reminders and quick-adds while the outbox drains (see ``bench.delivery``).
+outbox sender, due reminders and quick-adds while the outbox drains (see ``bench.delivery``);
+``--sandbox`` for the browser sandbox's start-up and a tap shown in its page (see
+``bench.sandbox``).
 
 Each backend gets a fresh database: a SQLite file in a temporary folder and, when a
 PostgreSQL URL is given (or ``BENCH_DATABASE_URL`` / ``TEST_DATABASE_URL`` is set), that
@@ -24,6 +26,7 @@ from sqlalchemy import text
 from bench import crm_core, customers, delivery, reports, search
 from bench.bot import measure_bot
 from bench.report import Measurement, print_table
+from bench.sandbox import measure_sandbox
 from crm.db import create_engine
 from crm.migrate import upgrade_to_head
 
@@ -60,7 +63,15 @@ def main() -> None:
         "--postgres",
         default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"),
     )
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="only the sandbox: crm-bot run with no token until the page answers, and a tap",
+    )
     args = parser.parse_args()
+    if args.sandbox:
+        print_table(asyncio.run(measure_sandbox()))
+        return
     if args.reports:
         print_table(asyncio.run(run_reports(args.postgres)))
         return

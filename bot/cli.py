@@ -30,11 +30,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
     args.settings = Settings()
+    if args.command is _run and args.settings.bot_token is None:
+        print(
+            "BOT_TOKEN is not set, so this is the sandbox: the whole product in your browser, "
+            "with a local Telegram and demo data (set BOT_TOKEN to run the real bot).",
+            flush=True,
+        )
+        args.command, args.reset = _sandbox, False
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     # Each scheduler round would log twice a second; its warnings and errors are what matter.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if args.command is _sandbox:
+        asyncio.run(_sandbox(args))
+        return
     asyncio.run(_with_engine(args.settings, lambda engine: args.command(engine, args)))
 
 
@@ -54,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "run", help="run the bot, polling for updates, with the scheduler and the outbox sender"
     ).set_defaults(command=_run)
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="the whole product in the browser with a local Telegram and demo data, "
+        "on 127.0.0.1:8080 (HOST, PORT); what you do there is kept between runs",
+    )
+    sandbox.add_argument("--reset", action="store_true", help="start afresh with new demo data")
+    sandbox.set_defaults(command=_sandbox)
     commands.add_parser(
         "worker", help="run the scheduler and the outbox sender without receiving updates"
     ).set_defaults(command=_worker)
@@ -131,6 +148,18 @@ async def _run(engine: AsyncEngine, args: argparse.Namespace) -> None:
     from bot.runner import run_polling
 
     await run_polling(args.settings, engine)
+
+
+async def _sandbox(args: argparse.Namespace) -> None:
+    from sandbox.loopback import NotLoopback, require_loopback
+
+    try:
+        require_loopback(args.settings.host)
+    except NotLoopback as refused:
+        raise SystemExit(str(refused)) from None
+    from sandbox.launcher import run_sandbox
+
+    await run_sandbox(args.settings, reset=args.reset)
 
 
 async def _worker(engine: AsyncEngine, args: argparse.Namespace) -> None:

@@ -12,9 +12,11 @@ from aiogram_i18n.cores import FluentRuntimeCore
 from aiogram_i18n.managers import BaseManager
 from fluent.runtime.types import FluentNone, FluentNumber, fluent_number
 
+import locales
 from crm.models import Language, Staff
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
+# A directory of Fluent files, not a Python package: a __pycache__ in it would read as a locale.
+LOCALES = Path(next(iter(locales.__path__)))
 SUPPORTED = {language.value for language in Language}
 DEFAULT_LOCALE = Language.EN.value
 

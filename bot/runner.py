@@ -12,7 +12,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError
@@ -30,6 +30,7 @@ from bot.settings import Settings
 from bot.webhook import create_serve_app, point_telegram_here, serve_until_stopped
 from crm.db import create_engine, create_session_factory
 from crm.migrate import upgrade_to_head
+from crm.models import utcnow
 from crm.services.pipelines import ensure_default_pipeline
 from scheduler import create_scheduler
 
@@ -77,9 +78,12 @@ async def reachable_bot(settings: Settings) -> tuple[Bot, SendPacer]:
 
 
 @asynccontextmanager
-async def delivering(settings: Settings, bot: Bot, pacer: SendPacer) -> AsyncIterator[OutboxSender]:
+async def delivering(
+    settings: Settings, bot: Bot, pacer: SendPacer, *, clock: Callable[[], datetime] = utcnow
+) -> AsyncIterator[OutboxSender]:
     """The scheduler and the outbox sender, running until the block ends; a clean stop
-    finishes what is in flight and hands the rest back for the next process.
+    finishes what is in flight and hands the rest back for the next process. Both read the
+    time from ``clock`` (the sandbox moves its own forward).
 
     They have a small connection pool of their own, so a busy outbox never keeps a person's
     update waiting for a connection."""
@@ -90,11 +94,15 @@ async def delivering(settings: Settings, bot: Bot, pacer: SendPacer) -> AsyncIte
         background,
         create_translator(),
         RENDERERS,
+        clock=clock,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         pacer=pacer,
     )
     scheduler = create_scheduler(
-        background, sender, overdue_after=timedelta(hours=settings.overdue_after_hours)
+        background,
+        sender,
+        clock=clock,
+        overdue_after=timedelta(hours=settings.overdue_after_hours),
     )
     sending = asyncio.create_task(sender.run(), name="outbox sender")
     scheduler.start()

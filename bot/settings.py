@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     webhook_secret: SecretStr | None = None
     host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=1, le=65535)
+    # 0 picks a free port (the sandbox prints the address it got).
+    port: int = Field(default=8080, ge=0, le=65535)
     # Submissions one form or shop key may send a minute before it is answered 429.
     intake_per_minute: int = Field(default=60, ge=1)
     # WhatsApp Cloud API: the token Meta echoes when subscribing, and the app secret it signs

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 
@@ -35,6 +36,7 @@ from emulator.webhooks import WebhookDelivery
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 DEFAULT_WAIT_SECONDS = 5.0
+EVENT_KEEPALIVE_SECONDS = 15.0
 
 
 @web.middleware
@@ -106,6 +108,7 @@ class ControlApi:
             web.post("/control/callbacks/{callback_id}/wait", self.wait_for_callback_answer),
             web.post("/control/inline_queries", self.post_inline_query),
             web.get("/control/inline_queries/{query_id}", self.get_inline_query),
+            web.post("/control/inline_queries/{query_id}/wait", self.wait_for_inline_answer),
             web.post("/control/updates", self.post_update),
             web.get(f"{chat}/messages", self.list_messages),
             web.post(f"{chat}/messages/wait", self.wait_for_messages),
@@ -119,6 +122,7 @@ class ControlApi:
             web.get("/control/rate_limit_hits", self.list_rate_limit_hits),
             web.get("/control/errors", self.list_errors),
             web.post("/control/reset", self.reset),
+            web.get("/control/events", self.stream_events),
         ]
 
     def _bot(self, request: web.Request) -> BotState:
@@ -249,6 +253,48 @@ class ControlApi:
         if record is None:
             raise ControlError(404, "no such inline query")
         return _ok(record.to_control())
+
+    async def wait_for_inline_answer(self, request: web.Request) -> web.Response:
+        record = self._bot(request).inline_queries.get(request.match_info["query_id"])
+        if record is None:
+            raise ControlError(404, "no such inline query")
+        body = await _body(request)
+        await self._wait(lambda: record.answer is not None, _max_wait(body), "an inline answer")
+        return _ok(record.to_control())
+
+    async def stream_events(self, request: web.Request) -> web.StreamResponse:
+        """Server-sent events: every message of every chat once, then each message again
+        whenever it is new, edited or deleted, as a JSON list per event (what a chat client
+        such as the sandbox's page shows without polling)."""
+        bot = self._bot(request)
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
+        await response.prepare(request)
+        shown: dict[tuple[int, int], int] = {}
+
+        def unseen() -> list[StoredMessage]:
+            return [
+                message
+                for chat in list(bot.chats.values())
+                for message in list(chat.messages.values())
+                if shown.get((message.chat_id, message.message_id)) != message.version
+            ]
+
+        try:
+            while not self.state.closing:
+                changed = unseen()
+                for message in changed:
+                    shown[message.chat_id, message.message_id] = message.version
+                event = json.dumps([message.to_control() for message in changed])
+                # An empty list now and then keeps proxies and the browser from giving up.
+                await response.write(f"data: {event}\n\n".encode())
+                await self.state.changed.wait_for(
+                    lambda: self.state.closing or bool(unseen()), EVENT_KEEPALIVE_SECONDS
+                )
+        except ConnectionResetError:
+            pass
+        return response
 
     async def post_update(self, request: web.Request) -> web.Response:
         bot, body = self._bot(request), await _body(request)
