@@ -25,7 +25,7 @@ from crm.models import (
     Task,
     utcnow,
 )
-from crm.services.access import require_active, require_role
+from crm.services.access import require_active, require_role, visible_staff
 from crm.services.timeline import audit
 
 INVITE_TTL = timedelta(days=3)
@@ -273,6 +273,18 @@ async def list_staff(session: AsyncSession, *, actor: Staff) -> list[Staff]:
     require_role(actor, Role.ADMIN, Role.MANAGER)
     rows = await session.scalars(
         select(Staff).order_by(Staff.is_active.desc(), Staff.role, Staff.display_name)
+    )
+    return list(rows)
+
+
+async def assignable_staff(session: AsyncSession, *, actor: Staff) -> list[Staff]:
+    """The active people ``actor`` may hand a lead or a task to: those whose work they see
+    (a manager in teams, their teammates)."""
+    require_role(actor, Role.ADMIN, Role.MANAGER)
+    rows = await session.scalars(
+        select(Staff)
+        .where(Staff.is_active.is_(True), visible_staff(actor))
+        .order_by(Staff.role, Staff.display_name)
     )
     return list(rows)
 
