@@ -53,13 +53,20 @@ def _shares_a_team(reader_id: Operand, owner_id: Operand) -> ColumnElement[bool]
         select(theirs.staff_id)
         .join(mine, mine.team_id == theirs.team_id)
         .where(mine.staff_id == reader_id)
+        # The reader may be a row of a query around this one, however deep (readers_of).
+        .correlate_except(mine, theirs)
     )
     return owner_id.in_(teammates)
 
 
 def _in_no_team(reader_id: Operand) -> ColumnElement[bool]:
     membership = aliased(TeamMember)
-    return ~exists().where(membership.staff_id == reader_id)
+    return ~(
+        select(membership.staff_id)
+        .where(membership.staff_id == reader_id)
+        .correlate_except(membership)
+        .exists()
+    )
 
 
 def _reader_sees_work_of(
@@ -146,7 +153,10 @@ def visible_tasks(actor: Staff) -> ColumnElement[bool]:
 def _task_seen(sees: Callable[[Operand], ColumnElement[bool]]) -> ColumnElement[bool]:
     return or_(
         sees(Task.assignee_id),
-        exists().where(Lead.id == Task.lead_id, sees(Lead.responsible_id)),
+        select(Lead.id)
+        .where(Lead.id == Task.lead_id, sees(Lead.responsible_id))
+        .correlate_except(Lead)
+        .exists(),
     )
 
 
@@ -166,12 +176,22 @@ def readers_of(owner_id: Operand) -> ColumnElement[bool]:
 
 def readers_of_lead(lead_id: int) -> ColumnElement[bool]:
     """The staff whose scope holds lead ``lead_id``, over :class:`Staff`: whom to tell."""
-    return exists().where(Lead.id == lead_id, readers_of(Lead.responsible_id))
+    return (
+        select(Lead.id)
+        .where(Lead.id == lead_id, readers_of(Lead.responsible_id))
+        .correlate_except(Lead)
+        .exists()
+    )
 
 
 def readers_of_task(task_id: int) -> ColumnElement[bool]:
     """The staff who see task ``task_id``, over :class:`Staff`."""
-    return exists().where(Task.id == task_id, _task_seen(readers_of))
+    return (
+        select(Task.id)
+        .where(Task.id == task_id, _task_seen(readers_of))
+        .correlate_except(Task)
+        .exists()
+    )
 
 
 def is_unscoped(actor: Staff) -> bool:
