@@ -23,6 +23,7 @@ from crm.models import (
     Role,
     Staff,
     Task,
+    Team,
     utcnow,
 )
 from crm.services.access import require_active, require_role, visible_staff
@@ -296,6 +297,9 @@ async def change_role(session: AsyncSession, *, actor: Staff, staff_id: int, rol
     if old_role == Role.ADMIN and role != Role.ADMIN:
         await _update_keeping_another_admin(session, staff, role=role)
     staff.role = role
+    if role == Role.REP:
+        # Only managers and admins head teams; the rep stays a member.
+        await session.execute(update(Team).where(Team.head_id == staff.id).values(head_id=None))
     audit(
         session,
         actor=actor,

@@ -15,6 +15,7 @@ from crm.services.access import may_see_lead
 from crm.services.cards import lead_card
 from crm.services.leads import assign_lead, create_lead
 from crm.services.search import latest_leads
+from crm.services.staff import change_role
 from crm.services.tasks import create_task
 from tests.crm.conftest import Team as People
 
@@ -143,3 +144,16 @@ async def test_only_admins_change_teams_and_bad_input_changes_nothing(
         team.manager,
         ["Марина Коваль", "Тарас Мельник"],
     )
+
+
+async def test_a_head_made_a_rep_no_longer_heads_the_team_but_stays_in_it(
+    session: AsyncSession, team: People
+) -> None:
+    office = await kyiv_office(session, team)
+
+    await change_role(session, actor=team.admin, staff_id=team.manager.id, role=Role.REP)
+    await session.commit()
+
+    view = await teams.team_view(session, actor=team.admin, team_id=office.id)
+    assert view.head is None
+    assert [person.display_name for person in view.members] == ["Марина Коваль", "Тарас Мельник"]
