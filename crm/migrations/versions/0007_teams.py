@@ -47,9 +47,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("team_id", "staff_id", name=op.f("pk_team_members")),
     )
-    op.create_index(
-        op.f("ix_team_members_staff_id"), "team_members", ["staff_id"], unique=False
-    )
+    op.create_index(op.f("ix_team_members_staff_id"), "team_members", ["staff_id"], unique=False)
 
 
 def downgrade() -> None:
