@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from aiogram_i18n.cores import FluentRuntimeCore
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery.messages import reader_of
+from bot.delivery.notifications import render_lead_news
+from crm.models import OutboxMessage, Role, Staff, TeamMember
 from crm.models import Team as TeamRow
-from crm.models import TeamMember
+from crm.notifications import commit_with_notifications
+from crm.schemas import LeadDraft
+from crm.services import teams
+from crm.services.leads import create_lead
 from handlers.admin.teams_screens import PickMember, PickPurpose, TeamDelete
 from tests.bot.conftest import Team, Telegram
 
@@ -126,3 +133,28 @@ def test_every_teams_button_fits_telegrams_callback_limit() -> None:
         data = PickMember(team_id=LARGEST_ID, staff_id=LARGEST_ID, purpose=purpose).pack()
         assert len(data.encode()) <= CALLBACK_DATA_LIMIT
     assert len(TeamDelete(team_id=LARGEST_ID, confirmed=True).pack()) <= CALLBACK_DATA_LIMIT
+
+
+async def test_news_written_before_a_rep_left_the_team_is_not_sent_to_its_manager(
+    session: AsyncSession, translator: FluentRuntimeCore
+) -> None:
+    admin = Staff(telegram_id=801, display_name="Ada", role=Role.ADMIN)
+    manager = Staff(telegram_id=802, display_name="Марина", role=Role.MANAGER)
+    rep = Staff(telegram_id=803, display_name="Taras", role=Role.REP)
+    session.add_all([admin, manager, rep])
+    await session.flush()
+    office = await teams.create_team(session, actor=admin, name="Kyiv office")
+    await teams.set_head(session, actor=admin, team_id=office.id, staff_id=manager.id)
+    await teams.add_member(session, actor=admin, team_id=office.id, staff_id=rep.id)
+    await create_lead(session, actor=rep, draft=LeadDraft(title="Olena"))
+    await commit_with_notifications(session)
+    news = {m.recipient_id: m for m in await session.scalars(select(OutboxMessage))}
+
+    await teams.remove_member(session, actor=admin, team_id=office.id, staff_id=rep.id)
+    await session.commit()
+    for_manager = await render_lead_news(session, reader_of(manager, translator), news[manager.id])
+    for_admin = await render_lead_news(session, reader_of(admin, translator), news[admin.id])
+
+    assert sorted(news) == sorted([admin.id, manager.id])
+    assert for_manager is None
+    assert for_admin is not None and "Olena" in for_admin.text
