@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from bench.crm_core import manager, round_trip_ms
 from bench.report import Measurement, time_calls
 from crm.db import create_session_factory
-from crm.models import Lead, Role, Staff, StageKind, Tag, lead_tags
+from crm.models import Lead, Role, Staff, StageKind, Tag, Team, TeamMember, lead_tags
 from crm.services import search
 from crm.services.access import visible_leads
 from crm.services.board import ListPosition, stage_leads
@@ -26,6 +26,7 @@ PAGE_TARGET_MS = 10.0
 INLINE_RESULTS = 50
 TAGGED_LEADS = 1000
 SAMPLES = 40
+TEAM_HEAD_TELEGRAM_ID = 990_000_001
 # Name and company fragments people type, and parts of e-mails: common and rare ones.
 FRAGMENTS = ["олена", "петрен", "коваль", "будсерв", "coffee", "smith", "гнатюк", "lviv pr"]
 EMAIL_PARTS = ["gmail", "ukr.net", "emma.smith", "@i.ua", "olivia.b"]
@@ -50,8 +51,7 @@ async def measure(engine: AsyncEngine, backend: str, size: int) -> list[Measurem
         await _tag_some_leads(session)
         cases = await _cases(session)
         rows: list[Measurement] = []
-        for actor in (await manager(session), await _rep(session)):
-            who = actor.role.value
+        for who, actor in (await _readers(session)).items():
             for case in cases:
                 timing = await _timed_search(session, actor, case.texts)
                 rows.append(_row(f"/find {case.name} as {who}", backend, size, timing, baseline))
@@ -87,6 +87,34 @@ async def _timed_search(session: AsyncSession, actor: Staff, texts: list[str]) -
         await search.search_leads(session, actor=actor, text=next(cycle))
 
     return (await time_calls(find, repeat=SAMPLES)).median_ms
+
+
+async def _readers(session: AsyncSession) -> dict[str, Staff]:
+    """A company-wide manager, a manager whose team is two of the reps, and a rep."""
+    return {
+        "manager": await manager(session),
+        "team manager": await _team_manager(session),
+        "rep": await _rep(session),
+    }
+
+
+async def _team_manager(session: AsyncSession) -> Staff:
+    """The head of a team of two reps: a branch manager's scope (crm.services.access)."""
+    head = await session.scalar(select(Staff).where(Staff.telegram_id == TEAM_HEAD_TELEGRAM_ID))
+    if head is not None:
+        return head
+    head = Staff(telegram_id=TEAM_HEAD_TELEGRAM_ID, display_name="Bench head", role=Role.MANAGER)
+    session.add(head)
+    await session.flush()
+    office = Team(name="Bench office", head_id=head.id)
+    session.add(office)
+    await session.flush()
+    reps = await session.scalars(
+        select(Staff.id).where(Staff.role == Role.REP).order_by(Staff.id).limit(2)
+    )
+    session.add_all(TeamMember(team_id=office.id, staff_id=i) for i in (head.id, *reps))
+    await session.commit()
+    return head
 
 
 async def _rep(session: AsyncSession) -> Staff:
@@ -188,7 +216,7 @@ async def _interactive_queries(session: AsyncSession, cases: list[Case]) -> dict
     """The statements the bot runs to list or find leads, as ``search`` and ``board`` build
     them (both ways a search may go: sorting few matches, or walking many)."""
     dialect = session.get_bind().dialect.name
-    people = {"manager": await manager(session), "rep": await _rep(session)}
+    people = await _readers(session)
     stage_id = (await default_pipeline(session)).stages[0].id
     queries: dict[str, Select[Any]] = {}
     for who, actor in people.items():

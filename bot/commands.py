@@ -20,6 +20,7 @@ COMMANDS = (
     "invite",
     "stages",
     "team",
+    "teams",
     "forms",
     "delivery",
     "help",

@@ -37,7 +37,7 @@ from handlers import (
     start,
     tasks,
 )
-from handlers.admin import delivery, forms, stages, team
+from handlers.admin import delivery, forms, stages, team, teams
 from handlers.leads import activities, card, create, deal, wizard
 
 # In this order: errors first, then commands that work in any state, then features.
@@ -60,6 +60,7 @@ FEATURES = (
     invite,
     stages,
     team,
+    teams,
     delivery,
     forms,
     reports,

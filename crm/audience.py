@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Notification, Role, Staff
@@ -15,11 +15,15 @@ def wants(staff: Staff, notification: Notification) -> bool:
     return staff.is_active and notification.value in staff.notifications
 
 
-async def managers_wanting(session: AsyncSession, notification: Notification) -> list[Staff]:
-    """Managers and admins who want ``notification``."""
+async def managers_wanting(
+    session: AsyncSession, notification: Notification, *, about: ColumnElement[bool]
+) -> list[Staff]:
+    """Managers and admins who want ``notification`` and whose scope holds what it is
+    ``about`` (crm.services.access.readers_of_lead or readers_of_task): a team's manager
+    hears of their teams' leads only."""
     rows = await session.scalars(
         select(Staff)
-        .where(Staff.role.in_([Role.ADMIN, Role.MANAGER]), Staff.is_active.is_(True))
+        .where(Staff.role.in_([Role.ADMIN, Role.MANAGER]), Staff.is_active.is_(True), about)
         .order_by(Staff.id)
     )
     return [staff for staff in rows if wants(staff, notification)]

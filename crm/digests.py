@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -23,6 +23,7 @@ from crm.audience import wants
 from crm.idle_deals import count_idle_deals, idle_deals
 from crm.models import Lead, LeadSource, Notification, Staff, Stage, StageKind, Task
 from crm.money import from_minor_units
+from crm.services.access import visible_leads
 from crm.services.tasks import tasks_due
 from crm.working_hours import is_working_day, next_working_moment
 
@@ -54,7 +55,7 @@ class DueDigest:
 def digests_of_the_day(staff: Staff, day: date) -> Iterator[DueDigest]:
     """What ``staff`` gets on the morning of ``day``: a rep their day on working days; a
     manager yesterday's figures every day and the past week's on Mondays."""
-    if not staff.sees_all_leads:
+    if not staff.oversees_others:
         if is_working_day(day):
             yield DueDigest(REP_DIGEST, day, since=day, until=day + timedelta(days=1))
         return
@@ -150,35 +151,39 @@ class TeamFigures:
 
 
 async def team_figures(
-    session: AsyncSession, *, since: datetime, until: datetime, now: datetime
+    session: AsyncSession, *, reader: Staff, since: datetime, until: datetime, now: datetime
 ) -> TeamFigures:
     """What the team did between ``since`` and ``until``, and where the pipeline stands at
-    ``now``: the manager's digest."""
+    ``now``: the manager's digest, of the leads ``reader`` sees (their teams')."""
+    scope = visible_leads(reader)
     sources = await session.execute(
         select(Lead.source, func.count())
-        .where(Lead.created_at >= since, Lead.created_at < until)
+        .where(Lead.created_at >= since, Lead.created_at < until, scope)
         .group_by(Lead.source)
         .order_by(func.count().desc(), Lead.source)
     )
     reasons = await session.execute(
         select(Lead.lost_reason_code, func.count())
-        .where(Lead.lost_at >= since, Lead.lost_at < until, Lead.lost_reason_code.is_not(None))
+        .where(
+            Lead.lost_at >= since, Lead.lost_at < until, Lead.lost_reason_code.is_not(None), scope
+        )
         .group_by(Lead.lost_reason_code)
         .order_by(func.count().desc(), Lead.lost_reason_code)
         .limit(TOP_LOST_REASONS)
     )
     return TeamFigures(
         new_by_source=[(source, count) for source, count in sources],
-        won=await _closed_between(session, Lead.won_at, since, until),
-        lost=await _closed_between(session, Lead.lost_at, since, until),
+        won=await _closed_between(session, scope, Lead.won_at, since, until),
+        lost=await _closed_between(session, scope, Lead.lost_at, since, until),
         top_lost_reasons=[(code, count) for code, count in reasons if code is not None],
-        pipeline=await _pipeline_value(session),
-        idle_count=await count_idle_deals(session, now=now),
+        pipeline=await _pipeline_value(session, scope),
+        idle_count=await count_idle_deals(session, now=now, scope=scope),
     )
 
 
 async def _closed_between(
     session: AsyncSession,
+    scope: ColumnElement[bool],
     closed_at: InstrumentedAttribute[datetime | None],
     since: datetime,
     until: datetime,
@@ -187,7 +192,7 @@ async def _closed_between(
     rows = (
         await session.execute(
             select(Lead.currency, func.count(), func.sum(Lead.value_minor))
-            .where(closed_at >= since, closed_at < until)
+            .where(closed_at >= since, closed_at < until, scope)
             .group_by(Lead.currency)
         )
     ).all()
@@ -199,12 +204,12 @@ async def _closed_between(
     )
 
 
-async def _pipeline_value(session: AsyncSession) -> PipelineValue:
+async def _pipeline_value(session: AsyncSession, scope: ColumnElement[bool]) -> PipelineValue:
     """Open deals' values per currency, and weighted by their stage's win probability."""
     rows = await session.execute(
         select(Lead.currency, Stage.probability, func.sum(Lead.value_minor))
         .join(Stage, Stage.id == Lead.stage_id)
-        .where(Stage.kind == StageKind.OPEN, Lead.value_minor.is_not(None))
+        .where(Stage.kind == StageKind.OPEN, Lead.value_minor.is_not(None), scope)
         .group_by(Lead.currency, Stage.probability)
     )
     totals: dict[str, Decimal] = {}

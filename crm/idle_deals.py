@@ -108,7 +108,10 @@ def still_idle(lead: Lead, now: datetime) -> bool:
 
 
 async def _idle_conditions(
-    session: AsyncSession, now: datetime, responsible_id: int | None
+    session: AsyncSession,
+    now: datetime,
+    responsible_id: int | None,
+    scope: ColumnElement[bool] | None,
 ) -> list[ColumnElement[bool]] | None:
     stages = await watched_stages(session)
     if not stages:
@@ -116,6 +119,8 @@ async def _idle_conditions(
     conditions = [is_idle(stages, now)]
     if responsible_id is not None:
         conditions.append(Lead.responsible_id == responsible_id)
+    if scope is not None:
+        conditions.append(scope)
     return conditions
 
 
@@ -124,7 +129,7 @@ async def idle_deals(
 ) -> list[Lead]:
     """Up to ``limit`` leads idle at ``now``, quietest first; only ``responsible_id``'s if
     given."""
-    conditions = await _idle_conditions(session, now, responsible_id)
+    conditions = await _idle_conditions(session, now, responsible_id, None)
     if conditions is None:
         return []
     leads = await session.scalars(
@@ -134,9 +139,15 @@ async def idle_deals(
 
 
 async def count_idle_deals(
-    session: AsyncSession, *, now: datetime, responsible_id: int | None = None
+    session: AsyncSession,
+    *,
+    now: datetime,
+    responsible_id: int | None = None,
+    scope: ColumnElement[bool] | None = None,
 ) -> int:
-    conditions = await _idle_conditions(session, now, responsible_id)
+    """Leads idle at ``now``: ``responsible_id``'s if given, of a reader's ``scope`` if given
+    (crm.services.access.visible_leads)."""
+    conditions = await _idle_conditions(session, now, responsible_id, scope)
     if conditions is None:
         return 0
     return await session.scalar(select(func.count()).select_from(Lead).where(*conditions)) or 0

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm import events, outbox
 from crm.audience import managers_wanting, staff_wanting
 from crm.models import Notification, Staff, utcnow
+from crm.services.access import readers_of_lead
 from crm.working_hours import next_working_moment
 
 LEAD_CREATED = "lead_created"
@@ -39,21 +40,29 @@ async def enqueue_for_events(
 
 async def _audience(session: AsyncSession, event: events.DomainEvent) -> list[tuple[Staff, str]]:
     match event:
-        case events.LeadCreated(responsible_id=responsible_id):
-            managers = await managers_wanting(session, Notification.NEW_LEADS)
+        case events.LeadCreated(lead_id=lead_id, responsible_id=responsible_id):
+            managers = await managers_wanting(
+                session, Notification.NEW_LEADS, about=readers_of_lead(lead_id)
+            )
             owner = await _staff_wanting(session, responsible_id, Notification.ASSIGNED)
             told = [(m, LEAD_CREATED) for m in managers]
             if owner is not None and owner not in managers:
                 told.append((owner, LEAD_ASSIGNED))
             return _without_actor(told, event.actor_id)
-        case events.LeadWon():
-            managers = await managers_wanting(session, Notification.WINS_AND_LOSSES)
+        case events.LeadWon(lead_id=lead_id):
+            managers = await managers_wanting(
+                session, Notification.WINS_AND_LOSSES, about=readers_of_lead(lead_id)
+            )
             return _without_actor([(m, LEAD_WON) for m in managers], event.actor_id)
-        case events.LeadLost():
-            managers = await managers_wanting(session, Notification.WINS_AND_LOSSES)
+        case events.LeadLost(lead_id=lead_id):
+            managers = await managers_wanting(
+                session, Notification.WINS_AND_LOSSES, about=readers_of_lead(lead_id)
+            )
             return _without_actor([(m, LEAD_LOST) for m in managers], event.actor_id)
-        case events.ContactReturned(responsible_id=None):
-            managers = await managers_wanting(session, Notification.NEW_LEADS)
+        case events.ContactReturned(lead_id=lead_id, responsible_id=None):
+            managers = await managers_wanting(
+                session, Notification.NEW_LEADS, about=readers_of_lead(lead_id)
+            )
             return [(m, LEAD_RETURNED) for m in managers]
         case events.ContactReturned(responsible_id=owner_id):
             owner = await _staff_wanting(session, owner_id, Notification.ASSIGNED)

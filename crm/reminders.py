@@ -18,6 +18,7 @@ from crm import outbox
 from crm.audience import managers_wanting, staff_wanting
 from crm.claims import picked_once
 from crm.models import Notification, Task
+from crm.services.access import readers_of_task
 from crm.working_hours import next_working_moment
 
 REMINDER = "task_reminder"
@@ -88,8 +89,9 @@ async def escalate_overdue_tasks(
     overdue_after: timedelta = DEFAULT_OVERDUE_AFTER,
     limit: int = BATCH,
 ) -> int:
-    """Tell the managers who want it, once per task, about tasks still open ``overdue_after``
-    past their due time; the number of outbox rows written. Nobody is told of their own task."""
+    """Tell the managers who want it and see the task, once per task, about tasks still open
+    ``overdue_after`` past their due time; the number of outbox rows written. Nobody is told
+    of their own task."""
     stale = (
         select(Task.id)
         .where(
@@ -110,9 +112,11 @@ async def escalate_overdue_tasks(
     ).all()
     if not taken:
         return 0
-    managers = await managers_wanting(session, Notification.OVERDUE_TASKS)
     written = 0
     for task in taken:
+        managers = await managers_wanting(
+            session, Notification.OVERDUE_TASKS, about=readers_of_task(task.id)
+        )
         for manager in managers:
             if manager.id == task.assignee_id:
                 continue

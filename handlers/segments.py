@@ -36,7 +36,7 @@ from crm.services.segments import (
     save_segment,
     segment_members,
 )
-from crm.services.staff import list_staff
+from crm.services.staff import assignable_staff
 from handlers.common.filters import TYPED_ANSWER
 from handlers.common.flows import FlowData, Pending, answered, ask
 from handlers.common.paging import page_navigation
@@ -335,7 +335,7 @@ async def builder_screen(
             kb.button(
                 text=i18n.get(f"segment-pick-{step.value}"), callback_data=SegmentBuild(step=step)
             )
-        if actor.sees_all_leads:
+        if actor.oversees_others:
             kb.button(
                 text=i18n.get("segment-pick-people"),
                 callback_data=SegmentBuild(step=SegmentStep.PEOPLE),
@@ -399,7 +399,7 @@ async def people_picker(
     session: AsyncSession, actor: Staff, draft: SegmentDraft, i18n: I18nContext
 ) -> Screen:
     chosen = set(draft.filters.get("responsible_ids", []))
-    people = [person for person in await list_staff(session, actor=actor) if person.is_active]
+    people = await assignable_staff(session, actor=actor)
     return _picker(
         [
             (

@@ -398,8 +398,9 @@ async def task_lead(session: AsyncSession, viewer: Staff, task: Task) -> Lead | 
     """The task's lead, if ``viewer`` may see it."""
     if task.lead_id is None:
         return None
-    lead = await session.get(Lead, task.lead_id)
-    return lead if lead is not None and may_see_lead(viewer, lead) else None
+    if not await may_see_lead(session, actor=viewer, lead_id=task.lead_id):
+        return None
+    return await session.get(Lead, task.lead_id)
 
 
 def render_reminder(

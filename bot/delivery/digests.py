@@ -134,6 +134,7 @@ async def render_team_digest(
     until = date.fromisoformat(message.payload["until"])
     figures = await team_figures(
         session,
+        reader=reader.staff,
         since=local_midnight(since, reader.staff),
         until=local_midnight(until, reader.staff),
         now=message.due_at,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.delivery.messages import Outgoing, Reader, Renderer
 from crm import notifications
 from crm.models import Lead, OutboxMessage, Staff
+from crm.services.access import may_see_lead
 from handlers.common.text import tr
 from handlers.leads.keyboards import LeadAction, LeadActionKind
 from handlers.leads.rendering import lost_reason_text
@@ -26,7 +27,12 @@ TEMPLATES = {
 async def render_lead_news(
     session: AsyncSession, reader: Reader, message: OutboxMessage
 ) -> Outgoing | None:
-    lead = await session.get(Lead, message.payload["lead_id"])
+    lead_id = message.payload["lead_id"]
+    # The scope is read again when sending: someone who left the lead's team meanwhile is
+    # not told.
+    if not await may_see_lead(session, actor=reader.staff, lead_id=lead_id):
+        return None
+    lead = await session.get(Lead, lead_id)
     if lead is None:
         return None
     i18n = reader.i18n

@@ -13,6 +13,7 @@ from bot.delivery.messages import Outgoing, Reader, Renderer
 from bot.delivery.notifications import open_lead_button
 from crm import idle_deals, reminders
 from crm.models import Lead, OutboxMessage, Staff, Task
+from crm.services.access import may_see_task
 from handlers.common.text import local_time, stage_name, tr
 from handlers.task_keyboards import reminder_keyboard
 from handlers.tasks import render_reminder, task_lead
@@ -41,8 +42,10 @@ async def render_overdue_task(
     task = await session.get(Task, message.payload["task_id"])
     if task is None or task.done_at is not None:
         return None
+    if not await may_see_task(session, actor=reader.staff, task_id=task.id):
+        return None  # out of the reader's teams since it was written
     assignee = await session.get(Staff, task.assignee_id)
-    lead = await session.get(Lead, task.lead_id) if task.lead_id is not None else None
+    lead = await task_lead(session, reader.staff, task)
     lines = [
         tr(
             reader.i18n,

@@ -33,6 +33,7 @@ from crm.models.settings import FieldDefinition, Segment
 from crm.models.staff import AccessRequest, Invite, Staff
 from crm.models.tags import Tag, customer_tags, lead_tags
 from crm.models.task import Task
+from crm.models.team import Team, TeamMember
 
 __all__ = [
     "NOTE_MAX_LENGTH",
@@ -73,6 +74,8 @@ __all__ = [
     "SupportTicket",
     "Tag",
     "Task",
+    "Team",
+    "TeamMember",
     "TicketStatus",
     "customer_tags",
     "lead_tags",

@@ -33,7 +33,9 @@ class Staff(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     @property
-    def sees_all_leads(self) -> bool:
+    def oversees_others(self) -> bool:
+        """Admins and managers act on other people's work: which people's is the scope of
+        crm.services.access (a manager in teams, their teams' only)."""
         return self.role in (Role.ADMIN, Role.MANAGER)
 
 

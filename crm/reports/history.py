@@ -15,7 +15,7 @@ from crm.idle_deals import is_idle, watched_stages
 from crm.models import Activity, ActivityKind, Lead, Staff, Stage, StageKind
 from crm.reports.periods import Period
 from crm.reports.sql import days_between, within, without_jit
-from crm.services.access import visible_leads
+from crm.services.access import is_unscoped, visible_leads
 from crm.services.pipelines import default_pipeline, pipeline_stages
 
 IDLE_LEADS_LISTED = 5
@@ -157,7 +157,7 @@ async def _stays(session: AsyncSession, actor: Staff, period: Period) -> default
         Activity.from_stage_id.is_not(None),
         within(Activity.created_at, period),
     )
-    if not actor.sees_all_leads:
+    if not is_unscoped(actor):
         query = query.where(Activity.lead_id.in_(select(Lead.id).where(visible_leads(actor))))
     stays = query.subquery("stays")
     ranked = select(

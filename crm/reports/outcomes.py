@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.models import Lead, LeadSource, LostReason, Role, Staff, Stage, StageKind, Task
 from crm.reports.periods import Period
 from crm.reports.sql import Money, add_minor_units, days_between, within, without_jit
-from crm.services.access import visible_leads
+from crm.services.access import visible_leads, visible_staff, work_seen_by
 
 
 @dataclass(slots=True)
@@ -225,10 +225,10 @@ async def _open_pipeline_by_rep(
 async def _overdue_tasks_by_assignee(
     session: AsyncSession, actor: Staff, now: datetime
 ) -> dict[int | None, int]:
-    """Open tasks past due; a rep's own only."""
-    query = select(Task.assignee_id, func.count()).where(Task.done_at.is_(None), Task.due_at < now)
-    if not actor.sees_all_leads:
-        query = query.where(Task.assignee_id == actor.id)
+    """Open tasks past due of the people whose work ``actor`` sees; a rep's own only."""
+    query = select(Task.assignee_id, func.count()).where(
+        Task.done_at.is_(None), Task.due_at < now, work_seen_by(actor, Task.assignee_id)
+    )
     rows = await session.execute(query.group_by(Task.assignee_id))
     return {assignee_id: count for assignee_id, count in rows}
 
@@ -236,14 +236,16 @@ async def _overdue_tasks_by_assignee(
 async def _staff_shown(
     session: AsyncSession, actor: Staff, with_figures: set[int | None]
 ) -> list[tuple[int | None, Staff | None]]:
-    """Whose rows the report has: a rep only their own; a manager every active rep and
-    whoever else has figures, and "nobody" for leads without a responsible person."""
-    if not actor.sees_all_leads:
+    """Whose rows the report has: a rep only their own; a manager every active rep they
+    see (of their teams) and whoever else has figures, and "nobody" for leads without a
+    responsible person."""
+    if not actor.oversees_others:
         return [(actor.id, actor)]
     ids = {staff_id for staff_id in with_figures if staff_id is not None}
     people = await session.scalars(
         select(Staff).where(
-            Staff.id.in_(ids) | ((Staff.role == Role.REP) & Staff.is_active.is_(True))
+            Staff.id.in_(ids)
+            | ((Staff.role == Role.REP) & Staff.is_active.is_(True) & visible_staff(actor))
         )
     )
     shown: list[tuple[int | None, Staff | None]] = [(person.id, person) for person in people]

@@ -1,4 +1,5 @@
-"""Who may see and change what: reps their own leads, managers and admins everything.
+"""Who may see and change what: reps their own leads, managers their teams' (or everything,
+when in no team), admins everything.
 
 A customer may have deals with several reps (a duplicate created anyway, a returning buyer).
 Like Pipedrive's and Odoo's own-records visibility, a rep then sees the customer (name,
@@ -9,12 +10,30 @@ tasks, orders converted from a deal): another rep's deal is only counted.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, or_, select, true
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    SQLColumnExpression,
+    and_,
+    exists,
+    false,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.elements import False_, True_
 
 from crm.errors import Conflict, Forbidden, NotFound, StaleLead
-from crm.models import Customer, Lead, Role, Staff
+from crm.models import Customer, Lead, Role, Staff, Task, TeamMember
+
+# A staff id in SQL: a column of the query or a bound value.
+Operand = SQLColumnExpression[int | None]
 
 
 def require_active(actor: Staff) -> None:
@@ -28,24 +47,194 @@ def require_role(actor: Staff, *roles: Role) -> None:
         raise Forbidden(f"{actor.role} may not do this")
 
 
-def may_see_lead(actor: Staff, lead: Lead) -> bool:
-    """The one rule of who sees a lead: its responsible rep, and every manager and admin."""
-    return actor.is_active and (actor.sees_all_leads or lead.responsible_id == actor.id)
+def _shares_a_team(reader_id: Operand, owner_id: Operand) -> ColumnElement[bool]:
+    mine, theirs = aliased(TeamMember), aliased(TeamMember)
+    teammates = (
+        select(theirs.staff_id)
+        .join(mine, mine.team_id == theirs.team_id)
+        .where(mine.staff_id == reader_id)
+        # The reader may be a row of a query around this one, however deep (readers_of).
+        .correlate_except(mine, theirs)
+    )
+    return owner_id.in_(teammates)
+
+
+def _in_no_team(reader_id: Operand) -> ColumnElement[bool]:
+    membership = aliased(TeamMember)
+    return ~(
+        select(membership.staff_id)
+        .where(membership.staff_id == reader_id)
+        .correlate_except(membership)
+        .exists()
+    )
+
+
+def _reader_sees_work_of(
+    *,
+    reader_id: Operand,
+    is_admin: ColumnElement[bool],
+    is_manager: ColumnElement[bool],
+    owner_id: Operand,
+) -> ColumnElement[bool]:
+    """THE rule of who sees whose work (leads and what hangs off them, tasks), as SQL over
+    a reader and an owner, so one definition serves both directions: the leads a reader may
+    see (:func:`visible_leads`, the reader given) and the people who may see a lead
+    (:func:`readers_of`, the owner given).
+
+    Admins see everything. A manager in no team manages the whole company, as before teams
+    existed; a manager in teams sees their own work and their teammates' (in any of their
+    teams). A rep sees their own. Nothing about teams is cached: a membership removed is
+    gone from the next query. Work with no owner (a lead nobody is responsible for yet) is
+    the company's: admins and company-wide managers see it.
+    """
+    return _any_of(
+        is_admin,
+        _all_of(is_manager, _in_no_team(reader_id)),
+        _all_of(
+            owner_id.is_not(None),
+            _any_of(
+                owner_id == reader_id, _all_of(is_manager, _shares_a_team(reader_id, owner_id))
+            ),
+        ),
+    )
+
+
+def _any_of(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """``or_`` with the constants folded away (``and_``/``or_`` keep some), so the planner
+    sees a rep's condition as plainly as before teams existed."""
+    if any(isinstance(condition, True_) for condition in conditions):
+        return true()
+    kept = [condition for condition in conditions if not isinstance(condition, False_)]
+    return or_(*kept) if kept else false()
+
+
+def _all_of(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    if any(isinstance(condition, False_) for condition in conditions):
+        return false()
+    kept = [condition for condition in conditions if not isinstance(condition, True_)]
+    return and_(*kept) if kept else true()
+
+
+def work_seen_by(actor: Staff, owner_id: Operand) -> ColumnElement[bool]:
+    """Rows owned by ``owner_id`` (a column: a lead's responsible, a task's assignee) that
+    ``actor`` may see, as a WHERE clause."""
+    require_active(actor)
+    # Constants, which and_/or_ fold away: a rep's query stays "responsible = me".
+    return _reader_sees_work_of(
+        reader_id=literal(actor.id),
+        is_admin=true() if actor.role == Role.ADMIN else false(),
+        is_manager=true() if actor.role == Role.MANAGER else false(),
+        owner_id=owner_id,
+    )
 
 
 def visible_leads(actor: Staff) -> ColumnElement[bool]:
-    """:func:`may_see_lead` as a WHERE clause, for queries over many leads."""
-    require_active(actor)
-    return true() if actor.sees_all_leads else Lead.responsible_id == actor.id
+    """The leads ``actor`` may see, as a WHERE clause: every read of leads goes through it.
+
+    A lead belongs to a team through its responsible person's membership rather than a
+    ``team_id`` of its own: there is nothing to keep in step when a lead is reassigned or a
+    person changes teams, removing someone from a team takes their leads out of its scope at
+    once, and a person in several teams has their leads seen by each team's managers.
+    """
+    return work_seen_by(actor, Lead.responsible_id)
+
+
+def visible_staff(actor: Staff) -> ColumnElement[bool]:
+    """The people whose leads ``actor`` sees: whom they may hand a lead or a task to, whose
+    rows their reports show."""
+    return work_seen_by(actor, Staff.id)
+
+
+def visible_tasks(actor: Staff) -> ColumnElement[bool]:
+    """Tasks of someone whose work ``actor`` sees, or on a lead they see."""
+    return _task_seen(lambda owner_id: work_seen_by(actor, owner_id))
+
+
+def _task_seen(sees: Callable[[Operand], ColumnElement[bool]]) -> ColumnElement[bool]:
+    return or_(
+        sees(Task.assignee_id),
+        select(Lead.id)
+        .where(Lead.id == Task.lead_id, sees(Lead.responsible_id))
+        .correlate_except(Lead)
+        .exists(),
+    )
+
+
+def readers_of(owner_id: Operand) -> ColumnElement[bool]:
+    """The active staff who may see the work of ``owner_id`` (a lead's responsible person, a
+    task's assignee), as a WHERE clause over :class:`Staff`."""
+    return and_(
+        Staff.is_active.is_(True),
+        _reader_sees_work_of(
+            reader_id=Staff.id,
+            is_admin=Staff.role == Role.ADMIN,
+            is_manager=Staff.role == Role.MANAGER,
+            owner_id=owner_id,
+        ),
+    )
+
+
+def readers_of_lead(lead_id: int) -> ColumnElement[bool]:
+    """The staff whose scope holds lead ``lead_id``, over :class:`Staff`: whom to tell."""
+    return (
+        select(Lead.id)
+        .where(Lead.id == lead_id, readers_of(Lead.responsible_id))
+        .correlate_except(Lead)
+        .exists()
+    )
+
+
+def readers_of_task(task_id: int) -> ColumnElement[bool]:
+    """The staff who see task ``task_id``, over :class:`Staff`."""
+    return (
+        select(Task.id)
+        .where(Task.id == task_id, _task_seen(readers_of))
+        .correlate_except(Task)
+        .exists()
+    )
+
+
+def is_unscoped(actor: Staff) -> bool:
+    """Whether ``actor``'s scope is everything whatever the teams (admins): a query may then
+    leave the scope's condition out."""
+    return actor.role == Role.ADMIN
+
+
+async def may_see_lead(session: AsyncSession, *, actor: Staff, lead_id: int) -> bool:
+    return lead_id in await seen_of(session, actor=actor, lead_ids=[lead_id])
+
+
+async def seen_of(session: AsyncSession, *, actor: Staff, lead_ids: Iterable[int]) -> set[int]:
+    """Which of ``lead_ids`` ``actor`` may see."""
+    ids = set(lead_ids)
+    if not ids or not actor.is_active:
+        return set()
+    found = await session.scalars(select(Lead.id).where(Lead.id.in_(ids), visible_leads(actor)))
+    return set(found)
+
+
+async def may_see_task(session: AsyncSession, *, actor: Staff, task_id: int) -> bool:
+    if not actor.is_active:
+        return False
+    found = await session.scalar(select(Task.id).where(Task.id == task_id, visible_tasks(actor)))
+    return found is not None
+
+
+async def may_see_staff(session: AsyncSession, *, actor: Staff, staff_id: int) -> bool:
+    found = await session.scalar(select(Staff.id).where(Staff.id == staff_id, visible_staff(actor)))
+    return found is not None
 
 
 def visible_customers(actor: Staff) -> ColumnElement[bool]:
-    """A WHERE clause limiting customers to the ones ``actor`` may open: a rep's have a deal
-    of theirs."""
-    require_active(actor)
-    if actor.sees_all_leads:
+    """A WHERE clause limiting customers to the ones ``actor`` may open: those with a deal
+    they see, or any for whoever sees the company's own work (admins, company-wide
+    managers)."""
+    if is_unscoped(actor):
         return true()
-    return exists().where(Lead.customer_id == Customer.id, visible_leads(actor))
+    return or_(
+        work_seen_by(actor, literal(None, Integer)),
+        exists().where(Lead.customer_id == Customer.id, visible_leads(actor)),
+    )
 
 
 def visible_customer_records(
@@ -59,14 +248,17 @@ def visible_customer_records(
 
     A row of a deal (``lead_id`` set) is seen by whoever sees the deal. A row of the customer
     as a whole is seen by everyone who sees the customer, unless it is someone's own work
-    (``owner_id``: a note's author, a task's assignee); that only its owner sees.
+    (``owner_id``: a note's author, a task's assignee); that only whoever sees its owner's
+    work sees.
     """
     require_active(actor)
-    if actor.sees_all_leads:
+    if is_unscoped(actor):
         return true()
     of_the_customer: ColumnElement[bool] = lead_id.is_(None)
     if owner_id is not None:
-        of_the_customer = and_(of_the_customer, or_(owner_id.is_(None), owner_id == actor.id))
+        of_the_customer = and_(
+            of_the_customer, or_(owner_id.is_(None), work_seen_by(actor, owner_id))
+        )
     return or_(lead_id.in_(select(Lead.id).where(visible_leads(actor))), of_the_customer)
 
 
@@ -75,7 +267,7 @@ async def visible_lead(session: AsyncSession, *, actor: Staff, lead_id: int) -> 
     lead = await session.get(Lead, lead_id)
     if lead is None:
         raise NotFound(f"lead {lead_id}")
-    if not may_see_lead(actor, lead):
+    if not await may_see_lead(session, actor=actor, lead_id=lead_id):
         raise Forbidden(f"lead {lead_id} belongs to someone else")
     return lead
 

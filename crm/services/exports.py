@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import NotFound
@@ -33,7 +33,7 @@ from crm.models import (
     lead_tags,
 )
 from crm.money import from_minor_units
-from crm.services.access import require_active, visible_customers, visible_leads
+from crm.services.access import require_active, visible_customers, visible_leads, visible_tasks
 from crm.services.segments import segment_condition
 
 Cell = str | int | Decimal | datetime | None
@@ -213,19 +213,12 @@ async def _customer_rows(
 
 
 async def _task_rows(session: AsyncSession, actor: Staff, zone: ZoneInfo) -> list[list[Cell]]:
-    """A rep's tasks: assigned to them or on their leads; a manager's: everyone's."""
-    mine = (
-        visible_leads(actor)
-        if actor.sees_all_leads
-        else or_(
-            Task.assignee_id == actor.id,
-            Task.lead_id.in_(select(Lead.id).where(visible_leads(actor))),
-        )
-    )
+    """The tasks ``actor`` sees: a rep's assigned to them or on their leads; a manager's of
+    their teams (everyone's when in no team)."""
     rows = await session.execute(
         select(Task, Staff.display_name)
         .join(Staff, Staff.id == Task.assignee_id)
-        .where(mine)
+        .where(visible_tasks(actor))
         .order_by(Task.due_at, Task.id)
     )
     return [

@@ -36,7 +36,7 @@ from crm.models import (
     utcnow,
 )
 from crm.money import parse_amount, parse_currency, to_minor_units
-from crm.services.access import may_see_lead, require_active, require_role
+from crm.services.access import is_unscoped, require_active, require_role, seen_of
 from crm.services.leads import search_text
 from crm.services.pipelines import default_pipeline
 from crm.services.tags import normalize_tag, tags_named
@@ -263,14 +263,13 @@ async def _check_lead_owners(
     headers: Sequence[str],
     mapping: Sequence[str | None],
 ) -> None:
-    """A rep may update by external id only leads they see."""
-    if actor.sees_all_leads or "external_id" not in mapping:
+    """One may update by external id only leads one sees."""
+    if is_unscoped(actor) or "external_id" not in mapping:
         return
     column = headers[mapping.index("external_id")]
     existing = await _by_external_id(session, Lead, [row.get("external_id") for row in plan.rows])
-    refused = {
-        external_id for external_id, lead in existing.items() if not may_see_lead(actor, lead)
-    }
+    seen = await seen_of(session, actor=actor, lead_ids=[lead.id for lead in existing.values()])
+    refused = {external_id for external_id, lead in existing.items() if lead.id not in seen}
     plan.problems += [
         Problem(row["row"], column, "import-not-yours")
         for row in plan.rows

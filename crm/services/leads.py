@@ -27,7 +27,13 @@ from crm.models import (
 )
 from crm.money import parse_amount, parse_currency, to_minor_units
 from crm.schemas import LeadChanges, LeadDraft
-from crm.services.access import editable_lead, flush_or_conflict, require_active, require_role
+from crm.services.access import (
+    editable_lead,
+    flush_or_conflict,
+    may_see_staff,
+    require_active,
+    require_role,
+)
 from crm.services.cards import (
     LeadCard,
     NeedsLostReason,
@@ -170,7 +176,17 @@ async def _initial_responsible(
         return actor.id if actor else None
     if actor is not None and actor.role == Role.REP and responsible_id != actor.id:
         raise Forbidden("reps create leads for themselves")
-    return (await _active_staff(session, responsible_id)).id
+    owner = await _active_staff(session, responsible_id)
+    if actor is not None:
+        await _require_within_scope(session, actor, owner)
+    return owner.id
+
+
+async def _require_within_scope(session: AsyncSession, actor: Staff, owner: Staff) -> None:
+    """A lead is handed only to someone whose leads ``actor`` sees: a team's manager cannot
+    move a lead out of their teams, nor into another team."""
+    if not await may_see_staff(session, actor=actor, staff_id=owner.id):
+        raise Forbidden(f"staff {owner.id} is outside {actor.id}'s teams")
 
 
 async def _active_staff(session: AsyncSession, staff_id: int) -> Staff:
@@ -249,6 +265,7 @@ async def assign_lead(
     require_role(actor, Role.ADMIN, Role.MANAGER)
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
     new_owner = await _active_staff(session, responsible_id)
+    await _require_within_scope(session, actor, new_owner)
     previous = lead.responsible_id
     if previous == new_owner.id:
         return lead

@@ -23,9 +23,10 @@ from crm.models import (
     Role,
     Staff,
     Task,
+    Team,
     utcnow,
 )
-from crm.services.access import require_active, require_role
+from crm.services.access import require_active, require_role, visible_staff
 from crm.services.timeline import audit
 
 INVITE_TTL = timedelta(days=3)
@@ -277,6 +278,18 @@ async def list_staff(session: AsyncSession, *, actor: Staff) -> list[Staff]:
     return list(rows)
 
 
+async def assignable_staff(session: AsyncSession, *, actor: Staff) -> list[Staff]:
+    """The active people ``actor`` may hand a lead or a task to: those whose work they see
+    (a manager in teams, their teammates)."""
+    require_role(actor, Role.ADMIN, Role.MANAGER)
+    rows = await session.scalars(
+        select(Staff)
+        .where(Staff.is_active.is_(True), visible_staff(actor))
+        .order_by(Staff.role, Staff.display_name)
+    )
+    return list(rows)
+
+
 async def change_role(session: AsyncSession, *, actor: Staff, staff_id: int, role: Role) -> Staff:
     require_role(actor, Role.ADMIN)
     staff = await get_staff(session, staff_id)
@@ -284,6 +297,9 @@ async def change_role(session: AsyncSession, *, actor: Staff, staff_id: int, rol
     if old_role == Role.ADMIN and role != Role.ADMIN:
         await _update_keeping_another_admin(session, staff, role=role)
     staff.role = role
+    if role == Role.REP:
+        # Only managers and admins head teams; the rep stays a member.
+        await session.execute(update(Team).where(Team.head_id == staff.id).values(head_id=None))
     audit(
         session,
         actor=actor,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.dates import checked_moment
 from crm.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crm.models import Staff, Task, utcnow
-from crm.services.access import require_active, visible_lead
+from crm.services.access import may_see_staff, require_active, visible_lead, visible_tasks
 from crm.services.customers import visible_customer
 
 TITLE_MAX = 200
@@ -61,21 +61,26 @@ async def _assignee(session: AsyncSession, actor: Staff, assignee_id: int | None
     require_active(actor)
     if assignee_id is None or assignee_id == actor.id:
         return actor
-    if not actor.sees_all_leads:
+    if not actor.oversees_others:
         raise Forbidden("reps set tasks for themselves")
     assignee = await session.get(Staff, assignee_id)
     if assignee is None or not assignee.is_active:
         raise ValidationFailed("assignee-invalid", field="assignee_id")
+    if not await may_see_staff(session, actor=actor, staff_id=assignee.id):
+        raise Forbidden(f"staff {assignee.id} is outside {actor.id}'s teams")
     return assignee
 
 
 async def own_task(session: AsyncSession, *, actor: Staff, task_id: int) -> Task:
-    """A task ``actor`` may act on: their own, or any for a manager."""
+    """A task ``actor`` may act on: their own, or for a manager any they see."""
     require_active(actor)
     task = await session.get(Task, task_id)
     if task is None:
         raise NotFound(f"task {task_id}")
-    if task.assignee_id != actor.id and not actor.sees_all_leads:
+    if task.assignee_id != actor.id and not (
+        actor.oversees_others
+        and await session.scalar(select(Task.id).where(Task.id == task_id, visible_tasks(actor)))
+    ):
         raise Forbidden(f"task {task_id} is someone else's")
     return task
 

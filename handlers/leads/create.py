@@ -18,7 +18,7 @@ from crm.errors import DuplicateLead
 from crm.models import Lead, Staff
 from crm.quick_add import QuickLead, read_quick_lead
 from crm.schemas import LeadDraft, parse
-from crm.services.access import may_see_lead
+from crm.services.access import seen_of
 from crm.services.leads import create_lead
 from handlers.common.editing import show_in_place
 from handlers.common.flows import FlowData
@@ -189,13 +189,14 @@ async def create_or_offer_duplicate(
     try:
         lead = await create_lead(session, actor=actor, draft=draft, phone_region=phone_region)
     except DuplicateLead as duplicate:
-        await _offer_duplicate(message, duplicate.existing, draft, actor, state, i18n)
+        await _offer_duplicate(message, session, duplicate.existing, draft, actor, state, i18n)
         return
     await send_card(message, session, actor, lead.id, i18n)
 
 
 async def _offer_duplicate(
     message: Message,
+    session: AsyncSession,
     existing: list[Lead],
     draft: LeadDraft,
     viewer: Staff,
@@ -204,21 +205,23 @@ async def _offer_duplicate(
 ) -> None:
     newest = existing[0]
     await DuplicateWarned(of=newest.id, draft=draft).save(state)
-    openable = [lead for lead in existing if may_see_lead(viewer, lead)]
+    seen = await seen_of(session, actor=viewer, lead_ids=[lead.id for lead in existing])
+    openable = [lead for lead in existing if lead.id in seen]
     await message.answer(
-        render_duplicates(existing, viewer, i18n),
+        render_duplicates(existing, seen, i18n),
         reply_markup=duplicate_keyboard(openable, newest.id, i18n),
     )
 
 
-def render_duplicates(existing: list[Lead], viewer: Staff, i18n: I18nContext) -> str:
+def render_duplicates(existing: list[Lead], seen: set[int], i18n: I18nContext) -> str:
+    """The leads sharing the contact: those in ``seen`` in full, the others by owner only."""
     lines = [i18n.get("duplicate-found", count=len(existing))]
-    lines += [_duplicate_line(lead, viewer, i18n) for lead in existing]
+    lines += [_duplicate_line(lead, lead.id in seen, i18n) for lead in existing]
     return "\n".join(lines)
 
 
-def _duplicate_line(lead: Lead, viewer: Staff, i18n: I18nContext) -> str:
-    if may_see_lead(viewer, lead):
+def _duplicate_line(lead: Lead, seen: bool, i18n: I18nContext) -> str:
+    if seen:
         owner = lead.responsible.display_name if lead.responsible else i18n.get("card-nobody")
         return tr(
             i18n,

@@ -17,7 +17,7 @@ from crm.models import Order, Staff
 from crm.money import from_minor_units
 from crm.services.access import visible_lead
 from crm.services.leads import assign_lead, convert_lead_to_order
-from crm.services.staff import list_staff
+from crm.services.staff import assignable_staff
 from handlers.common.editing import replace_keyboard
 from handlers.common.filters import TYPED_ANSWER
 from handlers.common.flows import FlowData, Pending, answered, ask
@@ -181,7 +181,7 @@ async def _show_staff(
     i18n: I18nContext,
     wanted: StaffPage,
 ) -> None:
-    active = [person for person in await list_staff(session, actor=actor) if person.is_active]
+    active = await assignable_staff(session, actor=actor)
     page = page_of(active, wanted.page)
     if isinstance(query.message, Message):
         await replace_keyboard(

@@ -91,7 +91,7 @@ def lead_card_keyboard(card: LeadCard, viewer: Staff, i18n: I18nContext) -> Inli
 
 def _last_row(card: LeadCard, viewer: Staff) -> list[tuple[str, LeadActionKind]]:
     row = []
-    if viewer.sees_all_leads:
+    if viewer.oversees_others:
         row.append(("btn-assign", LeadActionKind.ASSIGN))
     if card.lead.order_id is None:
         row.append(("btn-convert", LeadActionKind.CONVERT))

@@ -460,9 +460,9 @@ async def test_who_may_see_a_lead(session: AsyncSession, team: Team) -> None:
     seeing = [
         person.display_name
         for person in (team.admin, team.manager, team.rep, team.other_rep)
-        if may_see_lead(person, lead)
+        if await may_see_lead(session, actor=person, lead_id=lead.id)
     ]
     team.rep.is_active = False
 
     assert seeing == ["Ada Admin", "Марина Коваль", "Тарас Мельник"]
-    assert not may_see_lead(team.rep, lead)
+    assert not await may_see_lead(session, actor=team.rep, lead_id=lead.id)

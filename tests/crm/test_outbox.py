@@ -66,8 +66,10 @@ async def test_news_outside_working_hours_waits_for_the_readers_morning(
     team.admin.work_starts = team.admin.work_ends = time(0, 0)  # around the clock
     await session.commit()
     late_evening = datetime(2026, 12, 7, 20, 30, tzinfo=UTC)  # 22:30 in Kyiv
+    lead = await create_lead(session, actor=team.rep, draft=LeadDraft(title="Late"))
+    events.take_collected(session)
     happened = [
-        events.LeadCreated(actor_id=team.rep.id, lead_id=1, responsible_id=None, source="x")
+        events.LeadCreated(actor_id=team.rep.id, lead_id=lead.id, responsible_id=None, source="x")
     ]
     await enqueue_for_events(session, happened, now=late_evening)
     await session.commit()

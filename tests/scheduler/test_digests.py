@@ -240,6 +240,7 @@ async def test_the_team_figures_of_a_day(session: AsyncSession, team: Team, stag
 
     figures = await team_figures(
         session,
+        reader=team.manager,
         since=local_midnight(date(2030, 4, 15), team.manager),
         until=local_midnight(date(2030, 4, 16), team.manager),
         now=kyiv(2030, 4, 16, 9, 0),
