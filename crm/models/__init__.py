@@ -33,6 +33,7 @@ from crm.models.settings import FieldDefinition, Segment
 from crm.models.staff import AccessRequest, Invite, Staff
 from crm.models.tags import Tag, customer_tags, lead_tags
 from crm.models.task import Task
+from crm.models.webhook import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 
 __all__ = [
     "NOTE_MAX_LENGTH",
@@ -74,6 +75,10 @@ __all__ = [
     "Tag",
     "Task",
     "TicketStatus",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
     "customer_tags",
     "lead_tags",
     "utcnow",
