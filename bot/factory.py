@@ -37,7 +37,7 @@ from handlers import (
     start,
     tasks,
 )
-from handlers.admin import delivery, forms, stages, team
+from handlers.admin import delivery, forms, stages, team, webhooks
 from handlers.leads import activities, card, create, deal, wizard
 
 # In this order: errors first, then commands that work in any state, then features.
@@ -62,6 +62,7 @@ FEATURES = (
     team,
     delivery,
     forms,
+    webhooks,
     reports,
     # Last: whatever no feature took still gets an answer.
     fallback,
@@ -130,6 +131,8 @@ def create_dispatcher(
         default_currency=settings.default_currency,
         # Where web forms post their leads: /forms shows it in addresses and snippets.
         public_url=settings.public_url,
+        # Where /webhooks lets admins send events.
+        webhook_targets=settings.webhook_targets,
         translator=translator,
         # The time for middlewares and handlers that ask for it; tests may set another.
         clock=utcnow,
