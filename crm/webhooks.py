@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from crm import events, outbox
 from crm.models import (
@@ -169,28 +169,37 @@ async def _lead_data(session: AsyncSession, lead_id: int) -> dict[str, Any] | No
 
 
 async def claim_next(
-    session: AsyncSession, *, worker: str, now: datetime, limit: int, lease: timedelta
+    session: AsyncSession,
+    *,
+    worker: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    webhook_id: int | None = None,
 ) -> list[WebhookDelivery]:
-    """Claim the oldest pending delivery of up to ``limit`` webhooks that are neither paused
-    nor deleted, if it is due and nobody holds it: at most one delivery of a webhook is in
-    flight, so its receiver gets events in the order they happened."""
-    heads = (
-        select(func.min(WebhookDelivery.id))
-        .where(WebhookDelivery.status == OutboxStatus.PENDING)
-        .group_by(WebhookDelivery.webhook_id)
+    """Claim the oldest pending delivery of up to ``limit`` webhooks (or of ``webhook_id``)
+    that are neither paused nor deleted, if it is due and nobody holds it: at most one
+    delivery of a webhook is in flight, so its receiver gets events in the order they
+    happened. Found through each webhook's oldest pending id, an index lookup, however long
+    the queue."""
+    pending = aliased(WebhookDelivery)
+    oldest_pending = (
+        select(func.min(pending.id))
+        .where(pending.webhook_id == Webhook.id, pending.status == OutboxStatus.PENDING)
+        .scalar_subquery()
     )
+    active: list[ColumnElement[bool]] = [Webhook.paused_at.is_(None), Webhook.deleted_at.is_(None)]
+    if webhook_id is not None:
+        active.append(Webhook.id == webhook_id)
     candidates = (
         select(WebhookDelivery.id)
-        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
         .where(
-            WebhookDelivery.id.in_(heads),
+            WebhookDelivery.id.in_(select(oldest_pending).where(*active)),
             *outbox.claimable(WebhookDelivery, now),
-            Webhook.paused_at.is_(None),
-            Webhook.deleted_at.is_(None),
         )
         .order_by(WebhookDelivery.due_at, WebhookDelivery.id)
         .limit(limit)
-        .with_for_update(of=WebhookDelivery, skip_locked=True)
+        .with_for_update(skip_locked=True)
     )
     return await outbox.claim(
         session, WebhookDelivery, candidates, worker=worker, now=now, lease=lease

@@ -147,11 +147,25 @@ class WebhookSender:
             hooks = await _webhooks_of(session, claimed)
             await session.commit()
         await asyncio.gather(
-            *(self._deliver(delivery, hooks[delivery.webhook_id]) for delivery in claimed)
+            *(self._deliver_in_turn(delivery, hooks[delivery.webhook_id]) for delivery in claimed)
         )
         return len(claimed)
 
-    async def _deliver(self, delivery: WebhookDelivery, hook: Webhook) -> None:
+    async def _deliver_in_turn(self, delivery: WebhookDelivery, hook: Webhook) -> None:
+        """The webhook's deliveries one after another: after a success its next one is
+        claimed in the transaction that settles it, up to ``BATCH`` in a row, so a busy
+        webhook does not keep the others waiting."""
+        next_one: WebhookDelivery | None = delivery
+        for turns_left in range(BATCH - 1, -1, -1):
+            if next_one is None:
+                return
+            next_one = await self._deliver(next_one, hook, claim_next=turns_left > 0)
+
+    async def _deliver(
+        self, delivery: WebhookDelivery, hook: Webhook, *, claim_next: bool
+    ) -> WebhookDelivery | None:
+        """Send and settle ``delivery``; when it went through and ``claim_next``, claim the
+        webhook's next one in the same transaction."""
         result = await self.attempt(delivery, hook)
         if not result.delivered:
             log.warning(
@@ -161,15 +175,24 @@ class WebhookSender:
                 result.error or result.status_code,
             )
         async with self.session_factory() as session:
+            now = self.clock()
             await webhooks.settle_attempt(
-                session,
-                delivery,
-                result,
-                worker=self.worker,
-                now=self.clock(),
-                retries=self.retries,
+                session, delivery, result, worker=self.worker, now=now, retries=self.retries
+            )
+            claimed = (
+                await webhooks.claim_next(
+                    session,
+                    worker=self.worker,
+                    now=now,
+                    limit=1,
+                    lease=self.lease,
+                    webhook_id=hook.id,
+                )
+                if result.delivered and claim_next and not self._stopping.is_set()
+                else []
             )
             await session.commit()
+        return claimed[0] if claimed else None
 
     async def attempt(self, delivery: WebhookDelivery, hook: Webhook) -> webhooks.AttemptResult:
         """One signed POST of the delivery's body: what came back and how long it took."""
