@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -227,11 +227,14 @@ async def settle_attempt(
     worker: str,
     now: datetime,
     retries: outbox.RetryPolicy = WEBHOOK_RETRIES,
+    after_failures: bool = True,
 ) -> None:
     """Log the attempt and settle the delivery: sent for good, or retried later; a webhook
-    failing for the ``PAUSE_AFTER``-th time in a row is paused and the admins told."""
-    session.add(
-        WebhookAttempt(
+    failing for the ``PAUSE_AFTER``-th time in a row is paused and the admins told.
+    ``after_failures`` False says the webhook's last attempt went through, so a success has
+    no count of failures to reset (one statement less a delivery)."""
+    await session.execute(
+        insert(WebhookAttempt).values(
             webhook_id=delivery.webhook_id,
             delivery_id=delivery.id,
             attempt=delivery.attempts + 1,
@@ -245,9 +248,12 @@ async def settle_attempt(
         await outbox.mark_sent(
             session, message_id=delivery.id, worker=worker, now=now, queue=WebhookDelivery
         )
-        await session.execute(
-            update(Webhook).where(Webhook.id == delivery.webhook_id).values(consecutive_failures=0)
-        )
+        if after_failures:
+            await session.execute(
+                update(Webhook)
+                .where(Webhook.id == delivery.webhook_id)
+                .values(consecutive_failures=0)
+            )
         return
     await outbox.record_failure(
         session,

@@ -156,13 +156,22 @@ class WebhookSender:
         claimed in the transaction that settles it, up to ``BATCH`` in a row, so a busy
         webhook does not keep the others waiting."""
         next_one: WebhookDelivery | None = delivery
+        after_failures = hook.consecutive_failures > 0
         for turns_left in range(BATCH - 1, -1, -1):
             if next_one is None:
                 return
-            next_one = await self._deliver(next_one, hook, claim_next=turns_left > 0)
+            next_one = await self._deliver(
+                next_one, hook, claim_next=turns_left > 0, after_failures=after_failures
+            )
+            after_failures = False  # a failure ends the run: the next one followed a success
 
     async def _deliver(
-        self, delivery: WebhookDelivery, hook: Webhook, *, claim_next: bool
+        self,
+        delivery: WebhookDelivery,
+        hook: Webhook,
+        *,
+        claim_next: bool,
+        after_failures: bool,
     ) -> WebhookDelivery | None:
         """Send and settle ``delivery``; when it went through and ``claim_next``, claim the
         webhook's next one in the same transaction."""
@@ -177,7 +186,13 @@ class WebhookSender:
         async with self.session_factory() as session:
             now = self.clock()
             await webhooks.settle_attempt(
-                session, delivery, result, worker=self.worker, now=now, retries=self.retries
+                session,
+                delivery,
+                result,
+                worker=self.worker,
+                now=now,
+                retries=self.retries,
+                after_failures=after_failures,
             )
             claimed = (
                 await webhooks.claim_next(

@@ -92,8 +92,8 @@ class ReceiverProcess:
 
 @pytest.fixture
 async def receiver(tmp_path: Path) -> AsyncIterator[ReceiverProcess]:
-    # 503 three times, 200 twice, then a crash while the sixth request is in flight.
-    process = ReceiverProcess(tmp_path / "requests.jsonl", fail_first=3, die_at=5)
+    # 503 three times, 200 once, then a crash while the fifth request is in flight.
+    process = ReceiverProcess(tmp_path / "requests.jsonl", fail_first=3, die_at=4)
     yield process
     await process.kill()
 
@@ -153,10 +153,12 @@ async def test_every_event_reaches_a_failing_killed_and_restarted_receiver_exact
     await leads_created(session, admin, titles)
 
     sender = WebhookSender(session_factory, policy=LOCAL, retries=NO_WAIT)
-    await rounds_until(sender, lambda: len(receiver.requests()) > 5)
+    await rounds_until(sender, lambda: len(receiver.requests()) > 4)
     await receiver.died()
     await sender.send_due()  # nobody listens now
     await sender.close()
+    await session.refresh(webhook)
+    failures_since_the_success = webhook.consecutive_failures
     # A new process's sender carries on where the last one stopped.
     sender = WebhookSender(session_factory, policy=LOCAL, retries=NO_WAIT)
     await receiver.start(port)
@@ -168,7 +170,7 @@ async def test_every_event_reaches_a_failing_killed_and_restarted_receiver_exact
     delivered = [r for r in requests if r["status"] == 200]
     assert [json.loads(str(r["body"]))["data"]["lead"]["title"] for r in delivered] == titles
     assert len({r["id"] for r in delivered}) == len(titles)
-    assert [r["status"] for r in requests] == [503, 503, 503, 200, 200, 0, 200, 200, 200]
+    assert [r["status"] for r in requests] == [503, 503, 503, 200, 0, 200, 200, 200, 200]
     # The retries of the first event carry its id: the receiver's idempotency key.
     assert {r["id"] for r in requests[:4]} == {requests[0]["id"]}
     for request in requests:
@@ -177,11 +179,14 @@ async def test_every_event_reaches_a_failing_killed_and_restarted_receiver_exact
         )
         assert request["signature"] == expected
     assert nothing_more == 0
+    await session.refresh(webhook)
+    assert webhook.consecutive_failures == 0
     assert await statuses(session) == [OutboxStatus.SENT] * len(titles)
-    # The third event: unanswered as the receiver died, refused while it was down, then taken.
+    # The second event: unanswered as the receiver died, refused while it was down, then taken.
     log = [(a.attempt, a.status_code) for a in await logged_attempts(session)]
-    first_two = [(1, 503), (2, 503), (3, 503), (4, 200), (1, 200)]
-    assert log == [*first_two, (1, None), (2, None), (3, 200), (1, 200), (1, 200)]
+    first = [(1, 503), (2, 503), (3, 503), (4, 200)]
+    assert log == [*first, (1, None), (2, None), (3, 200), (1, 200), (1, 200), (1, 200)]
+    assert failures_since_the_success == 2
 
 
 @pytest.fixture
