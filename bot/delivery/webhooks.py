@@ -227,6 +227,9 @@ class WebhookSender:
             return result(None, _refusal(refused))
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
             return result(None, repr(error))
+        except Exception as error:  # a bug in one delivery must not stop the sender
+            log.exception("webhook %s delivery %s could not be sent", hook.id, delivery.id)
+            return result(None, repr(error))
         failure = None if 200 <= status < 300 else f"HTTP {status}: {answer[:ERROR_ANSWER_SHOWN]}"
         return result(status, failure)
 

@@ -49,6 +49,7 @@ async def test_an_admin_adds_a_webhook_and_sees_its_secret_once(
     listed = await telegram.say(team.admin, "/webhooks")
     asked = await telegram.press(team.admin, listed, "➕ Add a webhook")
     private = await telegram.say(team.admin, "https://127.0.0.1:8443/hooks")
+    nowhere = await telegram.say(team.admin, "https://no<such>.invalid/hooks")
     plain = await telegram.say(team.admin, "http://93.184.216.34/hooks")
     picker = await telegram.say(team.admin, PUBLIC_ADDRESS)
     picker = await telegram.press(team.admin, picker, "⬜ Lead created")
@@ -60,6 +61,9 @@ async def test_an_admin_adds_a_webhook_and_sees_its_secret_once(
     assert listed.text is not None and "None yet" in listed.text
     assert asked.text is not None and asked.text.startswith("Send the address")
     assert private.text is not None and "leads to 127.0.0.1" in private.text
+    assert nowhere.text == (
+        "The name no<such>.invalid does not resolve to any address. Check it and send it again."
+    )
     assert plain.text == "Plain http:// is not allowed for a public address: use https://"
     assert picker.text is not None and PUBLIC_ADDRESS in picker.text
     (webhook,) = await stored_webhooks(session)
