@@ -5,7 +5,8 @@ only the searches, inline queries and stage pages at the largest size (see ``ben
 ``--bot-only`` for the bot's per-update cost, ``--delivery [--messages N] [--tasks N]`` for the
 outbox sender, due reminders and quick-adds while the outbox drains (see ``bench.delivery``);
 ``--sandbox`` for the browser sandbox's start-up and a tap shown in its page (see
-``bench.sandbox``).
+``bench.sandbox``); ``--webhooks`` for the outgoing webhook sender against a bare aiohttp
+client (``bench.webhooks``).
 
 Each backend gets a fresh database: a SQLite file in a temporary folder and, when a
 PostgreSQL URL is given (or ``BENCH_DATABASE_URL`` / ``TEST_DATABASE_URL`` is set), that
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import crm_core, customers, delivery, reports, search
+from bench import crm_core, customers, delivery, reports, search, webhooks
 from bench.bot import measure_bot
 from bench.report import Measurement, print_table
 from bench.sandbox import measure_sandbox
@@ -60,6 +61,9 @@ def main() -> None:
         help="only the 360 card, the import of 100,000 rows and the export of 100,000 leads",
     )
     parser.add_argument(
+        "--webhooks", action="store_true", help="only the outgoing webhook sender's rate"
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"),
     )
@@ -77,6 +81,9 @@ def main() -> None:
         return
     if args.customers:
         print_table(asyncio.run(on_each_backend(args.postgres, customers.measure_backend)))
+        return
+    if args.webhooks:
+        print_table(asyncio.run(on_each_backend(args.postgres, webhooks.measure_backend)))
         return
     sizes = sorted(int(size) for size in args.sizes.split(","))
     if args.delivery:

@@ -23,6 +23,7 @@ COMMANDS = (
     "teams",
     "forms",
     "delivery",
+    "webhooks",
     "help",
     "cancel",
 )

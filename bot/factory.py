@@ -37,7 +37,7 @@ from handlers import (
     start,
     tasks,
 )
-from handlers.admin import delivery, forms, stages, team, teams
+from handlers.admin import delivery, forms, stages, team, teams, webhooks
 from handlers.leads import activities, card, create, deal, wizard
 
 # In this order: errors first, then commands that work in any state, then features.
@@ -63,6 +63,7 @@ FEATURES = (
     teams,
     delivery,
     forms,
+    webhooks,
     reports,
     # Last: whatever no feature took still gets an answer.
     fallback,
@@ -131,6 +132,8 @@ def create_dispatcher(
         default_currency=settings.default_currency,
         # Where web forms post their leads: /forms shows it in addresses and snippets.
         public_url=settings.public_url,
+        # Where /webhooks lets admins send events.
+        webhook_targets=settings.webhook_targets,
         translator=translator,
         # The time for middlewares and handlers that ask for it; tests may set another.
         clock=utcnow,

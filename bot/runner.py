@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.commands import set_commands
 from bot.delivery.registry import RENDERERS
 from bot.delivery.sender import OutboxSender
+from bot.delivery.webhooks import WebhookSender
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import create_translator
 from bot.pacing import SendPacer
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 FIRST_RETRY_SECONDS = 1.0
 LONGEST_RETRY_SECONDS = 30.0
 # The scheduler's and the outbox sender's own connections, apart from the updates' pool.
-BACKGROUND_CONNECTIONS = 3
+BACKGROUND_CONNECTIONS = 4
 UNREACHABLE = (OSError, TimeoutError, OperationalError, TelegramNetworkError, TelegramServerError)
 
 
@@ -81,9 +82,10 @@ async def reachable_bot(settings: Settings) -> tuple[Bot, SendPacer]:
 async def delivering(
     settings: Settings, bot: Bot, pacer: SendPacer, *, clock: Callable[[], datetime] = utcnow
 ) -> AsyncIterator[OutboxSender]:
-    """The scheduler and the outbox sender, running until the block ends; a clean stop
-    finishes what is in flight and hands the rest back for the next process. Both read the
-    time from ``clock`` (the sandbox moves its own forward).
+    """The scheduler, the outbox sender and the webhook sender, running until the block
+    ends; a clean stop finishes what is in flight and hands the rest back for the next
+    process. The scheduler and the outbox sender read the time from ``clock`` (the sandbox
+    moves its own forward).
 
     They have a small connection pool of their own, so a busy outbox never keeps a person's
     update waiting for a connection."""
@@ -104,14 +106,22 @@ async def delivering(
         clock=clock,
         overdue_after=timedelta(hours=settings.overdue_after_hours),
     )
+    webhook_sender = WebhookSender(
+        background,
+        policy=settings.webhook_targets,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
     sending = asyncio.create_task(sender.run(), name="outbox sender")
+    posting = asyncio.create_task(webhook_sender.run(), name="webhook sender")
     scheduler.start()
     try:
         yield sender
     finally:
         scheduler.shutdown(wait=False)
         sender.stop()
+        webhook_sender.stop()
         await sending
+        await posting
         await engine.dispose()
 
 

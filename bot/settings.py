@@ -7,6 +7,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from crm.webhook_targets import TargetPolicy
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -38,6 +40,13 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(default=60, ge=1)
     # A task still open this long after it was due is escalated to the managers, once.
     overdue_after_hours: int = Field(default=24, ge=1)
+    # Outgoing webhooks may go to loopback and private addresses, over plain http too (a
+    # receiver on the same machine or network, as in the tests); never set it otherwise.
+    webhook_allow_private_targets: bool = False
+
+    @property
+    def webhook_targets(self) -> TargetPolicy:
+        return TargetPolicy(allow_private=self.webhook_allow_private_targets)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -71,6 +71,20 @@ class ContactReturned(DomainEvent):
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class TaskDone(DomainEvent):
+    task_id: int
+    lead_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLinked(DomainEvent):
+    """An order now belongs to a lead: converted from it, or a shop's order that opened it."""
+
+    lead_id: int
+    order_id: int
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
     """What a rolled-back transaction did never happened: nobody is told of it."""

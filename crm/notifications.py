@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm import events, outbox
+from crm import events, outbox, webhooks
 from crm.audience import managers_wanting, staff_wanting
 from crm.models import Notification, Staff, utcnow
 from crm.services.access import readers_of_lead
@@ -94,6 +94,9 @@ async def _staff_wanting(
 
 async def commit_with_notifications(session: AsyncSession) -> None:
     """Commit the unit of work: what its events tell people is written to the outbox in the
-    same transaction, so a commit means they will be told and a rollback that they won't."""
-    await enqueue_for_events(session, events.take_collected(session))
+    same transaction, so a commit means they will be told and a rollback that they won't;
+    so are the deliveries of outgoing webhooks."""
+    happened = events.take_collected(session)
+    await enqueue_for_events(session, happened)
+    await webhooks.enqueue_deliveries(session, happened)
     await session.commit()

@@ -1,5 +1,7 @@
 """The outbox: messages for staff written in the transaction of the change that causes them
 and sent after its commit by one sender, each at most once across any number of processes.
+The claiming, settling and retrying below work on any :class:`Queued` table (the outgoing
+webhooks' deliveries are another).
 
 Rows are claimed with a lease (a conditional UPDATE, ``SKIP LOCKED`` on PostgreSQL): a process
 that dies holding a claim loses it when the lease runs out, so only the messages it had in
@@ -8,22 +10,50 @@ flight can go out twice.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.claims import picked_once
 from crm.inserts import insert_unless_present
 from crm.models import OutboxMessage, OutboxStatus, Staff, utcnow
+from crm.models.outbox import Queued
 
 LEASE = timedelta(seconds=60)
 MAX_FAILURES = 8
 BACKOFF_CAP = timedelta(minutes=10)
 ERROR_MAX = 500
+
+Row = TypeVar("Row", bound=Queued)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How long to wait after each failure and when to stop: after ``max_failures`` attempts,
+    or once a row is older than ``give_up_after``. ``jitter`` shortens each wait by a random
+    part of it, so rows that failed together do not all come back at once."""
+
+    backoff_cap: timedelta
+    max_failures: int | None = None
+    give_up_after: timedelta | None = None
+    jitter: float = 0.0
+
+    def gives_up(self, failures: int, *, age: timedelta) -> bool:
+        too_many = self.max_failures is not None and failures >= self.max_failures
+        too_old = self.give_up_after is not None and age >= self.give_up_after
+        return too_many or too_old
+
+    def wait_after(self, failures: int) -> timedelta:
+        wait = min(self.backoff_cap, timedelta(seconds=2**failures))
+        return wait * (1 - self.jitter * random.random())
+
+
+TELEGRAM_RETRIES = RetryPolicy(backoff_cap=BACKOFF_CAP, max_failures=MAX_FAILURES)
 
 
 def enqueue(
@@ -68,12 +98,34 @@ async def enqueue_once(
     return added is not None
 
 
-def _claimable(now: datetime) -> Sequence[Any]:
+def claimable(queue: type[Queued], now: datetime) -> Sequence[Any]:
     return (
-        OutboxMessage.status == OutboxStatus.PENDING,
-        OutboxMessage.due_at <= now,
-        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        queue.status == OutboxStatus.PENDING,
+        queue.due_at <= now,
+        or_(queue.claimed_until.is_(None), queue.claimed_until < now),
     )
+
+
+async def claim(
+    session: AsyncSession,
+    queue: type[Row],
+    candidates: Select[Any],
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+) -> list[Row]:
+    """Claim the rows ``candidates`` selects (their ids, locked ``SKIP LOCKED``) for
+    ``worker`` until the lease runs out, oldest first. The caller commits at once, so other
+    workers see the claim."""
+    claimed = await session.scalars(
+        update(queue)
+        .where(queue.id.in_(picked_once(session, candidates, f"due_{queue.__name__.lower()}")))
+        .values(claimed_by=worker, claimed_until=now + lease)
+        .returning(queue)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return sorted(claimed, key=lambda row: (row.due_at, row.id))
 
 
 async def claim_due(
@@ -84,52 +136,70 @@ async def claim_due(
     candidates = (
         select(OutboxMessage.id)
         .join(Staff, Staff.id == OutboxMessage.recipient_id)
-        .where(*_claimable(now), Staff.blocked_bot_at.is_(None))
+        .where(*claimable(OutboxMessage, now), Staff.blocked_bot_at.is_(None))
         .order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(of=OutboxMessage, skip_locked=True)
     )
-    claimed = await session.scalars(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(picked_once(session, candidates, "due_messages")))
-        .values(claimed_by=worker, claimed_until=now + lease)
-        .returning(OutboxMessage)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    return sorted(claimed, key=lambda message: (message.due_at, message.id))
+    return await claim(session, OutboxMessage, candidates, worker=worker, now=now, lease=lease)
 
 
 async def renew_claim(
-    session: AsyncSession, *, message_id: int, worker: str, now: datetime, lease: timedelta = LEASE
+    session: AsyncSession,
+    *,
+    message_id: int,
+    worker: str,
+    now: datetime,
+    lease: timedelta = LEASE,
+    queue: type[Queued] = OutboxMessage,
 ) -> bool:
     """Right before sending: is the message still ``worker``'s? A claim that lapsed while the
     worker waited its turn may have passed to another worker, who sends it instead."""
     renewed = await session.scalar(
-        update(OutboxMessage)
+        update(queue)
         .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.claimed_by == worker,
-            OutboxMessage.status == OutboxStatus.PENDING,
+            queue.id == message_id,
+            queue.claimed_by == worker,
+            queue.status == OutboxStatus.PENDING,
         )
         .values(claimed_until=now + lease)
-        .returning(OutboxMessage.id)
+        .returning(queue.id)
         .execution_options(synchronize_session=False)
     )
     return renewed is not None
 
 
-async def _settle(session: AsyncSession, *, message_id: int, worker: str, **values: Any) -> None:
+async def _settle(
+    session: AsyncSession,
+    *,
+    message_id: int,
+    worker: str,
+    queue: type[Queued] = OutboxMessage,
+    **values: Any,
+) -> None:
     await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
+        update(queue)
+        .where(queue.id == message_id, queue.claimed_by == worker)
         .values(claimed_by=None, claimed_until=None, **values)
         .execution_options(synchronize_session=False)
     )
 
 
-async def mark_sent(session: AsyncSession, *, message_id: int, worker: str, now: datetime) -> None:
+async def mark_sent(
+    session: AsyncSession,
+    *,
+    message_id: int,
+    worker: str,
+    now: datetime,
+    queue: type[Queued] = OutboxMessage,
+) -> None:
     await _settle(
-        session, message_id=message_id, worker=worker, status=OutboxStatus.SENT, sent_at=now
+        session,
+        message_id=message_id,
+        worker=worker,
+        queue=queue,
+        status=OutboxStatus.SENT,
+        sent_at=now,
     )
 
 
@@ -158,25 +228,34 @@ class FailureOutcome:
 
 
 async def record_failure(
-    session: AsyncSession, *, message: OutboxMessage, worker: str, now: datetime, error: str
+    session: AsyncSession,
+    *,
+    message: Queued,
+    worker: str,
+    now: datetime,
+    error: str,
+    policy: RetryPolicy = TELEGRAM_RETRIES,
 ) -> FailureOutcome:
-    """Retry with exponential backoff; after ``MAX_FAILURES`` mark the message failed."""
+    """Retry with exponential backoff until ``policy`` gives up; then mark the row failed."""
     failures = message.attempts + 1
-    if failures >= MAX_FAILURES:
+    queue = type(message)
+    if policy.gives_up(failures, age=now - message.created_at):
         await _settle(
             session,
             message_id=message.id,
             worker=worker,
+            queue=queue,
             attempts=failures,
             status=OutboxStatus.FAILED,
             last_error=error[:ERROR_MAX],
         )
         return FailureOutcome(given_up=True, retry_at=None)
-    retry_at = now + min(BACKOFF_CAP, timedelta(seconds=2**failures))
+    retry_at = now + policy.wait_after(failures)
     await _settle(
         session,
         message_id=message.id,
         worker=worker,
+        queue=queue,
         attempts=failures,
         due_at=retry_at,
         last_error=error[:ERROR_MAX],
@@ -184,11 +263,13 @@ async def record_failure(
     return FailureOutcome(given_up=False, retry_at=retry_at)
 
 
-async def release_claims(session: AsyncSession, *, worker: str) -> None:
+async def release_claims(
+    session: AsyncSession, *, worker: str, queue: type[Queued] = OutboxMessage
+) -> None:
     """On a clean stop: hand back what ``worker`` claimed but did not send."""
     await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.claimed_by == worker, OutboxMessage.status == OutboxStatus.PENDING)
+        update(queue)
+        .where(queue.claimed_by == worker, queue.status == OutboxStatus.PENDING)
         .values(claimed_by=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     )

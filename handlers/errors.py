@@ -23,6 +23,7 @@ from crm.errors import (
     ValidationFailed,
 )
 from crm.models import Staff
+from handlers.common.text import tr
 from handlers.leads.card import edit_card
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,10 @@ def error_text(error: CrmError, i18n: I18nContext) -> str:
 
 
 def _invalid_input_text(error: ValidationFailed, i18n: I18nContext) -> str:
-    """The code's own words with its details (a limit), or a general word for a new code."""
+    """The code's own words with its details (a limit, a host typed), escaped, or a general
+    word for a new code."""
     try:
-        return i18n.get(f"error-{error.code}", **error.details)
+        return tr(i18n, f"error-{error.code}", **error.details)
     except KeyNotFoundError:
         return i18n.get("error-invalid-input")
 

@@ -34,6 +34,7 @@ from crm.models.staff import AccessRequest, Invite, Staff
 from crm.models.tags import Tag, customer_tags, lead_tags
 from crm.models.task import Task
 from crm.models.team import Team, TeamMember
+from crm.models.webhook import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 
 __all__ = [
     "NOTE_MAX_LENGTH",
@@ -77,6 +78,10 @@ __all__ = [
     "Team",
     "TeamMember",
     "TicketStatus",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
     "customer_tags",
     "lead_tags",
     "utcnow",

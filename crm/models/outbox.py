@@ -19,20 +19,11 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
 
 
-class OutboxMessage(Base):
-    """A message for a staff member that nobody asked for in that moment (a notification, a
-    reminder, a digest). Written in the transaction of the change that causes it and sent by
-    one sender after the commit; rendered at send time in the reader's language."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "due_at", "id"),)
+class Queued:
+    """What every durable queue of deliveries keeps per row: its state, when it is due, who
+    holds it (with a lease) and how its attempts went; ``crm.outbox`` works on any of them."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # Set for messages that go out at most once per person and period (digests, reminders).
-    dedup_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(
         str_enum(OutboxStatus), default=OutboxStatus.PENDING
     )
@@ -43,3 +34,18 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class OutboxMessage(Queued, Base):
+    """A message for a staff member that nobody asked for in that moment (a notification, a
+    reminder, a digest). Written in the transaction of the change that causes it and sent by
+    one sender after the commit; rendered at send time in the reader's language."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "due_at", "id"),)
+
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Set for messages that go out at most once per person and period (digests, reminders).
+    dedup_key: Mapped[str | None] = mapped_column(String(128), unique=True)

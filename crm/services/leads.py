@@ -556,6 +556,9 @@ async def convert_lead_to_order(
     session.add(order)
     await session.flush()
     lead.order_id = order.id
+    events.record(
+        session, events.OrderLinked(actor_id=actor.id, lead_id=lead.id, order_id=order.id)
+    )
     if lead.value_minor is None:
         lead.value_minor = amount_minor
     if lead.stage.kind != StageKind.WON:

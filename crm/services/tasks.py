@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm import events
 from crm.dates import checked_moment
 from crm.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crm.models import Staff, Task, utcnow
@@ -90,6 +91,9 @@ async def complete_task(session: AsyncSession, *, actor: Staff, task_id: int) ->
     if task.done_at is not None:
         raise Conflict("task already done")
     task.done_at = utcnow()
+    events.record(
+        session, events.TaskDone(actor_id=actor.id, task_id=task.id, lead_id=task.lead_id)
+    )
     await session.flush()
     return task
 

@@ -1,0 +1,286 @@
+"""The sender of outgoing webhooks: claims the oldest waiting delivery of each webhook,
+signs it as the Standard Webhooks specification says and posts it, then settles it
+(:mod:`crm.webhooks`): a 2xx is delivered for good, anything else is retried with backoff.
+
+Requests go only where :mod:`crm.webhook_targets` allows: every address a name resolves to is
+checked and the connection is made to the checked address; redirects are not followed, at
+most 64 KB of an answer is read, and a request gives up after 10 seconds."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import socket
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from standardwebhooks import Webhook as Signer
+
+from bot.delivery.sender import worker_name
+from crm import outbox, webhooks
+from crm.models import Webhook, WebhookDelivery, utcnow
+from crm.webhook_targets import (
+    IpAddress,
+    Target,
+    TargetPolicy,
+    TargetRefused,
+    check_addresses,
+    parse_target,
+    resolve,
+)
+
+log = logging.getLogger(__name__)
+BATCH = 50
+IDLE_POLL_SECONDS = 1.0
+TIMEOUT = aiohttp.ClientTimeout(total=10)
+ANSWER_READ_MAX = 64 * 1024
+ERROR_ANSWER_SHOWN = 200
+USER_AGENT = "telegram-crm-webhooks/1"
+
+
+class RefusedAddress(OSError):
+    """Raised inside the connector, which reports OSErrors as connection failures."""
+
+
+class CheckedResolver(AbstractResolver):
+    """Resolves a name and hands the connector only addresses the policy allows for
+    ``scheme``, so what was checked is what is connected to."""
+
+    def __init__(self, policy: TargetPolicy, scheme: str) -> None:
+        self.policy = policy
+        self.scheme = scheme
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        addresses = await resolve(host, port)
+        try:
+            check_addresses(
+                Target(url="", scheme=self.scheme, host=host, port=port), addresses, self.policy
+            )
+        except TargetRefused as refused:
+            raise RefusedAddress(_refusal(refused)) from refused
+        return [_result(host, address, port) for address in addresses]
+
+    async def close(self) -> None:
+        return None
+
+
+def _result(host: str, address: IpAddress, port: int) -> ResolveResult:
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    return ResolveResult(
+        hostname=host, host=str(address), port=port, family=family, proto=0, flags=0
+    )
+
+
+def _refusal(refused: TargetRefused) -> str:
+    details = " ".join(str(value) for value in refused.details.values())
+    return f"refused: {refused.code} {details}".strip()
+
+
+def _literal_address(host: str) -> IpAddress | None:
+    with contextlib.suppress(ValueError):
+        return ipaddress.ip_address(host)
+    return None
+
+
+class WebhookSender:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        *,
+        policy: TargetPolicy,
+        clock: Callable[[], datetime] = utcnow,
+        worker: str | None = None,
+        lease: timedelta = outbox.LEASE,
+        retries: outbox.RetryPolicy = webhooks.WEBHOOK_RETRIES,
+    ) -> None:
+        self.session_factory = session_factory
+        self.policy = policy
+        self.clock = clock
+        self.worker = worker or worker_name()
+        self.lease = lease
+        self.retries = retries
+        self._woken = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._http: dict[str, aiohttp.ClientSession] = {}
+
+    def wake(self) -> None:
+        self._woken.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._woken.set()
+
+    async def run(self) -> None:
+        """Deliver until :meth:`stop`; what was in flight is finished, the rest handed back."""
+        try:
+            while not self._stopping.is_set():
+                self._woken.clear()
+                if await self.send_due() == 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._woken.wait(), IDLE_POLL_SECONDS)
+        finally:
+            await self.close()
+            async with self.session_factory() as session:
+                await webhooks.release_claims(session, worker=self.worker)
+                await session.commit()
+
+    async def close(self) -> None:
+        for http in self._http.values():
+            await http.close()
+        self._http.clear()
+
+    async def send_due(self) -> int:
+        """Claim the next delivery of each webhook and send them side by side; how many."""
+        async with self.session_factory() as session:
+            claimed = await webhooks.claim_next(
+                session, worker=self.worker, now=self.clock(), limit=BATCH, lease=self.lease
+            )
+            hooks = await _webhooks_of(session, claimed)
+            await session.commit()
+        await asyncio.gather(
+            *(self._deliver_in_turn(delivery, hooks[delivery.webhook_id]) for delivery in claimed)
+        )
+        return len(claimed)
+
+    async def _deliver_in_turn(self, delivery: WebhookDelivery, hook: Webhook) -> None:
+        """The webhook's deliveries one after another: after a success its next one is
+        claimed in the transaction that settles it, up to ``BATCH`` in a row, so a busy
+        webhook does not keep the others waiting."""
+        next_one: WebhookDelivery | None = delivery
+        after_failures = hook.consecutive_failures > 0
+        for turns_left in range(BATCH - 1, -1, -1):
+            if next_one is None:
+                return
+            next_one = await self._deliver(
+                next_one, hook, claim_next=turns_left > 0, after_failures=after_failures
+            )
+            after_failures = False  # a failure ends the run: the next one followed a success
+
+    async def _deliver(
+        self,
+        delivery: WebhookDelivery,
+        hook: Webhook,
+        *,
+        claim_next: bool,
+        after_failures: bool,
+    ) -> WebhookDelivery | None:
+        """Send and settle ``delivery``; when it went through and ``claim_next``, claim the
+        webhook's next one in the same transaction."""
+        result = await self.attempt(delivery, hook)
+        if not result.delivered:
+            log.warning(
+                "webhook %s delivery %s failed: %s",
+                hook.id,
+                delivery.id,
+                result.error or result.status_code,
+            )
+        async with self.session_factory() as session:
+            now = self.clock()
+            await webhooks.settle_attempt(
+                session,
+                delivery,
+                result,
+                worker=self.worker,
+                now=now,
+                retries=self.retries,
+                after_failures=after_failures,
+            )
+            claimed = (
+                await webhooks.claim_next(
+                    session,
+                    worker=self.worker,
+                    now=now,
+                    limit=1,
+                    lease=self.lease,
+                    webhook_id=hook.id,
+                )
+                if result.delivered and claim_next and not self._stopping.is_set()
+                else []
+            )
+            await session.commit()
+        return claimed[0] if claimed else None
+
+    async def attempt(self, delivery: WebhookDelivery, hook: Webhook) -> webhooks.AttemptResult:
+        """One signed POST of the delivery's body: what came back and how long it took."""
+        started = time.perf_counter()
+
+        def result(status_code: int | None, error: str | None) -> webhooks.AttemptResult:
+            latency_ms = round((time.perf_counter() - started) * 1000)
+            return webhooks.AttemptResult(status_code, latency_ms, error)
+
+        try:
+            target = parse_target(hook.url)
+            literal = _literal_address(target.host)
+            if literal is not None:
+                check_addresses(target, [literal], self.policy)
+            status, answer = await self._post(target, delivery, hook.secret)
+        except TargetRefused as refused:
+            return result(None, _refusal(refused))
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            return result(None, repr(error))
+        except Exception as error:  # a bug in one delivery must not stop the sender
+            log.exception("webhook %s delivery %s could not be sent", hook.id, delivery.id)
+            return result(None, repr(error))
+        failure = None if 200 <= status < 300 else f"HTTP {status}: {answer[:ERROR_ANSWER_SHOWN]}"
+        return result(status, failure)
+
+    async def _post(
+        self, target: Target, delivery: WebhookDelivery, secret: str
+    ) -> tuple[int, str]:
+        body = delivery.body.encode()
+        now = self.clock()
+        headers = {
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            "webhook-id": delivery.event_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Signer(secret).sign(delivery.event_id, now, body),
+        }
+        async with self._client(target.scheme).post(
+            target.url, data=body, headers=headers, allow_redirects=False
+        ) as response:
+            answer = await _read_at_most(response, ANSWER_READ_MAX)
+            return response.status, answer.decode(errors="replace")
+
+    def _client(self, scheme: str) -> aiohttp.ClientSession:
+        """One client per scheme: plain http goes through a resolver that lets only
+        private addresses (and only when allowed) through."""
+        if scheme not in self._http:
+            connector = aiohttp.TCPConnector(resolver=CheckedResolver(self.policy, scheme))
+            self._http[scheme] = aiohttp.ClientSession(
+                connector=connector, timeout=TIMEOUT, trust_env=False
+            )
+        return self._http[scheme]
+
+
+async def _read_at_most(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The answer's first ``limit`` bytes; the rest is not read, and the connection that
+    still holds it is closed instead of reused."""
+    answer = bytearray()
+    while len(answer) < limit:
+        chunk = await response.content.read(limit - len(answer))
+        if not chunk:
+            return bytes(answer)
+        answer += chunk
+    if not response.content.at_eof():
+        response.close()
+    return bytes(answer)
+
+
+async def _webhooks_of(
+    session: AsyncSession, deliveries: list[WebhookDelivery]
+) -> dict[int, Webhook]:
+    ids = {delivery.webhook_id for delivery in deliveries}
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Webhook).where(Webhook.id.in_(ids)))
+    return {hook.id: hook for hook in rows}

@@ -1,0 +1,299 @@
+"""Outgoing webhooks' queue: each domain event a webhook subscribes to becomes a delivery row
+in the transaction of the change, and the sender takes them out in order, one per webhook
+at a time, through the outbox's claiming and retrying (:mod:`crm.outbox`).
+
+A webhook that fails ``PAUSE_AFTER`` times in a row is paused and the admins are told through
+the outbox; its deliveries wait, none lost, until an admin resumes it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased, selectinload
+
+from crm import events, outbox
+from crm.models import (
+    Lead,
+    Order,
+    OutboxStatus,
+    Role,
+    Staff,
+    Task,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    utcnow,
+)
+from crm.working_hours import next_working_moment
+
+PAUSE_AFTER = 20
+WEBHOOK_PAUSED = "webhook_paused"
+# Exponential waits of up to two hours, shortened by up to half at random, for a day.
+WEBHOOK_RETRIES = outbox.RetryPolicy(
+    backoff_cap=timedelta(hours=2), give_up_after=timedelta(hours=24), jitter=0.5
+)
+
+EVENT_TYPES: dict[type[events.DomainEvent], WebhookEvent] = {
+    events.LeadCreated: WebhookEvent.LEAD_CREATED,
+    events.StageChanged: WebhookEvent.STAGE_CHANGED,
+    events.LeadWon: WebhookEvent.LEAD_WON,
+    events.LeadLost: WebhookEvent.LEAD_LOST,
+    events.TaskDone: WebhookEvent.TASK_DONE,
+    events.OrderLinked: WebhookEvent.ORDER_LINKED,
+}
+
+
+async def enqueue_deliveries(
+    session: AsyncSession, happened: Sequence[events.DomainEvent], *, now: datetime | None = None
+) -> int:
+    """A delivery row per event and webhook subscribed to it, within the caller's
+    transaction; how many."""
+    typed = [(event, EVENT_TYPES[type(event)]) for event in happened if type(event) in EVENT_TYPES]
+    if not typed:
+        return 0
+    hooks = list(await session.scalars(select(Webhook).where(Webhook.deleted_at.is_(None))))
+    now = now or utcnow()
+    added = 0
+    for event, event_type in typed:
+        receivers = [hook for hook in hooks if hook.receives(event_type)]
+        if not receivers:
+            continue
+        event_id = f"evt_{uuid.uuid4().hex}"
+        body = json.dumps(
+            {
+                "id": event_id,
+                "type": event_type.value,
+                "timestamp": _iso(now),
+                "data": await _event_data(session, event),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        for hook in receivers:
+            session.add(
+                WebhookDelivery(
+                    webhook_id=hook.id,
+                    event_id=event_id,
+                    event_type=event_type.value,
+                    body=body,
+                    due_at=now,
+                )
+            )
+            added += 1
+    return added
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+async def _event_data(session: AsyncSession, event: events.DomainEvent) -> dict[str, Any]:
+    lead_id: int | None = getattr(event, "lead_id", None)
+    data: dict[str, Any] = {
+        "actor_id": event.actor_id,
+        "lead": await _lead_data(session, lead_id) if lead_id is not None else None,
+    }
+    match event:
+        case events.StageChanged(from_stage_id=from_stage_id, to_stage_id=to_stage_id):
+            data |= {"from_stage_id": from_stage_id, "to_stage_id": to_stage_id}
+        case events.LeadLost(reason_code=code, reason_text=text):
+            data |= {"reason": code.value, "reason_text": text}
+        case events.TaskDone(task_id=task_id):
+            task = await session.get_one(Task, task_id)
+            data["task"] = {
+                "id": task.id,
+                "title": task.title,
+                "due_at": _iso(task.due_at),
+                "done_at": _iso(task.done_at),
+                "assignee_id": task.assignee_id,
+            }
+        case events.OrderLinked(order_id=order_id):
+            order = await session.get_one(Order, order_id)
+            data["order"] = {
+                "id": order.id,
+                "external_id": order.external_id,
+                "amount_minor": order.amount_minor,
+                "currency": order.currency,
+                "status": order.status,
+            }
+    return data
+
+
+async def _lead_data(session: AsyncSession, lead_id: int) -> dict[str, Any] | None:
+    lead = await session.scalar(
+        select(Lead).where(Lead.id == lead_id).options(selectinload(Lead.tags))
+    )
+    if lead is None:
+        return None
+    return {
+        "id": lead.id,
+        "title": lead.title,
+        "contact_name": lead.contact_name,
+        "phone": lead.phone,
+        "email": lead.email,
+        "source": lead.source.value,
+        "source_detail": lead.source_detail,
+        "stage": {"id": lead.stage.id, "name": lead.stage.name, "kind": lead.stage.kind.value},
+        "responsible": (
+            {"id": lead.responsible.id, "name": lead.responsible.display_name}
+            if lead.responsible is not None
+            else None
+        ),
+        "value": _money(lead.value),
+        "currency": lead.currency,
+        "tags": [tag.name for tag in lead.tags],
+        "custom_fields": lead.custom_fields,
+        "customer_id": lead.customer_id,
+        "order_id": lead.order_id,
+        "lost_reason": lead.lost_reason_code,
+        "created_at": _iso(lead.created_at),
+        "won_at": _iso(lead.won_at),
+        "lost_at": _iso(lead.lost_at),
+    }
+
+
+# The sender's side.
+
+
+async def claim_next(
+    session: AsyncSession,
+    *,
+    worker: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    webhook_id: int | None = None,
+) -> list[WebhookDelivery]:
+    """Claim the oldest pending delivery of up to ``limit`` webhooks (or of ``webhook_id``)
+    that are neither paused nor deleted, if it is due and nobody holds it: at most one
+    delivery of a webhook is in flight, so its receiver gets events in the order they
+    happened. Found through each webhook's oldest pending id, an index lookup, however long
+    the queue."""
+    pending = aliased(WebhookDelivery)
+    oldest_pending = (
+        select(func.min(pending.id))
+        .where(pending.webhook_id == Webhook.id, pending.status == OutboxStatus.PENDING)
+        .scalar_subquery()
+    )
+    active: list[ColumnElement[bool]] = [Webhook.paused_at.is_(None), Webhook.deleted_at.is_(None)]
+    if webhook_id is not None:
+        active.append(Webhook.id == webhook_id)
+    candidates = (
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.id.in_(select(oldest_pending).where(*active)),
+            *outbox.claimable(WebhookDelivery, now),
+        )
+        .order_by(WebhookDelivery.due_at, WebhookDelivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return await outbox.claim(
+        session, WebhookDelivery, candidates, worker=worker, now=now, lease=lease
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptResult:
+    """What one request got: a status code (None when no answer came) and how long it took."""
+
+    status_code: int | None
+    latency_ms: int
+    error: str | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+async def settle_attempt(
+    session: AsyncSession,
+    delivery: WebhookDelivery,
+    result: AttemptResult,
+    *,
+    worker: str,
+    now: datetime,
+    retries: outbox.RetryPolicy = WEBHOOK_RETRIES,
+    after_failures: bool = True,
+) -> None:
+    """Log the attempt and settle the delivery: sent for good, or retried later; a webhook
+    failing for the ``PAUSE_AFTER``-th time in a row is paused and the admins told.
+    ``after_failures`` False says the webhook's last attempt went through, so a success has
+    no count of failures to reset (one statement less a delivery)."""
+    await session.execute(
+        insert(WebhookAttempt).values(
+            webhook_id=delivery.webhook_id,
+            delivery_id=delivery.id,
+            attempt=delivery.attempts + 1,
+            attempted_at=now,
+            status_code=result.status_code,
+            latency_ms=result.latency_ms,
+            error=(result.error or "")[: outbox.ERROR_MAX] or None,
+        )
+    )
+    if result.delivered:
+        await outbox.mark_sent(
+            session, message_id=delivery.id, worker=worker, now=now, queue=WebhookDelivery
+        )
+        if after_failures:
+            await session.execute(
+                update(Webhook)
+                .where(Webhook.id == delivery.webhook_id)
+                .values(consecutive_failures=0)
+            )
+        return
+    await outbox.record_failure(
+        session,
+        message=delivery,
+        worker=worker,
+        now=now,
+        error=result.error or f"HTTP {result.status_code}",
+        policy=retries,
+    )
+    failures = await session.scalar(
+        update(Webhook)
+        .where(Webhook.id == delivery.webhook_id)
+        .values(consecutive_failures=Webhook.consecutive_failures + 1)
+        .returning(Webhook.consecutive_failures)
+    )
+    if failures is not None and failures >= PAUSE_AFTER:
+        await _pause(session, webhook_id=delivery.webhook_id, now=now)
+
+
+async def _pause(session: AsyncSession, *, webhook_id: int, now: datetime) -> None:
+    paused = await session.scalar(
+        update(Webhook)
+        .where(Webhook.id == webhook_id, Webhook.paused_at.is_(None))
+        .values(paused_at=now)
+        .returning(Webhook.id)
+    )
+    if paused is None:
+        return
+    admins = await session.scalars(
+        select(Staff).where(Staff.role == Role.ADMIN, Staff.is_active.is_(True))
+    )
+    for admin in admins:
+        outbox.enqueue(
+            session,
+            recipient_id=admin.id,
+            kind=WEBHOOK_PAUSED,
+            payload={"webhook_id": webhook_id},
+            due_at=next_working_moment(admin, now),
+        )
+
+
+async def release_claims(session: AsyncSession, *, worker: str) -> None:
+    await outbox.release_claims(session, worker=worker, queue=WebhookDelivery)

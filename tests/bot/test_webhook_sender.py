@@ -1,0 +1,277 @@
+"""The webhook sender against real receivers: a separate process that fails the first
+attempts, dies mid-request and is restarted gets every event exactly once, in order, each
+signature checked here by an independent HMAC; refused addresses are never connected to;
+redirects are not followed; no more than 64 KB of an answer is read."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import sys
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery.webhooks import ANSWER_READ_MAX, WebhookSender
+from crm.models import (
+    OutboxStatus,
+    Role,
+    Staff,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+)
+from crm.notifications import commit_with_notifications
+from crm.outbox import RetryPolicy
+from crm.schemas import LeadDraft
+from crm.services.leads import create_lead
+from crm.services.webhooks import create_webhook
+from crm.webhook_targets import TargetPolicy
+from tests.bot.webhook_receiver import requests_logged
+
+LOCAL = TargetPolicy(allow_private=True)
+PUBLIC_ONLY = TargetPolicy()
+NO_WAIT = RetryPolicy(backoff_cap=timedelta(0), give_up_after=timedelta(hours=24))
+MOST_ROUNDS = 50
+REPO = Path(__file__).resolve().parents[2]
+
+
+def independent_signature(secret: str, message_id: str, timestamp: str, body: str) -> str:
+    """The Standard Webhooks signature, computed without the sender's library."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{message_id}.{timestamp}.{body}".encode()
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+class ReceiverProcess:
+    """tests/bot/webhook_receiver.py in a process of its own, which can be killed."""
+
+    def __init__(self, log: Path, fail_first: int, die_at: int) -> None:
+        self.log = log
+        self.fail_first = fail_first
+        self.die_at = die_at
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, port: int = 0) -> int:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.bot.webhook_receiver",
+            f"--port={port}",
+            f"--log={self.log}",
+            f"--fail-first={self.fail_first}",
+            f"--die-at={self.die_at}",
+            cwd=REPO,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert self.process.stdout is not None
+        return int(await self.process.stdout.readline())
+
+    async def died(self) -> None:
+        assert self.process is not None
+        assert await self.process.wait() != 0
+
+    async def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+    def requests(self) -> list[dict[str, object]]:
+        return requests_logged(self.log)
+
+
+@pytest.fixture
+async def receiver(tmp_path: Path) -> AsyncIterator[ReceiverProcess]:
+    # 503 three times, 200 once, then a crash while the fifth request is in flight.
+    process = ReceiverProcess(tmp_path / "requests.jsonl", fail_first=3, die_at=4)
+    yield process
+    await process.kill()
+
+
+@pytest.fixture
+async def admin(session: AsyncSession) -> Staff:
+    staff = Staff(telegram_id=7001, display_name="Ada", role=Role.ADMIN)
+    session.add(staff)
+    await session.commit()
+    return staff
+
+
+async def a_webhook(session: AsyncSession, admin: Staff, url: str) -> Webhook:
+    webhook = await create_webhook(
+        session, actor=admin, url=url, events=[WebhookEvent.LEAD_CREATED], policy=LOCAL
+    )
+    await session.commit()
+    return webhook
+
+
+async def leads_created(session: AsyncSession, admin: Staff, titles: list[str]) -> None:
+    for title in titles:
+        await create_lead(session, actor=admin, draft=LeadDraft(title=title))
+        await commit_with_notifications(session)
+
+
+async def rounds_until(sender: WebhookSender, done: Callable[[], object]) -> None:
+    for _ in range(MOST_ROUNDS):
+        if done():
+            return
+        await sender.send_due()
+    raise AssertionError("the sender did not get there")
+
+
+async def statuses(session: AsyncSession) -> list[OutboxStatus]:
+    rows = await session.scalars(
+        select(WebhookDelivery.status)
+        .order_by(WebhookDelivery.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+async def logged_attempts(session: AsyncSession) -> list[WebhookAttempt]:
+    return list(await session.scalars(select(WebhookAttempt).order_by(WebhookAttempt.id)))
+
+
+async def test_every_event_reaches_a_failing_killed_and_restarted_receiver_exactly_once(
+    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    admin: Staff,
+    receiver: ReceiverProcess,
+) -> None:
+    port = await receiver.start()
+    webhook = await a_webhook(session, admin, f"http://127.0.0.1:{port}/hooks")
+    titles = ["one", "two", "three", "four", "five"]
+    await leads_created(session, admin, titles)
+
+    sender = WebhookSender(session_factory, policy=LOCAL, retries=NO_WAIT)
+    await rounds_until(sender, lambda: len(receiver.requests()) > 4)
+    await receiver.died()
+    await sender.send_due()  # nobody listens now
+    await sender.close()
+    await session.refresh(webhook)
+    failures_since_the_success = webhook.consecutive_failures
+    # A new process's sender carries on where the last one stopped.
+    sender = WebhookSender(session_factory, policy=LOCAL, retries=NO_WAIT)
+    await receiver.start(port)
+    await rounds_until(sender, lambda: len(receiver.requests()) >= 4 + len(titles))
+    nothing_more = await sender.send_due()
+    await sender.close()
+
+    requests = receiver.requests()
+    delivered = [r for r in requests if r["status"] == 200]
+    assert [json.loads(str(r["body"]))["data"]["lead"]["title"] for r in delivered] == titles
+    assert len({r["id"] for r in delivered}) == len(titles)
+    assert [r["status"] for r in requests] == [503, 503, 503, 200, 0, 200, 200, 200, 200]
+    # The retries of the first event carry its id: the receiver's idempotency key.
+    assert {r["id"] for r in requests[:4]} == {requests[0]["id"]}
+    for request in requests:
+        expected = independent_signature(
+            webhook.secret, str(request["id"]), str(request["timestamp"]), str(request["body"])
+        )
+        assert request["signature"] == expected
+    assert nothing_more == 0
+    await session.refresh(webhook)
+    assert webhook.consecutive_failures == 0
+    assert await statuses(session) == [OutboxStatus.SENT] * len(titles)
+    # The second event: unanswered as the receiver died, refused while it was down, then taken.
+    log = [(a.attempt, a.status_code) for a in await logged_attempts(session)]
+    first = [(1, 503), (2, 503), (3, 503), (4, 200)]
+    assert log == [*first, (1, None), (2, None), (3, 200), (1, 200), (1, 200), (1, 200)]
+    assert failures_since_the_success == 2
+
+
+@pytest.fixture
+async def local_server() -> AsyncIterator[tuple[TestServer, list[str]]]:
+    """An in-process receiver: ``/redirect`` answers 302 to ``/elsewhere``, ``/huge`` sends
+    200 and more than 64 KB and then never ends its answer."""
+    hits: list[str] = []
+    finish = asyncio.Event()
+
+    async def record(request: web.Request) -> web.StreamResponse:
+        hits.append(request.path)
+        if request.path == "/redirect":
+            raise web.HTTPFound("/elsewhere")
+        if request.path == "/huge":
+            response = web.StreamResponse()
+            await response.prepare(request)
+            await response.write(b"x" * (ANSWER_READ_MAX + 1024))
+            await finish.wait()
+            return response
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/{path}", record)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield server, hits
+    finish.set()
+    await server.close()
+
+
+async def test_a_redirect_is_not_followed_and_counts_as_a_failure(
+    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    admin: Staff,
+    local_server: tuple[TestServer, list[str]],
+) -> None:
+    server, hits = local_server
+    await a_webhook(session, admin, str(server.make_url("/redirect")))
+    await leads_created(session, admin, ["moved"])
+
+    sender = WebhookSender(session_factory, policy=LOCAL, retries=NO_WAIT)
+    await sender.send_due()
+    await sender.close()
+
+    assert hits == ["/redirect"]
+    assert await statuses(session) == [OutboxStatus.PENDING]
+    assert [a.status_code for a in await logged_attempts(session)] == [302]
+
+
+async def test_an_endless_answer_is_read_to_64_kb_and_no_further(
+    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    admin: Staff,
+    local_server: tuple[TestServer, list[str]],
+) -> None:
+    server, _ = local_server
+    await a_webhook(session, admin, str(server.make_url("/huge")))
+    await leads_created(session, admin, ["chatty"])
+
+    sender = WebhookSender(session_factory, policy=LOCAL, retries=NO_WAIT)
+    await sender.send_due()
+    await sender.close()
+
+    assert await statuses(session) == [OutboxStatus.SENT]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+async def test_a_private_address_is_never_connected_to_when_not_allowed(
+    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    admin: Staff,
+    local_server: tuple[TestServer, list[str]],
+    host: str,
+) -> None:
+    """Stored while allowed (or resolving elsewhere then): checked again at every send."""
+    server, hits = local_server
+    await a_webhook(session, admin, f"http://{host}:{server.port}/hooks")
+    await leads_created(session, admin, ["inside"])
+
+    sender = WebhookSender(session_factory, policy=PUBLIC_ONLY, retries=NO_WAIT)
+    await sender.send_due()
+    await sender.close()
+
+    assert hits == []
+    (attempt,) = await logged_attempts(session)
+    assert attempt.status_code is None
+    assert attempt.error is not None and "webhook-url-private" in attempt.error
+    assert await statuses(session) == [OutboxStatus.PENDING]
