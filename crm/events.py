@@ -71,6 +71,22 @@ class ContactReturned(DomainEvent):
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerWrote(DomainEvent):
+    """A customer wrote over a messaging channel (WhatsApp, the website's chat)."""
+
+    lead_id: int
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderArrived(DomainEvent):
+    """A new order from the shop, on the lead it opened or joined."""
+
+    lead_id: int
+    order_id: int
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
     """What a rolled-back transaction did never happened: nobody is told of it."""

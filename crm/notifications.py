@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events, outbox
 from crm.audience import managers_wanting, staff_wanting
+from crm.automation.records import record_for_rules
 from crm.models import Notification, Staff, utcnow
 from crm.working_hours import next_working_moment
 
@@ -84,7 +85,10 @@ async def _staff_wanting(
 
 
 async def commit_with_notifications(session: AsyncSession) -> None:
-    """Commit the unit of work: what its events tell people is written to the outbox in the
-    same transaction, so a commit means they will be told and a rollback that they won't."""
-    await enqueue_for_events(session, events.take_collected(session))
+    """Commit the unit of work: what its events tell people is written to the outbox, and
+    what the automation rules should look at to their record, in the same transaction, so a
+    commit means they will be told and a rollback that they won't."""
+    happened = events.take_collected(session)
+    await enqueue_for_events(session, happened)
+    await record_for_rules(session, happened)
     await session.commit()

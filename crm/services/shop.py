@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm import events
 from crm.contacts import normalize_email, normalize_phone
 from crm.errors import ValidationFailed
 from crm.inserts import insert_unless_present
@@ -133,6 +134,7 @@ async def _take_in_order(
     if lead.value_minor is None:
         lead.value_minor = amount_minor
     placed.lead_id = lead.id
+    events.record(session, events.OrderArrived(actor_id=None, lead_id=lead.id, order_id=placed.id))
     await session.flush()
     return Intake(intake.result, lead.id, customer.id)
 
