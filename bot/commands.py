@@ -22,6 +22,7 @@ COMMANDS = (
     "team",
     "forms",
     "delivery",
+    "rules",
     "help",
     "cancel",
 )

@@ -37,7 +37,7 @@ from handlers import (
     start,
     tasks,
 )
-from handlers.admin import delivery, forms, stages, team
+from handlers.admin import delivery, forms, rules, stages, team
 from handlers.leads import activities, card, create, deal, wizard
 
 # In this order: errors first, then commands that work in any state, then features.
@@ -62,6 +62,7 @@ FEATURES = (
     team,
     delivery,
     forms,
+    rules,
     reports,
     # Last: whatever no feature took still gets an answer.
     fallback,

@@ -28,6 +28,7 @@ from bot.i18n import create_translator
 from bot.pacing import SendPacer
 from bot.settings import Settings
 from bot.webhook import create_serve_app, point_telegram_here, serve_until_stopped
+from crm.automation.runner import RuleRunner
 from crm.db import create_engine, create_session_factory
 from crm.migrate import upgrade_to_head
 from crm.services.pipelines import ensure_default_pipeline
@@ -78,8 +79,8 @@ async def reachable_bot(settings: Settings) -> tuple[Bot, SendPacer]:
 
 @asynccontextmanager
 async def delivering(settings: Settings, bot: Bot, pacer: SendPacer) -> AsyncIterator[OutboxSender]:
-    """The scheduler and the outbox sender, running until the block ends; a clean stop
-    finishes what is in flight and hands the rest back for the next process.
+    """The scheduler, the outbox sender and the rule runner, running until the block ends; a
+    clean stop finishes what is in flight and hands the rest back for the next process.
 
     They have a small connection pool of their own, so a busy outbox never keeps a person's
     update waiting for a connection."""
@@ -96,13 +97,17 @@ async def delivering(settings: Settings, bot: Bot, pacer: SendPacer) -> AsyncIte
     scheduler = create_scheduler(
         background, sender, overdue_after=timedelta(hours=settings.overdue_after_hours)
     )
+    rules = RuleRunner(background, sender)
     sending = asyncio.create_task(sender.run(), name="outbox sender")
+    running_rules = asyncio.create_task(rules.run(), name="rule runner")
     scheduler.start()
     try:
         yield sender
     finally:
         scheduler.shutdown(wait=False)
+        rules.stop()
         sender.stop()
+        await running_rules
         await sending
         await engine.dispose()
 

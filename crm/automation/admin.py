@@ -23,6 +23,7 @@ from crm.automation.spec import (
     RuleSpec,
     StageIs,
     Trigger,
+    ValueBetween,
 )
 from crm.errors import NotFound, ValidationFailed
 from crm.models import (
@@ -39,7 +40,10 @@ from crm.models import (
     Task,
     utcnow,
 )
+from crm.money import parse_amount, to_minor_units
 from crm.services.access import require_role
+from crm.services.fields import field_definitions
+from crm.services.pipelines import default_pipeline, pipeline_stages
 from crm.services.tags import normalize_tag
 
 DRY_RUN_DAYS = 30
@@ -242,3 +246,52 @@ def _leads_where(*conditions: ColumnElement[bool]) -> Select[Any]:
 
 def _equal(column: Any, value: object | None) -> ColumnElement[bool]:
     return column == value if value is not None else and_(True)
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """What a rule's ids name, for showing and building rules: the default pipeline's
+    stages, the people, the custom fields."""
+
+    stages: list[Stage]
+    people: list[Staff]
+    fields: list[FieldDefinition]
+
+    def stage(self, stage_id: int) -> Stage | None:
+        return next((s for s in self.stages if s.id == stage_id), None)
+
+    def person(self, staff_id: int) -> Staff | None:
+        return next((p for p in self.people if p.id == staff_id), None)
+
+    def field(self, key: str) -> FieldDefinition | None:
+        return next((f for f in self.fields if f.key == key), None)
+
+    @property
+    def active_people(self) -> list[Staff]:
+        return [p for p in self.people if p.is_active]
+
+
+async def rule_vocabulary(session: AsyncSession, *, actor: Staff) -> Vocabulary:
+    require_role(actor, Role.ADMIN)
+    pipeline = await default_pipeline(session)
+    return Vocabulary(
+        stages=await pipeline_stages(session, pipeline_id=pipeline.id),
+        people=list(await session.scalars(select(Staff).order_by(Staff.display_name, Staff.id))),
+        fields=await field_definitions(session),
+    )
+
+
+def parse_value_range(text: str) -> ValueBetween:
+    """``100-5000``, ``100-`` or ``100`` (at least), ``-5000`` (at most), in the money's
+    major units."""
+    low, _, high = text.strip().partition("-")
+    try:
+        at_least = to_minor_units(parse_amount(low)) if low.strip() else None
+        at_most = to_minor_units(parse_amount(high)) if high.strip() else None
+    except ValidationFailed:
+        raise ValidationFailed("rule-value-range-invalid", field="value") from None
+    if at_least is None and at_most is None:
+        raise ValidationFailed("rule-value-range-invalid", field="value")
+    if at_least is not None and at_most is not None and at_least > at_most:
+        raise ValidationFailed("rule-value-range-invalid", field="value")
+    return ValueBetween(at_least=at_least, at_most=at_most)
