@@ -192,7 +192,11 @@ def _person_text(staff_id: int, vocabulary: Vocabulary, i18n: I18nContext) -> st
 
 
 def _money(minor: int | None) -> str:
-    return "…" if minor is None else f"{from_minor_units(minor):,}".replace(",", " ")
+    """An amount as typed: whole amounts without cents, thousands apart."""
+    if minor is None:
+        return "…"
+    places = ",.0f" if minor % 100 == 0 else ",.2f"
+    return format(from_minor_units(minor), places).replace(",", " ")
 
 
 def condition_text(condition: Condition, vocabulary: Vocabulary, i18n: I18nContext) -> str:
