@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm import events, outbox
 from crm.automation.acting import acting_as_rule
 from crm.automation.actions import ACTIONS, Acting, RuleBroken
-from crm.automation.spec import LeadFacts, RuleSpec
+from crm.automation.spec import HasTag, LeadFacts, RuleSpec
 from crm.errors import Conflict, CrmError
-from crm.models import Lead, Role, Rule, RuleEvent, Staff
+from crm.models import Lead, Role, Rule, RuleEvent, Staff, utcnow
 
 RULE_FAILED = "rule_failed"
 
@@ -30,34 +30,73 @@ def spec_of(rule: Rule) -> RuleSpec:
         raise RuleBroken("rule-unreadable") from None
 
 
-async def rules_for(session: AsyncSession, record: RuleEvent) -> list[Rule]:
-    """The enabled rules of the record's trigger, in order; a timed record's one rule."""
-    query = select(Rule).where(Rule.enabled.is_(True), Rule.trigger == record.trigger)
-    if record.rule_id is not None:
-        query = query.where(Rule.id == record.rule_id)
-    return list(await session.scalars(query.order_by(Rule.position, Rule.id)))
+class SpecCache:
+    """Rules read once per process: a rule's spec never changes once saved (a changed rule
+    is a new rule), so the runner keeps each parsed and asks the database only which rules
+    are on, in what order. Kept by id and creation time, as SQLite may give a deleted
+    rule's id to the next."""
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._specs: dict[tuple[int, datetime], RuleSpec] = {}
+
+    async def specs_for(
+        self, session: AsyncSession, record: RuleEvent
+    ) -> list[tuple[int, RuleSpec]]:
+        """The enabled rules of the record's trigger, in order (a timed record's one rule);
+        a rule that no longer reads is switched off."""
+        query = select(Rule.id, Rule.created_at).where(
+            Rule.enabled.is_(True), Rule.trigger == record.trigger
+        )
+        if record.rule_id is not None:
+            query = query.where(Rule.id == record.rule_id)
+        keys = [
+            (rule_id, created)
+            for rule_id, created in await session.execute(query.order_by(Rule.position, Rule.id))
+        ]
+        await self._read(session, [key for key in keys if key not in self._specs])
+        return [(key[0], self._specs[key]) for key in keys if key in self._specs]
+
+    async def _read(self, session: AsyncSession, keys: list[tuple[int, datetime]]) -> None:
+        if not keys:
+            return
+        if len(self._specs) + len(keys) > self.LIMIT:
+            self._specs.clear()
+        rules = await session.scalars(select(Rule).where(Rule.id.in_([k[0] for k in keys])))
+        for rule in rules:
+            try:
+                self._specs[(rule.id, rule.created_at)] = spec_of(rule)
+            except RuleBroken as broken:
+                await switch_off(session, rule, broken.code, now=utcnow())
 
 
-async def run_rules(session: AsyncSession, record: RuleEvent, *, now: datetime) -> list[str]:
-    """Run every rule the record fires; the names of the rules that acted."""
+async def run_rules(
+    session: AsyncSession, record: RuleEvent, *, now: datetime, specs: SpecCache | None = None
+) -> list[str]:
+    """Run every rule the record fires, in order; the names of the rules that acted."""
     lead = await session.get(Lead, record.lead_id)
     if lead is None:
         return []
-    acted = []
-    facts = LeadFacts.of(lead, await lead.awaitable_attrs.tags)
-    for rule in await rules_for(session, record):
-        try:
-            spec = spec_of(rule)
-        except RuleBroken as broken:
-            await switch_off(session, rule, broken.code, now=now)
+    known = await (specs or SpecCache()).specs_for(session, record)
+    fired = [(rule_id, spec) for rule_id, spec in known if spec.when.accepts(record.facts)]
+    acted: list[str] = []
+    facts = await _facts(lead, [spec for _, spec in fired])
+    for rule_id, spec in fired:
+        if not spec.matches(facts):
             continue
-        if not (spec.when.accepts(record.facts) and spec.matches(facts)):
-            continue
+        rule = await session.get_one(Rule, rule_id)
         if await _acted(session, rule, spec, lead, record=record, now=now):
             acted.append(rule.name)
         await session.refresh(lead)
-        facts = LeadFacts.of(lead, await lead.awaitable_attrs.tags)
+        facts = await _facts(lead, [spec for _, spec in fired])
     return acted
+
+
+async def _facts(lead: Lead, specs: list[RuleSpec]) -> LeadFacts:
+    """The lead as conditions see it; its tags are read only when a condition asks."""
+    asks_tags = any(isinstance(c, HasTag) for spec in specs for c in spec.conditions)
+    return LeadFacts.of(lead, await lead.awaitable_attrs.tags if asks_tags else [])
 
 
 async def _acted(

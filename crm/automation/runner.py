@@ -17,7 +17,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm.automation import records
-from crm.automation.engine import run_rules
+from crm.automation.engine import SpecCache, run_rules
 from crm.models import RuleEvent, utcnow
 from crm.notifications import commit_with_notifications
 
@@ -46,6 +46,7 @@ class RuleRunner:
         self.clock = clock
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = lease
+        self.specs = SpecCache()
         self._woken = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -90,7 +91,7 @@ class RuleRunner:
                     session, record_id=record.id, worker=self.worker, now=now
                 ):
                     return
-                await run_rules(session, record, now=now)
+                await run_rules(session, record, now=now, specs=self.specs)
                 await commit_with_notifications(session)
         except Exception as error:  # a bug or the database: the record is tried again later
             log.exception("rules of event %s failed; trying again later", record.id)

@@ -57,13 +57,12 @@ class When(_Frozen):
 
     def accepts(self, facts: dict[str, object]) -> bool:
         """Does an event of this trigger, with these facts, fire the rule?"""
-        wanted = {
-            "source": self.source,
-            "stage_id": self.stage_id,
-            "reason": self.reason,
-            "channel": self.channel,
-        }
-        return all(value is None or facts.get(key) == value for key, value in wanted.items())
+        return (
+            (self.source is None or facts.get("source") == self.source)
+            and (self.stage_id is None or facts.get("stage_id") == self.stage_id)
+            and (self.reason is None or facts.get("reason") == self.reason)
+            and (self.channel is None or facts.get("channel") == self.channel)
+        )
 
 
 class LeadFacts(_Frozen):
