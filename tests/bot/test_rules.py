@@ -4,10 +4,12 @@ saves, switches, reorders and deletes; anyone else's press, forged or not, chang
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery.sender import OutboxSender
 from crm.automation.admin import create_rule
-from crm.automation.spec import AddTag, RuleSpec, Trigger, When
+from crm.automation.runner import RuleRunner
+from crm.automation.spec import AddTag, NotifyPerson, RuleSpec, Trigger, When
 from crm.models import Rule
 from crm.notifications import commit_with_notifications
 from crm.schemas import LeadDraft
@@ -123,6 +125,31 @@ async def test_a_forged_press_from_a_non_admin_changes_nothing(
     assert (rep_rules.text, manager_rules.text) == ("Not allowed", "Немає доступу")
     assert (switch, delete) == ("Not allowed", "Немає доступу")
     assert [(r.name, r.enabled) for r in await rules_in_order(session)] == [("Guarded", True)]
+
+
+async def test_a_rules_notice_opens_the_lead_whose_timeline_says_what_the_rule_did(
+    telegram: Telegram,
+    team: Team,
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    sender: OutboxSender,
+) -> None:
+    assert team.admin.staff is not None and team.rep.staff is not None
+    spec = RuleSpec(
+        when=When(trigger=Trigger.LEAD_CREATED),
+        actions=(AddTag(tag="hot"), NotifyPerson(staff_id=team.rep.staff.id)),
+    )
+    await create_rule(session, actor=team.admin.staff, name="Hot <leads>", spec=spec)
+    await session.commit()
+    await telegram.say(team.rep, "/lead Olena +380671234567")
+    before = len(await telegram.control.messages(team.rep.user.id))
+
+    assert await RuleRunner(session_factory, sender).run_due() == 1
+    notice = (await telegram.control.wait_for_messages(team.rep.user.id, before + 1))[before]
+    card = await telegram.press(team.rep, notice, "📇 Open lead")
+
+    assert notice.text == "🔔 Rule “Hot <leads>”: Olena"
+    assert card.text is not None and "by rule “Hot <leads>”" in card.text
 
 
 def test_every_rules_button_fits_telegram_with_the_largest_ids() -> None:
