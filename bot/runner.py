@@ -97,7 +97,7 @@ async def delivering(settings: Settings, bot: Bot, pacer: SendPacer) -> AsyncIte
     scheduler = create_scheduler(
         background, sender, overdue_after=timedelta(hours=settings.overdue_after_hours)
     )
-    rules = RuleRunner(background, sender)
+    rules = RuleRunner(background, sender, lease=timedelta(seconds=settings.outbox_lease_seconds))
     sending = asyncio.create_task(sender.run(), name="outbox sender")
     running_rules = asyncio.create_task(rules.run(), name="rule runner")
     scheduler.start()
