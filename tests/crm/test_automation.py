@@ -19,9 +19,11 @@ from crm.automation.spec import (
     AssignInTurn,
     CreateTask,
     HasTag,
+    LeadFacts,
     MoveToStage,
     NotifyPerson,
     RuleSpec,
+    SourceIs,
     Trigger,
     ValueBetween,
     When,
@@ -30,6 +32,7 @@ from crm.automation.timers import record_timed_events
 from crm.models import (
     Activity,
     Lead,
+    LeadSource,
     OutboxMessage,
     Rule,
     RuleEvent,
@@ -39,6 +42,7 @@ from crm.models import (
 )
 from crm.notifications import commit_with_notifications
 from crm.schemas import LeadDraft
+from crm.services.conversations import InboundMessage, receive_message
 from crm.services.leads import create_lead, move_to_stage
 from tests.crm.conftest import Stages, Team
 
@@ -307,3 +311,88 @@ async def test_a_lead_gone_idle_fires_its_rule_once_per_spell(
     await session.commit()
     await run_all(session_factory)
     assert await tags_of(session, lead.id) == ["idle"]
+
+
+async def test_a_customer_writing_fires_the_rules_of_their_channel_only(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    await new_rule(
+        session,
+        team,
+        "WhatsApp",
+        When(trigger=Trigger.CUSTOMER_WROTE, channel=LeadSource.WHATSAPP),
+        [AddTag(tag="whatsapp")],
+    )
+    await new_rule(
+        session,
+        team,
+        "Chat",
+        When(trigger=Trigger.CUSTOMER_WROTE, channel=LeadSource.WEBSITE_CHAT),
+        [AddTag(tag="chat")],
+    )
+    intake = await receive_message(
+        session,
+        message=InboundMessage(
+            channel=LeadSource.WHATSAPP,
+            sender_id="380671234567",
+            text="Hello",
+            sent_at=datetime.now(UTC),
+            sender_phone="+380671234567",
+        ),
+    )
+    await commit_with_notifications(session)
+    await run_all(session_factory)
+    assert intake.lead_id is not None
+    assert await tags_of(session, intake.lead_id) == ["whatsapp"]
+
+
+async def test_a_task_come_due_fires_its_rule_once(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    rule = await new_rule(
+        session, team, "Late", When(trigger=Trigger.TASK_OVERDUE), [AddTag(tag="late")]
+    )
+    lead = await add_lead(session, team)
+    due = rule.created_at + timedelta(hours=1)
+    session.add(Task(title="Call", due_at=due, assignee_id=team.rep.id, lead_id=lead.id))
+    await session.commit()
+    assert await record_timed_events(session, now=due - timedelta(minutes=1)) == 0
+    assert await record_timed_events(session, now=due + timedelta(minutes=1)) == 1
+    assert await record_timed_events(session, now=due + timedelta(minutes=2)) == 0
+    await session.commit()
+    await run_all(session_factory)
+    assert await tags_of(session, lead.id) == ["late"]
+
+
+CONDITIONS = [
+    SourceIs(source=LeadSource.MANUAL),
+    SourceIs(source=LeadSource.WHATSAPP),
+    ValueBetween(at_least=100_000, at_most=200_000),
+    ValueBetween(at_most=50_000),
+    HasTag(tag="vip"),
+    HasTag(tag="vip", present=False),
+]
+
+
+async def test_each_condition_asks_the_same_of_one_lead_as_of_the_database(
+    session: AsyncSession, team: Team
+) -> None:
+    """The runner asks a loaded lead, the dry run asks SQL: both must agree."""
+    leads = [
+        await add_lead(session, team, "Small", value="100"),
+        await add_lead(session, team, "Mid", value="1500", tags=["vip"]),
+        await add_lead(session, team, "None"),
+    ]
+    for condition in CONDITIONS:
+        in_sql = set(
+            await session.scalars(
+                select(Lead.id).where(Lead.id.in_([lead.id for lead in leads]), condition.where())
+            )
+        )
+        in_memory = set()
+        for lead in leads:
+            loaded = await session.get_one(Lead, lead.id)
+            facts = LeadFacts.of(loaded, await loaded.awaitable_attrs.tags)
+            if condition.holds(facts):
+                in_memory.add(lead.id)
+        assert in_sql == in_memory, condition
