@@ -10,6 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.automation import admin
@@ -253,7 +254,10 @@ async def pick(
             await draft.save(state)
             await show_screen(query, build_screen(Build.THEN_ASSIGN, draft, vocabulary, i18n))
             return
-    draft, next_screen = applied(draft, picked, value, vocabulary)
+    try:
+        draft, next_screen = applied(draft, picked, value, vocabulary)
+    except ValidationError:  # a number no button offers (a forged press)
+        raise ValidationFailed("rule-step-invalid", field="rule") from None
     await draft.save(state)
     await show_screen(query, build_screen(next_screen, draft, vocabulary, i18n))
 

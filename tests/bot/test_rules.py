@@ -14,7 +14,7 @@ from crm.models import Rule
 from crm.notifications import commit_with_notifications
 from crm.schemas import LeadDraft
 from crm.services.leads import create_lead
-from handlers.admin.rule_screens import RuleDelete, RuleSwitch
+from handlers.admin.rule_screens import BuildPick, Picked, RuleDelete, RuleSwitch
 from tests.bot.conftest import Team, Telegram
 
 CALLBACK_DATA_LIMIT = 64
@@ -71,6 +71,10 @@ async def test_bad_typed_input_is_answered_and_changes_nothing(
     assert refused.text == "Type the range as two amounts with a dash, e.g. 1000-5000."
     accepted = await telegram.say(team.admin, "100-5000")
     assert accepted.text is not None and "value from 100 to 5 000" in accepted.text
+    # A task due in a million hours is no button's: a forged press is refused.
+    forged = BuildPick(picked=Picked.THEN_TASK, value=1_000_000).pack()
+    refused_press = await telegram.press_for_answer(team.admin, accepted, data=forged, forged=True)
+    assert refused_press == "That choice is not available any more."
     assert await rules_in_order(session) == []
 
 
