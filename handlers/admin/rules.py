@@ -236,21 +236,10 @@ async def pick(
             await save(query, draft, session, actor, i18n, state)
             return
         case Picked.IF_FIELD:
-            field = next((f for f in vocabulary.fields if f.id == value), None)
-            if field is None:
-                raise ValidationFailed("custom-field-unknown", field="field")
-            await draft.model_copy(update={"field_key": field.key}).save(state)
-            if field.kind == FieldKind.CHOICE and field.choices:
-                await show_screen(query, field_choices(field.choices, i18n))
-            else:
-                await state.set_state(RuleInput.field_value)
-                await show_screen(query, field_prompt(i18n))
+            await show_screen(query, await _field_picked(draft, value, vocabulary, i18n, state))
             return
         case Picked.THEN_ASSIGN:
-            picking = tuple(p for p in draft.picking if p != value)
-            if value not in draft.picking and vocabulary.person(value) is not None:
-                picking += (value,)
-            draft = draft.model_copy(update={"picking": picking})
+            draft = _assignee_toggled(draft, value, vocabulary)
             await draft.save(state)
             await show_screen(query, build_screen(Build.THEN_ASSIGN, draft, vocabulary, i18n))
             return
@@ -260,6 +249,31 @@ async def pick(
         raise ValidationFailed("rule-step-invalid", field="rule") from None
     await draft.save(state)
     await show_screen(query, build_screen(next_screen, draft, vocabulary, i18n))
+
+
+async def _field_picked(
+    draft: RuleDraft,
+    field_id: int,
+    vocabulary: admin.Vocabulary,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> Screen:
+    """Ask for the field's value: its choices as buttons, or typed."""
+    field = next((f for f in vocabulary.fields if f.id == field_id), None)
+    if field is None:
+        raise ValidationFailed("custom-field-unknown", field="field")
+    await draft.model_copy(update={"field_key": field.key}).save(state)
+    if field.kind == FieldKind.CHOICE and field.choices:
+        return field_choices(field.choices, i18n)
+    await state.set_state(RuleInput.field_value)
+    return field_prompt(i18n)
+
+
+def _assignee_toggled(draft: RuleDraft, staff_id: int, vocabulary: admin.Vocabulary) -> RuleDraft:
+    picking = tuple(p for p in draft.picking if p != staff_id)
+    if staff_id not in draft.picking and vocabulary.person(staff_id) is not None:
+        picking += (staff_id,)
+    return draft.model_copy(update={"picking": picking})
 
 
 def applied(

@@ -57,6 +57,29 @@ async def test_an_admin_builds_a_rule_by_buttons_sees_the_dry_run_and_saves_it(
     assert RuleSpec.model_validate(rule.spec).actions == (AddTag(tag="vip"),)
 
 
+async def test_round_robin_and_a_task_are_picked_by_buttons(
+    telegram: Telegram, team: Team, session: AsyncSession
+) -> None:
+    assert team.rep.staff is not None and team.other_rep.staff is not None
+    listing = await telegram.say(team.admin, "/rules")
+    screen = await telegram.press(team.admin, listing, "➕ New rule")
+    screen = await telegram.press(team.admin, screen, "A lead is idle N days in its stage")
+    screen = await telegram.press(team.admin, screen, "3 days")
+    screen = await telegram.press(team.admin, screen, "➕ Action")
+    screen = await telegram.press(team.admin, screen, "Assign in turn")
+    screen = await telegram.press(team.admin, screen, "⬜ Taras")
+    screen = await telegram.press(team.admin, screen, "⬜ Оля")
+    screen = await telegram.press(team.admin, screen, "✔️ Done")
+    screen = await telegram.press(team.admin, screen, "➕ Action")
+    screen = await telegram.press(team.admin, screen, "Task for the responsible")
+    screen = await telegram.press(team.admin, screen, "in 24 hours")
+
+    assert screen.text is not None
+    assert "A lead is idle 3 days in its stage" in screen.text
+    assert "1. assign in turn: Taras, Оля" in screen.text
+    assert "2. a task for the responsible, due in 24 hours (outside quiet hours)" in screen.text
+
+
 async def test_bad_typed_input_is_answered_and_changes_nothing(
     telegram: Telegram, team: Team, session: AsyncSession
 ) -> None:
