@@ -6,7 +6,8 @@ only the searches, inline queries and stage pages at the largest size (see ``ben
 outbox sender, due reminders and quick-adds while the outbox drains (see ``bench.delivery``);
 ``--sandbox`` for the browser sandbox's start-up and a tap shown in its page (see
 ``bench.sandbox``); ``--webhooks`` for the outgoing webhook sender against a bare aiohttp
-client (``bench.webhooks``).
+client (``bench.webhooks``); ``--rules`` for what 100 automation rules add to a change
+(see ``bench.rules``).
 
 Each backend gets a fresh database: a SQLite file in a temporary folder and, when a
 PostgreSQL URL is given (or ``BENCH_DATABASE_URL`` / ``TEST_DATABASE_URL`` is set), that
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import crm_core, customers, delivery, reports, search, webhooks
+from bench import crm_core, customers, delivery, reports, rules, search, webhooks
 from bench.bot import measure_bot
 from bench.report import Measurement, print_table
 from bench.sandbox import measure_sandbox
@@ -64,6 +65,9 @@ def main() -> None:
         "--webhooks", action="store_true", help="only the outgoing webhook sender's rate"
     )
     parser.add_argument(
+        "--rules", action="store_true", help="only what 100 automation rules add to a change"
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"),
     )
@@ -78,6 +82,9 @@ def main() -> None:
         return
     if args.reports:
         print_table(asyncio.run(run_reports(args.postgres)))
+        return
+    if args.rules:
+        print_table(asyncio.run(on_each_backend(args.postgres, rules.measure_backend)))
         return
     if args.customers:
         print_table(asyncio.run(on_each_backend(args.postgres, customers.measure_backend)))

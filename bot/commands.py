@@ -24,6 +24,7 @@ COMMANDS = (
     "forms",
     "delivery",
     "webhooks",
+    "rules",
     "help",
     "cancel",
 )

@@ -37,7 +37,7 @@ from handlers import (
     start,
     tasks,
 )
-from handlers.admin import delivery, forms, stages, team, teams, webhooks
+from handlers.admin import delivery, forms, rules, stages, team, teams, webhooks
 from handlers.leads import activities, card, create, deal, wizard
 
 # In this order: errors first, then commands that work in any state, then features.
@@ -64,6 +64,7 @@ FEATURES = (
     delivery,
     forms,
     webhooks,
+    rules,
     reports,
     # Last: whatever no feature took still gets an answer.
     fallback,

@@ -29,6 +29,7 @@ from bot.i18n import create_translator
 from bot.pacing import SendPacer
 from bot.settings import Settings
 from bot.webhook import create_serve_app, point_telegram_here, serve_until_stopped
+from crm.automation.runner import RuleRunner
 from crm.db import create_engine, create_session_factory
 from crm.migrate import upgrade_to_head
 from crm.models import utcnow
@@ -38,8 +39,9 @@ from scheduler import create_scheduler
 log = logging.getLogger(__name__)
 FIRST_RETRY_SECONDS = 1.0
 LONGEST_RETRY_SECONDS = 30.0
-# The scheduler's and the outbox sender's own connections, apart from the updates' pool.
-BACKGROUND_CONNECTIONS = 4
+# The scheduler's, the outbox and webhook senders' and the rule runner's own connections, apart
+# from the updates' pool.
+BACKGROUND_CONNECTIONS = 5
 UNREACHABLE = (OSError, TimeoutError, OperationalError, TelegramNetworkError, TelegramServerError)
 
 
@@ -82,8 +84,8 @@ async def reachable_bot(settings: Settings) -> tuple[Bot, SendPacer]:
 async def delivering(
     settings: Settings, bot: Bot, pacer: SendPacer, *, clock: Callable[[], datetime] = utcnow
 ) -> AsyncIterator[OutboxSender]:
-    """The scheduler, the outbox sender and the webhook sender, running until the block
-    ends; a clean stop finishes what is in flight and hands the rest back for the next
+    """The scheduler, the outbox sender, the webhook sender and the rule runner, running until
+    the block ends; a clean stop finishes what is in flight and hands the rest back for the next
     process. The scheduler and the outbox sender read the time from ``clock`` (the sandbox
     moves its own forward).
 
@@ -111,15 +113,19 @@ async def delivering(
         policy=settings.webhook_targets,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
+    rules = RuleRunner(background, sender, lease=timedelta(seconds=settings.outbox_lease_seconds))
     sending = asyncio.create_task(sender.run(), name="outbox sender")
     posting = asyncio.create_task(webhook_sender.run(), name="webhook sender")
+    running_rules = asyncio.create_task(rules.run(), name="rule runner")
     scheduler.start()
     try:
         yield sender
     finally:
         scheduler.shutdown(wait=False)
+        rules.stop()
         sender.stop()
         webhook_sender.stop()
+        await running_rules
         await sending
         await posting
         await engine.dispose()

@@ -78,11 +78,21 @@ class TaskDone(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerWrote(DomainEvent):
+    """A customer wrote over a messaging channel (WhatsApp, the website's chat)."""
+
+    lead_id: int
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrderLinked(DomainEvent):
-    """An order now belongs to a lead: converted from it, or a shop's order that opened it."""
+    """An order now belongs to a lead: converted from it, or (``from_shop``) a new order from
+    the shop that opened or joined it."""
 
     lead_id: int
     order_id: int
+    from_shop: bool = False
 
 
 @event.listens_for(Session, "after_soft_rollback")

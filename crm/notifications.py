@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events, outbox, webhooks
 from crm.audience import managers_wanting, staff_wanting
+from crm.automation.records import record_for_rules
 from crm.models import Notification, Staff, utcnow
 from crm.services.access import readers_of_lead
 from crm.working_hours import next_working_moment
@@ -93,10 +94,12 @@ async def _staff_wanting(
 
 
 async def commit_with_notifications(session: AsyncSession) -> None:
-    """Commit the unit of work: what its events tell people is written to the outbox in the
-    same transaction, so a commit means they will be told and a rollback that they won't;
-    so are the deliveries of outgoing webhooks."""
+    """Commit the unit of work: what its events tell people is written to the outbox, the
+    deliveries of outgoing webhooks and what the automation rules should look at to their
+    records, all in the same transaction, so a commit means they will happen and a rollback
+    that they won't."""
     happened = events.take_collected(session)
     await enqueue_for_events(session, happened)
     await webhooks.enqueue_deliveries(session, happened)
+    await record_for_rules(session, happened)
     await session.commit()

@@ -49,6 +49,7 @@ def create_scheduler(
         (rounds.overdue_tasks, OTHERS_EVERY),
         (rounds.idle_deals, OTHERS_EVERY),
         (rounds.digests, OTHERS_EVERY),
+        (rounds.rule_timers, OTHERS_EVERY),
     ):
         scheduler.add_job(
             job,

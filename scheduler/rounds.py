@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from crm.automation.timers import record_timed_events
 from crm.digests import enqueue_due_digests
 from crm.idle_deals import nudge_idle_deals
 from crm.reminders import DEFAULT_OVERDUE_AFTER, enqueue_due_reminders, escalate_overdue_tasks
@@ -55,6 +56,11 @@ class Rounds:
 
     async def idle_deals(self) -> int:
         return await self._round("idle deals", lambda s, now: nudge_idle_deals(s, now=now))
+
+    async def rule_timers(self) -> int:
+        """Leads gone idle and tasks come due, recorded for the automation rules that wait
+        for them (the rule runner takes them from there)."""
+        return await self._round("rule timers", lambda s, now: record_timed_events(s, now=now))
 
     async def digests(self) -> int:
         return await self._round("digests", lambda s, now: enqueue_due_digests(s, now=now))

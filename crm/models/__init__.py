@@ -1,6 +1,7 @@
 """SQLAlchemy models of the CRM; importing this package registers every table."""
 
 from crm.models.activity import NOTE_MAX_LENGTH, Activity, AuditEntry
+from crm.models.automation import Rule, RuleEvent, RuleEventStatus
 from crm.models.base import Base, utcnow
 from crm.models.customer import (
     Conversation,
@@ -67,6 +68,9 @@ __all__ = [
     "OutboxStatus",
     "Pipeline",
     "Role",
+    "Rule",
+    "RuleEvent",
+    "RuleEventStatus",
     "Segment",
     "SegmentTarget",
     "Staff",

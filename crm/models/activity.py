@@ -48,6 +48,9 @@ class Activity(Base):
     from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id", ondelete="SET NULL"))
     to_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The automation rule that made this change, by name: it stays readable after the rule
+    # is deleted.
+    rule_name: Mapped[str | None] = mapped_column(String(64))
 
     author: Mapped[Staff | None] = relationship(lazy="joined")
 

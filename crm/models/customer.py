@@ -59,6 +59,8 @@ class Order(Base):
     __table_args__ = (
         Index("ix_orders_shop_order", "intake_channel_id", "external_id", unique=True),
         Index("ix_orders_customer_time", "customer_id", "created_at"),
+        # Automation rules' dry run: the shop's orders of a period.
+        Index("ix_orders_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,8 @@ class Task(Base):
         Index("ix_tasks_assignee_open", "assignee_id", "done_at", "due_at"),
         Index("ix_tasks_reminder", "reminder_sent_at", "remind_at"),
         Index("ix_tasks_escalation", "escalated_at", "done_at", "due_at"),
+        # Automation rules: tasks that came due in a window.
+        Index("ix_tasks_due", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm import events
 from crm.contacts import normalize_email, normalize_phone
 from crm.models import (
     NOTE_MAX_LENGTH,
@@ -96,6 +97,11 @@ async def receive_message(
         intake = await join_lead(session, lead, message=sender.message, source=sender.source)
     else:
         intake = await _new_lead(session, sender, conversation, intake_channel, phone_region)
+    assert intake.lead_id is not None
+    events.record(
+        session,
+        events.CustomerWrote(actor_id=None, lead_id=intake.lead_id, channel=message.channel.value),
+    )
     if receipt_id is not None:
         await settle_receipt(session, receipt_id, intake)
     return intake

@@ -134,7 +134,10 @@ async def _take_in_order(
     if lead.value_minor is None:
         lead.value_minor = amount_minor
     placed.lead_id = lead.id
-    events.record(session, events.OrderLinked(actor_id=None, lead_id=lead.id, order_id=placed.id))
+    events.record(
+        session,
+        events.OrderLinked(actor_id=None, lead_id=lead.id, order_id=placed.id, from_shop=True),
+    )
     await session.flush()
     return Intake(intake.result, lead.id, customer.id)
 

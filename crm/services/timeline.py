@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.automation.acting import acting_rule
 from crm.errors import ValidationFailed
 from crm.models import NOTE_MAX_LENGTH, Activity, ActivityKind, AuditEntry, Lead, Staff, utcnow
 from crm.services.access import editable_lead, flush_or_conflict, visible_lead
@@ -38,6 +39,7 @@ def add_lead_activity(
         from_stage_id=from_stage_id,
         to_stage_id=to_stage_id,
         created_at=at,
+        rule_name=acting_rule(session),
     )
     session.add(activity)
     return activity

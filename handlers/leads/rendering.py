@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from aiogram.utils.text_decorations import html_decoration
 from aiogram_i18n import I18nContext
 
 from crm.models import Activity, Lead, LostReason, Staff, utcnow
@@ -108,6 +109,13 @@ def _activity_line(activity: Activity, viewer: Staff, i18n: I18nContext) -> str:
     when: datetime = local_time(activity.created_at, viewer)
     kind = i18n.get(f"activity-{activity.kind.value}")
     if not activity.text:
-        return tr(i18n, "card-activity", when=when, kind=kind)
-    text = shorten(activity.text, ACTIVITY_PREVIEW)
-    return tr(i18n, "card-activity-with-text", when=when, kind=kind, text=text)
+        line = tr(i18n, "card-activity", when=when, kind=kind)
+    else:
+        text = shorten(activity.text, ACTIVITY_PREVIEW)
+        line = tr(i18n, "card-activity-with-text", when=when, kind=kind, text=text)
+    if activity.rule_name is None:
+        return line
+    # ``line`` is markup already: only the rule's name is escaped.
+    return i18n.get(
+        "card-activity-by-rule", line=line, rule=html_decoration.quote(activity.rule_name)
+    )

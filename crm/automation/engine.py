@@ -1,0 +1,161 @@
+"""Running the rules of one recorded event, in their order, in the transaction that marks
+the record done.
+
+Each rule acts inside a savepoint: a rule that fails is rolled back alone, switched off and
+the admins told why, and the rules after it still run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm import events, outbox
+from crm.automation.acting import acting_as_rule
+from crm.automation.actions import ACTIONS, Acting, RuleBroken
+from crm.automation.spec import HasTag, LeadFacts, RuleSpec
+from crm.errors import Conflict, CrmError
+from crm.models import Lead, Role, Rule, RuleEvent, Staff, utcnow
+
+RULE_FAILED = "rule_failed"
+
+
+def spec_of(rule: Rule) -> RuleSpec:
+    try:
+        return RuleSpec.model_validate(rule.spec)
+    except ValidationError:
+        raise RuleBroken("rule-unreadable") from None
+
+
+class SpecCache:
+    """Rules read once per process: a rule's spec never changes once saved (a changed rule
+    is a new rule), so the runner keeps each parsed and asks the database only which rules
+    are on, in what order. Kept by id and creation time, as SQLite may give a deleted
+    rule's id to the next."""
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._specs: dict[tuple[int, datetime], RuleSpec] = {}
+
+    async def specs_for(
+        self, session: AsyncSession, record: RuleEvent
+    ) -> list[tuple[int, RuleSpec]]:
+        """The enabled rules of the record's trigger, in order (a timed record's one rule);
+        a rule that no longer reads is switched off."""
+        query = select(Rule.id, Rule.created_at).where(
+            Rule.enabled.is_(True), Rule.trigger == record.trigger
+        )
+        if record.rule_id is not None:
+            query = query.where(Rule.id == record.rule_id)
+        keys = [
+            (rule_id, created)
+            for rule_id, created in await session.execute(query.order_by(Rule.position, Rule.id))
+        ]
+        await self._read(session, [key for key in keys if key not in self._specs])
+        return [(key[0], self._specs[key]) for key in keys if key in self._specs]
+
+    async def _read(self, session: AsyncSession, keys: list[tuple[int, datetime]]) -> None:
+        if not keys:
+            return
+        if len(self._specs) + len(keys) > self.LIMIT:
+            self._specs.clear()
+        rules = await session.scalars(select(Rule).where(Rule.id.in_([k[0] for k in keys])))
+        for rule in rules:
+            try:
+                self._specs[(rule.id, rule.created_at)] = spec_of(rule)
+            except RuleBroken as broken:
+                await switch_off(session, rule, broken.code, now=utcnow())
+
+
+async def run_rules(
+    session: AsyncSession, record: RuleEvent, *, now: datetime, specs: SpecCache | None = None
+) -> list[str]:
+    """Run every rule the record fires, in order; the names of the rules that acted."""
+    lead = await session.get(Lead, record.lead_id)
+    if lead is None:
+        return []
+    known = await (specs or SpecCache()).specs_for(session, record)
+    fired = [(rule_id, spec) for rule_id, spec in known if spec.when.accepts(record.facts)]
+    acted: list[str] = []
+    facts = await _facts(lead, [spec for _, spec in fired])
+    for rule_id, spec in fired:
+        if not spec.matches(facts):
+            continue
+        rule = await session.get_one(Rule, rule_id)
+        if await _acted(session, rule, spec, lead, record=record, now=now):
+            acted.append(rule.name)
+        await session.refresh(lead)
+        facts = await _facts(lead, [spec for _, spec in fired])
+    return acted
+
+
+async def _facts(lead: Lead, specs: list[RuleSpec]) -> LeadFacts:
+    """The lead as conditions see it; its tags are read only when a condition asks."""
+    asks_tags = any(isinstance(c, HasTag) for spec in specs for c in spec.conditions)
+    return LeadFacts.of(lead, await lead.awaitable_attrs.tags if asks_tags else [])
+
+
+async def _acted(
+    session: AsyncSession,
+    rule: Rule,
+    spec: RuleSpec,
+    lead: Lead,
+    *,
+    record: RuleEvent,
+    now: datetime,
+) -> bool:
+    """Apply the rule's actions in order, all or none; False when the rule failed (it is
+    switched off). A conflict with another writer is not the rule's fault: it propagates,
+    and the record is tried again."""
+    earlier = events.take_collected(session)
+    try:
+        async with session.begin_nested():
+            author = await _author(session, rule)
+            acting = Acting(session, rule, author, lead, now)
+            with acting_as_rule(session, name=rule.name, depth=record.depth):
+                for action in spec.actions:
+                    await ACTIONS[type(action)](acting, action)
+    except Conflict:
+        raise
+    except CrmError as error:
+        events.take_collected(session)  # what the rolled-back rule did never happened
+        _record_all(session, earlier)
+        await switch_off(session, rule, error.code, now=now)
+        return False
+    _record_all(session, [*earlier, *events.take_collected(session)])
+    return True
+
+
+def _record_all(session: AsyncSession, happened: list[events.DomainEvent]) -> None:
+    for each in happened:
+        events.record(session, each)
+
+
+async def _author(session: AsyncSession, rule: Rule) -> Staff:
+    """Whose rights the rule acts with: its author's, while they are an active admin."""
+    author = await session.get(Staff, rule.created_by_id)
+    if author is None or not author.is_active or author.role != Role.ADMIN:
+        raise RuleBroken("rule-author-not-admin")
+    return author
+
+
+async def switch_off(session: AsyncSession, rule: Rule, code: str, *, now: datetime) -> None:
+    """Switch the rule off for ``code`` and tell every active admin why."""
+    rule.enabled = False
+    rule.failure = code[:64]
+    admins = await session.scalars(
+        select(Staff).where(Staff.role == Role.ADMIN, Staff.is_active.is_(True))
+    )
+    for admin in admins:
+        outbox.enqueue(
+            session,
+            recipient_id=admin.id,
+            kind=RULE_FAILED,
+            payload={"rule_id": rule.id, "rule": rule.name, "reason": rule.failure},
+            due_at=now,
+        )
+    await session.flush()

@@ -1,0 +1,149 @@
+"""The durable record the rules read: one row per event some enabled rule listens for,
+written in the transaction of the change (so a rollback leaves none and a commit cannot lose
+it), claimed by one runner with a lease like the outbox, and marked done in the transaction
+of what the rules did (so nothing runs twice)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm import events
+from crm.automation.acting import change_depth
+from crm.automation.spec import Trigger
+from crm.claims import picked_once
+from crm.models import Rule, RuleEvent, RuleEventStatus
+
+# A person's change fires rules (depth 1); a rule's change fires rules once more (depth 2);
+# what those change fires nothing, so no set of rules can loop.
+MAX_DEPTH = 2
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 8
+BACKOFF_CAP = timedelta(minutes=10)
+ERROR_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Happened:
+    trigger: Trigger
+    lead_id: int
+    facts: dict[str, Any]
+
+
+def what_happened(event: events.DomainEvent) -> Happened | None:
+    """The rule trigger a domain event is, with what may narrow it; None for events no rule
+    listens for."""
+    match event:
+        case events.LeadCreated(lead_id=lead_id, source=source):
+            return Happened(Trigger.LEAD_CREATED, lead_id, {"source": source})
+        case events.StageChanged(lead_id=lead_id, to_stage_id=stage_id):
+            return Happened(Trigger.STAGE_ENTERED, lead_id, {"stage_id": stage_id})
+        case events.LeadWon(lead_id=lead_id):
+            return Happened(Trigger.LEAD_WON, lead_id, {})
+        case events.LeadLost(lead_id=lead_id, reason_code=reason):
+            return Happened(Trigger.LEAD_LOST, lead_id, {"reason": reason.value})
+        case events.OrderLinked(lead_id=lead_id, order_id=order_id, from_shop=True):
+            return Happened(Trigger.SHOP_ORDER, lead_id, {"order_id": order_id})
+        case events.CustomerWrote(lead_id=lead_id, channel=channel):
+            return Happened(Trigger.CUSTOMER_WROTE, lead_id, {"channel": channel})
+        case _:
+            return None
+
+
+async def record_for_rules(session: AsyncSession, happened: Sequence[events.DomainEvent]) -> int:
+    """Write a row for each event an enabled rule listens for; the number written. Called
+    with the events of the transaction, right before its commit."""
+    depth = change_depth(session) + 1
+    if depth > MAX_DEPTH:
+        return 0
+    triggers = [h for h in map(what_happened, happened) if h is not None]
+    if not triggers:
+        return 0
+    listened = set(
+        await session.scalars(
+            select(Rule.trigger)
+            .where(Rule.enabled.is_(True), Rule.trigger.in_({h.trigger for h in triggers}))
+            .distinct()
+        )
+    )
+    written = [h for h in triggers if h.trigger in listened]
+    session.add_all(
+        RuleEvent(trigger=h.trigger, lead_id=h.lead_id, facts=h.facts, depth=depth) for h in written
+    )
+    return len(written)
+
+
+async def claim_due(
+    session: AsyncSession, *, worker: str, now: datetime, limit: int, lease: timedelta = LEASE
+) -> list[RuleEvent]:
+    """Claim up to ``limit`` pending rows, oldest first; the caller commits at once."""
+    candidates = (
+        select(RuleEvent.id)
+        .where(
+            RuleEvent.status == RuleEventStatus.PENDING,
+            RuleEvent.due_at <= now,
+            or_(RuleEvent.claimed_until.is_(None), RuleEvent.claimed_until < now),
+        )
+        .order_by(RuleEvent.due_at, RuleEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = await session.scalars(
+        update(RuleEvent)
+        .where(RuleEvent.id.in_(picked_once(session, candidates, "due_rule_events")))
+        .values(claimed_by=worker, claimed_until=now + lease)
+        .returning(RuleEvent)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return sorted(claimed, key=lambda row: row.id)
+
+
+async def mark_done(session: AsyncSession, *, record_id: int, worker: str, now: datetime) -> bool:
+    """The first write of the transaction that applies the rules: False when the row is no
+    longer ``worker``'s (its lease ran out and another runner took it), and then nothing of
+    this transaction may be committed."""
+    done = await session.scalar(
+        update(RuleEvent)
+        .where(
+            RuleEvent.id == record_id,
+            RuleEvent.claimed_by == worker,
+            RuleEvent.status == RuleEventStatus.PENDING,
+        )
+        .values(status=RuleEventStatus.DONE, done_at=now, claimed_by=None, claimed_until=None)
+        .returning(RuleEvent.id)
+        .execution_options(synchronize_session=False)
+    )
+    return done is not None
+
+
+async def record_error(
+    session: AsyncSession, *, record: RuleEvent, worker: str, now: datetime, error: str
+) -> None:
+    """An error that was not the rule's (the database, a bug): try again later, with backoff,
+    and give up after ``MAX_ATTEMPTS``."""
+    attempts = record.attempts + 1
+    values: dict[str, Any] = {"attempts": attempts, "last_error": error[:ERROR_MAX]}
+    if attempts >= MAX_ATTEMPTS:
+        values["status"] = RuleEventStatus.FAILED
+    else:
+        values["due_at"] = now + min(BACKOFF_CAP, timedelta(seconds=2**attempts))
+    await session.execute(
+        update(RuleEvent)
+        .where(RuleEvent.id == record.id, RuleEvent.claimed_by == worker)
+        .values(claimed_by=None, claimed_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release_claims(session: AsyncSession, *, worker: str) -> None:
+    await session.execute(
+        update(RuleEvent)
+        .where(RuleEvent.claimed_by == worker, RuleEvent.status == RuleEventStatus.PENDING)
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )

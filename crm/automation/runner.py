@@ -1,0 +1,104 @@
+"""The rule runner: takes recorded events after their commit and runs their rules, each
+record in one transaction with what its rules did, so a restart loses nothing and runs
+nothing twice; any number of runners may run at once (claims with a lease, as the outbox)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm.automation import records
+from crm.automation.engine import SpecCache, run_rules
+from crm.models import RuleEvent, utcnow
+from crm.notifications import commit_with_notifications
+
+log = logging.getLogger(__name__)
+BATCH = 50
+IDLE_POLL_SECONDS = 1.0
+
+
+class Wakeable(Protocol):
+    def wake(self) -> None: ...
+
+
+class RuleRunner:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        outbox: Wakeable,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        worker: str | None = None,
+        lease: timedelta = records.LEASE,
+    ) -> None:
+        """``outbox`` is woken after a commit that may have written messages."""
+        self.session_factory = session_factory
+        self.outbox = outbox
+        self.clock = clock
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease = lease
+        self.specs = SpecCache()
+        self._woken = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    def wake(self) -> None:
+        self._woken.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._woken.set()
+
+    async def run(self) -> None:
+        """Run rules until :meth:`stop`; claims not yet run are handed back."""
+        try:
+            while not self._stopping.is_set():
+                self._woken.clear()
+                if await self.run_due() == 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._woken.wait(), IDLE_POLL_SECONDS)
+        finally:
+            async with self.session_factory() as session:
+                await records.release_claims(session, worker=self.worker)
+                await session.commit()
+
+    async def run_due(self) -> int:
+        """Claim one batch of recorded events and run their rules; the number claimed."""
+        async with self.session_factory() as session:
+            claimed = await records.claim_due(
+                session, worker=self.worker, now=self.clock(), limit=BATCH, lease=self.lease
+            )
+            await session.commit()
+        for record in claimed:
+            if self._stopping.is_set():
+                break
+            await self.run_one(record)
+        return len(claimed)
+
+    async def run_one(self, record: RuleEvent) -> None:
+        now = self.clock()
+        try:
+            async with self.session_factory() as session:
+                if not await records.mark_done(
+                    session, record_id=record.id, worker=self.worker, now=now
+                ):
+                    return
+                await run_rules(session, record, now=now, specs=self.specs)
+                await commit_with_notifications(session)
+        except Exception as error:  # a bug or the database: the record is tried again later
+            log.exception("rules of event %s failed; trying again later", record.id)
+            async with self.session_factory() as session:
+                await records.record_error(
+                    session, record=record, worker=self.worker, now=now, error=repr(error)
+                )
+                await session.commit()
+            return
+        self.outbox.wake()

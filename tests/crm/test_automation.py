@@ -1,0 +1,398 @@
+"""Automation rules: fired once per event, in order, after the commit, from a durable record;
+never looping; surviving a runner that dies mid-way; switched off when they fail."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm.automation import records
+from crm.automation.actions import RULE_NOTICE
+from crm.automation.admin import create_rule, dry_run, move_rule, set_enabled
+from crm.automation.engine import RULE_FAILED
+from crm.automation.runner import RuleRunner
+from crm.automation.spec import (
+    AddTag,
+    AssignInTurn,
+    CreateTask,
+    HasTag,
+    LeadFacts,
+    MoveToStage,
+    NotifyPerson,
+    RuleSpec,
+    SourceIs,
+    Trigger,
+    ValueBetween,
+    When,
+)
+from crm.automation.timers import record_timed_events
+from crm.models import (
+    Activity,
+    Lead,
+    LeadSource,
+    OutboxMessage,
+    Rule,
+    RuleEvent,
+    RuleEventStatus,
+    Stage,
+    Task,
+)
+from crm.notifications import commit_with_notifications
+from crm.schemas import LeadDraft
+from crm.services.conversations import InboundMessage, receive_message
+from crm.services.leads import create_lead, move_to_stage
+from tests.crm.conftest import Stages, Team
+
+
+class Woken:
+    def __init__(self) -> None:
+        self.times = 0
+
+    def wake(self) -> None:
+        self.times += 1
+
+
+def utc_runner(session_factory: async_sessionmaker[AsyncSession], **kwargs: object) -> RuleRunner:
+    return RuleRunner(session_factory, Woken(), **kwargs)  # type: ignore[arg-type]
+
+
+async def run_all(session_factory: async_sessionmaker[AsyncSession]) -> int:
+    """Run rules until no record is left; how many records ran."""
+    ran = 0
+    worker = utc_runner(session_factory)
+    while claimed := await worker.run_due():
+        ran += claimed
+    return ran
+
+
+async def new_rule(
+    session: AsyncSession,
+    team: Team,
+    name: str,
+    when: When,
+    actions: Sequence[object],
+    conditions: Sequence[object] = (),
+) -> Rule:
+    spec = RuleSpec.model_validate(
+        {
+            "when": when.model_dump(),
+            "conditions": [c.model_dump() for c in conditions],  # type: ignore[attr-defined]
+            "actions": [a.model_dump() for a in actions],  # type: ignore[attr-defined]
+        }
+    )
+    rule = await create_rule(session, actor=team.admin, name=name, spec=spec)
+    await session.commit()
+    return rule
+
+
+async def add_lead(
+    session: AsyncSession, team: Team, title: str = "Olena", **extra: object
+) -> Lead:
+    lead = await create_lead(
+        session,
+        actor=team.rep,
+        draft=LeadDraft(contact_name=title, **extra),  # type: ignore[arg-type]
+    )
+    await commit_with_notifications(session)
+    return lead
+
+
+async def tags_of(session: AsyncSession, lead_id: int) -> list[str]:
+    lead = await session.get_one(Lead, lead_id, populate_existing=True)
+    await session.refresh(lead, attribute_names=["tags"])
+    return [tag.name for tag in lead.tags]
+
+
+async def activities_by_rule(session: AsyncSession, lead_id: int) -> list[tuple[str, str]]:
+    rows = await session.execute(
+        select(Activity.rule_name, Activity.kind)
+        .where(Activity.lead_id == lead_id, Activity.rule_name.is_not(None))
+        .order_by(Activity.id)
+    )
+    return [(name, kind.value) for name, kind in rows]
+
+
+CREATED = When(trigger=Trigger.LEAD_CREATED)
+
+
+async def test_rules_run_after_the_commit_once_per_event_and_in_order(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    await new_rule(session, team, "First tags", CREATED, [AddTag(tag="first")])
+    # Runs second, so it sees what the first did.
+    await new_rule(
+        session,
+        team,
+        "Then notify",
+        CREATED,
+        [NotifyPerson(staff_id=team.manager.id), AddTag(tag="second")],
+        conditions=[HasTag(tag="first")],
+    )
+    lead = await add_lead(session, team)
+    assert await tags_of(session, lead.id) == []  # nothing yet: the rules run after the commit
+
+    assert await run_all(session_factory) == 1
+    assert await run_all(session_factory) == 0
+
+    assert await tags_of(session, lead.id) == ["first", "second"]
+    assert await activities_by_rule(session, lead.id) == [
+        ("First tags", "system"),
+        ("Then notify", "system"),
+        ("Then notify", "system"),
+    ]
+    notices = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == RULE_NOTICE))
+    assert [(n.recipient_id, n.payload["rule"]) for n in notices] == [
+        (team.manager.id, "Then notify")
+    ]
+
+
+async def test_a_rolled_back_change_fires_nothing(session: AsyncSession, team: Team) -> None:
+    await new_rule(session, team, "Tag", CREATED, [AddTag(tag="x")])
+    await create_lead(session, actor=team.rep, draft=LeadDraft(contact_name="Gone"))
+    await session.rollback()
+    assert await session.scalar(select(func.count()).select_from(RuleEvent)) == 0
+
+
+async def test_two_rules_moving_a_lead_back_and_forth_stop_one_level_deep(
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    team: Team,
+    stages: Stages,
+) -> None:
+    qualified, proposal = stages.qualified.id, stages.proposal.id
+    await new_rule(
+        session,
+        team,
+        "Forth",
+        When(trigger=Trigger.STAGE_ENTERED, stage_id=qualified),
+        [MoveToStage(stage_id=proposal)],
+    )
+    await new_rule(
+        session,
+        team,
+        "Back",
+        When(trigger=Trigger.STAGE_ENTERED, stage_id=proposal),
+        [MoveToStage(stage_id=qualified)],
+    )
+    lead = await add_lead(session, team)
+    await move_to_stage(
+        session, actor=team.rep, lead_id=lead.id, stage_id=qualified, seen_version=lead.version
+    )
+    await commit_with_notifications(session)
+
+    await run_all(session_factory)
+
+    moved = await session.get_one(Lead, lead.id, populate_existing=True)
+    # The person's move fired "Forth"; its move fired "Back"; "Back"'s move fires nothing.
+    assert moved.stage_id == qualified
+    assert await activities_by_rule(session, lead.id) == [
+        ("Forth", "stage_change"),
+        ("Back", "stage_change"),
+    ]
+    left = await session.scalar(
+        select(func.count()).select_from(RuleEvent).where(RuleEvent.status != RuleEventStatus.DONE)
+    )
+    assert left == 0
+
+
+async def test_a_runner_killed_mid_way_leaves_the_rule_to_run_once_after_restart(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    await new_rule(session, team, "Follow up", CREATED, [CreateTask(hours=2)])
+    lead = await add_lead(session, team)
+    now = datetime.now(UTC)
+
+    # The first runner claims the record and dies before running it.
+    dead = utc_runner(session_factory, worker="dead", clock=lambda: now)
+    async with session_factory() as claiming:
+        (claimed,) = await records.claim_due(claiming, worker="dead", now=now, limit=10)
+        await claiming.commit()
+    # While its lease holds, nobody else runs it.
+    assert await utc_runner(session_factory, worker="next", clock=lambda: now).run_due() == 0
+
+    later = now + records.LEASE + timedelta(seconds=1)
+    restarted = utc_runner(session_factory, worker="restarted", clock=lambda: later)
+    assert await restarted.run_due() == 1
+    # The dead runner coming back to life runs nothing twice.
+    await dead.run_one(claimed)
+    assert await restarted.run_due() == 0
+
+    tasks = list(await session.scalars(select(Task).where(Task.lead_id == lead.id)))
+    assert [(t.title, t.assignee_id) for t in tasks] == [("Follow up", team.rep.id)]
+
+
+async def test_a_rule_whose_stage_was_deleted_is_switched_off_and_the_admins_told(
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    team: Team,
+    stages: Stages,
+) -> None:
+    doomed = Stage(pipeline_id=stages.new.pipeline_id, name="Doomed", position=99)
+    session.add(doomed)
+    await session.commit()
+    broken = await new_rule(
+        session, team, "Broken", CREATED, [AddTag(tag="kept-out"), MoveToStage(stage_id=doomed.id)]
+    )
+    await new_rule(session, team, "Still runs", CREATED, [AddTag(tag="after")])
+    await session.execute(delete(Stage).where(Stage.id == doomed.id))
+    await session.commit()
+
+    lead = await add_lead(session, team)
+    await run_all(session_factory)
+
+    rule = await session.get_one(Rule, broken.id, populate_existing=True)
+    assert (rule.enabled, rule.failure) == (False, "rule-stage-gone")
+    # The broken rule did none of its actions; the rule after it ran.
+    assert await tags_of(session, lead.id) == ["after"]
+    told = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == RULE_FAILED))
+    assert [(m.recipient_id, m.payload["reason"]) for m in told] == [
+        (team.admin.id, "rule-stage-gone")
+    ]
+
+    # Switched off, it no longer runs; switched on again, its failure is forgotten.
+    await set_enabled(session, actor=team.admin, rule_id=broken.id, enabled=True)
+    await session.commit()
+    assert (await session.get_one(Rule, broken.id)).failure is None
+
+
+async def test_round_robin_takes_the_picked_people_in_turn(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    picked = [team.rep.id, team.other_rep.id]
+    await new_rule(session, team, "Share", CREATED, [AssignInTurn(staff_ids=tuple(picked))])
+    leads = [await add_lead(session, team, f"Lead {n}") for n in range(3)]
+    await run_all(session_factory)
+    owners = [
+        (await session.get_one(Lead, lead.id, populate_existing=True)).responsible_id
+        for lead in leads
+    ]
+    assert owners == [team.rep.id, team.other_rep.id, team.rep.id]
+
+
+async def test_rules_can_be_reordered(session: AsyncSession, team: Team) -> None:
+    first = await new_rule(session, team, "A", CREATED, [AddTag(tag="a")])
+    second = await new_rule(session, team, "B", CREATED, [AddTag(tag="b")])
+    await move_rule(session, actor=team.admin, rule_id=second.id, offset=-1)
+    await session.commit()
+    names = await session.scalars(select(Rule.name).order_by(Rule.position))
+    assert list(names) == ["B", "A"]
+    assert first.id != second.id
+
+
+async def test_the_dry_run_counts_what_the_runner_would_match(
+    session: AsyncSession, team: Team
+) -> None:
+    await add_lead(session, team, "Small", value="10")
+    big = await add_lead(session, team, "Big", value="5000")
+    spec = RuleSpec(
+        when=CREATED, conditions=(ValueBetween(at_least=100_000),), actions=(AddTag(tag="vip"),)
+    )
+    result = await dry_run(session, actor=team.admin, spec=spec)
+    assert (result.count, [lead.id for lead in result.first]) == (1, [big.id])
+
+
+async def test_a_lead_gone_idle_fires_its_rule_once_per_spell(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    rule = await new_rule(
+        session, team, "Wake up", When(trigger=Trigger.LEAD_IDLE, days=3), [AddTag(tag="idle")]
+    )
+    lead = await add_lead(session, team)
+    start = rule.created_at
+    assert await record_timed_events(session, now=start + timedelta(days=2)) == 0
+    await session.commit()
+    four_days_on = start + timedelta(days=4)
+    assert await record_timed_events(session, now=four_days_on) == 1
+    await session.commit()
+    assert await record_timed_events(session, now=four_days_on + timedelta(hours=1)) == 0
+    await session.commit()
+    await run_all(session_factory)
+    assert await tags_of(session, lead.id) == ["idle"]
+
+
+async def test_a_customer_writing_fires_the_rules_of_their_channel_only(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    await new_rule(
+        session,
+        team,
+        "WhatsApp",
+        When(trigger=Trigger.CUSTOMER_WROTE, channel=LeadSource.WHATSAPP),
+        [AddTag(tag="whatsapp")],
+    )
+    await new_rule(
+        session,
+        team,
+        "Chat",
+        When(trigger=Trigger.CUSTOMER_WROTE, channel=LeadSource.WEBSITE_CHAT),
+        [AddTag(tag="chat")],
+    )
+    intake = await receive_message(
+        session,
+        message=InboundMessage(
+            channel=LeadSource.WHATSAPP,
+            sender_id="380671234567",
+            text="Hello",
+            sent_at=datetime.now(UTC),
+            sender_phone="+380671234567",
+        ),
+    )
+    await commit_with_notifications(session)
+    await run_all(session_factory)
+    assert intake.lead_id is not None
+    assert await tags_of(session, intake.lead_id) == ["whatsapp"]
+
+
+async def test_a_task_come_due_fires_its_rule_once(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    rule = await new_rule(
+        session, team, "Late", When(trigger=Trigger.TASK_OVERDUE), [AddTag(tag="late")]
+    )
+    lead = await add_lead(session, team)
+    due = rule.created_at + timedelta(hours=1)
+    session.add(Task(title="Call", due_at=due, assignee_id=team.rep.id, lead_id=lead.id))
+    await session.commit()
+    assert await record_timed_events(session, now=due - timedelta(minutes=1)) == 0
+    assert await record_timed_events(session, now=due + timedelta(minutes=1)) == 1
+    assert await record_timed_events(session, now=due + timedelta(minutes=2)) == 0
+    await session.commit()
+    await run_all(session_factory)
+    assert await tags_of(session, lead.id) == ["late"]
+
+
+CONDITIONS = [
+    SourceIs(source=LeadSource.MANUAL),
+    SourceIs(source=LeadSource.WHATSAPP),
+    ValueBetween(at_least=100_000, at_most=200_000),
+    ValueBetween(at_most=50_000),
+    HasTag(tag="vip"),
+    HasTag(tag="vip", present=False),
+]
+
+
+async def test_each_condition_asks_the_same_of_one_lead_as_of_the_database(
+    session: AsyncSession, team: Team
+) -> None:
+    """The runner asks a loaded lead, the dry run asks SQL: both must agree."""
+    leads = [
+        await add_lead(session, team, "Small", value="100"),
+        await add_lead(session, team, "Mid", value="1500", tags=["vip"]),
+        await add_lead(session, team, "None"),
+    ]
+    for condition in CONDITIONS:
+        in_sql = set(
+            await session.scalars(
+                select(Lead.id).where(Lead.id.in_([lead.id for lead in leads]), condition.where())
+            )
+        )
+        in_memory = set()
+        for lead in leads:
+            loaded = await session.get_one(Lead, lead.id)
+            facts = LeadFacts.of(loaded, await loaded.awaitable_attrs.tags)
+            if condition.holds(facts):
+                in_memory.add(lead.id)
+        assert in_sql == in_memory, condition
