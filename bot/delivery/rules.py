@@ -22,7 +22,7 @@ async def render_rule_notice(
     if lead is None:
         return None
     rule = message.payload["rule"]
-    if not may_see_lead(reader.staff, lead):
+    if not await may_see_lead(session, actor=reader.staff, lead_id=lead.id):
         return Outgoing(text=tr(reader.i18n, "notify-rule-notice-hidden", rule=rule))
     return Outgoing(
         text=tr(reader.i18n, "notify-rule-notice", rule=rule, title=lead.title),
