@@ -21,6 +21,7 @@ COMMANDS = (
     "stages",
     "team",
     "forms",
+    "fields",
     "delivery",
     "help",
     "cancel",

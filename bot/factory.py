@@ -37,8 +37,8 @@ from handlers import (
     start,
     tasks,
 )
-from handlers.admin import delivery, forms, stages, team
-from handlers.leads import activities, card, create, deal, wizard
+from handlers.admin import delivery, fields, forms, stages, team
+from handlers.leads import activities, card, create, custom_fields, deal, wizard
 
 # In this order: errors first, then commands that work in any state, then features.
 FEATURES = (
@@ -48,6 +48,7 @@ FEATURES = (
     create,
     card,
     activities,
+    custom_fields,
     deal,
     tasks,
     customers,
@@ -62,6 +63,7 @@ FEATURES = (
     team,
     delivery,
     forms,
+    fields,
     reports,
     # Last: whatever no feature took still gets an answer.
     fallback,

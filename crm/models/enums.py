@@ -57,6 +57,7 @@ class FieldKind(StrEnum):
     NUMBER = "number"
     DATE = "date"
     CHOICE = "choice"
+    YES_NO = "yes_no"
 
 
 class SegmentTarget(StrEnum):
