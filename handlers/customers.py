@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.models import Customer, Lead, Staff
 from crm.services import customer_card as cards
 from crm.services.access import visible_lead
+from crm.services.customer_card import Section
 from crm.services.customers import visible_customer
+from crm.services.fields import field_definitions
 from handlers.common.editing import show_in_place
 from handlers.common.filters import TYPED_ANSWER
 from handlers.common.flows import FlowData, Pending, answered, ask
@@ -127,10 +129,11 @@ async def open_section(
     )
     customer = await visible_customer(session, actor=actor, customer_id=customer_id)
     title = tr(i18n, "customer-title", name=customer.name, customer_id=str(customer.id))
+    fields = await field_definitions(session) if callback_data.section is Section.DEALS else []
     if isinstance(query.message, Message):
         await show_in_place(
             query.message,
-            render_section(title, callback_data.section, page, actor, i18n),
+            render_section(title, callback_data.section, page, actor, i18n, fields),
             section_keyboard(customer_id, callback_data.section, page, i18n),
         )
     await query.answer()

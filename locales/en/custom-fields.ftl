@@ -47,3 +47,4 @@ error-custom-field-not-number = That is not a number. Send e.g. <code>1500</code
 error-custom-field-not-date = That is not a date. Send e.g. <code>25.12.2026</code>.
 error-custom-field-not-a-choice = That is not one of the choices. Press one of the buttons.
 error-custom-field-not-yes-no = Send yes or no.
+customer-deal-field = { "   " }▫️ { $label }: { $value }

@@ -47,3 +47,4 @@ error-custom-field-not-number = Це не число. Надішліть, нап
 error-custom-field-not-date = Це не дата. Надішліть, наприклад, <code>25.12.2026</code>.
 error-custom-field-not-a-choice = Такого варіанта немає. Натисніть одну з кнопок.
 error-custom-field-not-yes-no = Надішліть «так» або «ні».
+customer-deal-field = { "   " }▫️ { $label }: { $value }

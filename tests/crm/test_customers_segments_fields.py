@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.errors import Forbidden, ValidationFailed
 from crm.models import (
     Conversation,
-    FieldDefinition,
-    LostReason,
     ConversationMessage,
     Direction,
+    FieldDefinition,
     FieldKind,
+    LostReason,
     LoyaltyEntry,
     SegmentTarget,
     SupportTicket,
@@ -23,6 +23,7 @@ from crm.models import (
 from crm.schemas import LeadChanges, LeadDraft, parse
 from crm.services import customers, fields, leads, segments, tags, tasks
 from crm.services.cards import LeadCard, NeedsFieldValue, NeedsValue
+from crm.services.exports import ExportKind, export_table
 from tests.crm.conftest import Stages, Team
 
 
@@ -329,3 +330,17 @@ async def test_won_asks_for_the_value_then_for_the_fields_and_lost_for_neither(
     assert (first.stage_id, first.value_minor) == (stages.new.id, 10000)
     assert isinstance(picked, LeadCard) and isinstance(lost, LeadCard)
     assert second.stage_id == stages.lost.id
+
+
+async def test_the_lead_export_holds_a_column_for_each_custom_field(
+    session: AsyncSession, team: Team
+) -> None:
+    size = await define(session, team, "Size", FieldKind.CHOICE, choices=("S", "M"))
+    visit = await define(session, team, "Visit", FieldKind.DATE)
+    draft = parse(LeadDraft, {"contact_name": "A", "custom_fields": {"visit": "2026-12-01"}})
+    await leads.create_lead(session, actor=team.rep, draft=draft)
+
+    table = await export_table(session, actor=team.rep, kind=ExportKind.LEADS)
+
+    assert table.fields == (size, visit)
+    assert table.rows[0][len(table.columns) :] == [None, "2026-12-01"]
