@@ -16,6 +16,7 @@ COMMANDS = (
     "find",
     "segments",
     "export",
+    "duplicates",
     "settings",
     "invite",
     "stages",

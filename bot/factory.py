@@ -24,6 +24,7 @@ from bot.settings import Settings
 from crm.models import utcnow
 from handlers import (
     customers,
+    duplicates,
     errors,
     export,
     fallback,
@@ -55,6 +56,7 @@ FEATURES = (
     export,
     imports,
     segments,
+    duplicates,
     search,
     pipeline,
     preferences,

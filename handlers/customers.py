@@ -119,7 +119,8 @@ async def open_section(
     actor: Staff,
     i18n: I18nContext,
 ) -> None:
-    customer_id = callback_data.customer_id
+    customer = await visible_customer(session, actor=actor, customer_id=callback_data.customer_id)
+    customer_id = customer.id
     page = await cards.section_page(
         session,
         actor=actor,
@@ -127,7 +128,6 @@ async def open_section(
         section=callback_data.section,
         page=callback_data.page,
     )
-    customer = await visible_customer(session, actor=actor, customer_id=customer_id)
     title = tr(i18n, "customer-title", name=customer.name, customer_id=str(customer.id))
     fields = await field_definitions(session) if callback_data.section is Section.DEALS else []
     if isinstance(query.message, Message):
@@ -147,8 +147,9 @@ async def ask_for_customer_input(
     i18n: I18nContext,
     state: FSMContext,
 ) -> None:
-    customer_id = callback_data.customer_id
-    await visible_customer(session, actor=actor, customer_id=customer_id)
+    customer_id = (
+        await visible_customer(session, actor=actor, customer_id=callback_data.customer_id)
+    ).id
     pending: FlowData
     match callback_data.action:
         case CustomerActionKind.OPEN_TICKET:

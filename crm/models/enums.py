@@ -40,6 +40,8 @@ class ActivityKind(StrEnum):
     ASSIGNMENT = "assignment"
     CONVERSION = "conversion"
     SYSTEM = "system"
+    # Another customer merged into this one.
+    MERGE = "merge"
 
 
 class Direction(StrEnum):

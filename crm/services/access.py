@@ -41,11 +41,12 @@ def visible_leads(actor: Staff) -> ColumnElement[bool]:
 
 def visible_customers(actor: Staff) -> ColumnElement[bool]:
     """A WHERE clause limiting customers to the ones ``actor`` may open: a rep's have a deal
-    of theirs."""
+    of theirs. A customer merged into another is left out: the one kept stands for both."""
     require_active(actor)
+    live = Customer.merged_into_id.is_(None)
     if actor.sees_all_leads:
-        return true()
-    return exists().where(Lead.customer_id == Customer.id, visible_leads(actor))
+        return live
+    return and_(live, exists().where(Lead.customer_id == Customer.id, visible_leads(actor)))
 
 
 def visible_customer_records(

@@ -90,6 +90,7 @@ class CustomerCard:
 async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int) -> CustomerCard:
     """The card's header and the exact size of each of its sections, as ``actor`` sees them."""
     customer = await visible_customer(session, actor=actor, customer_id=customer_id)
+    customer_id = customer.id
     orders = _orders(actor, customer_id)
     totals = (
         await session.execute(
@@ -144,7 +145,7 @@ async def section_page(
 ) -> Page[Any]:
     """One page of a section, newest first (open tasks: the soonest due first); a page beyond
     the end shows the last one."""
-    await visible_customer(session, actor=actor, customer_id=customer_id)
+    customer_id = (await visible_customer(session, actor=actor, customer_id=customer_id)).id
     query = _section_query(section, actor, customer_id)
     total = await _count(session, query)
     last = max(0, (total - 1) // SECTION_PAGE_SIZE)
@@ -168,7 +169,7 @@ async def change_loyalty_points(
 ) -> LoyaltyEntry:
     """Add (``points`` > 0) or spend (< 0) points with a reason; the balance never goes
     below zero."""
-    await visible_customer(session, actor=actor, customer_id=customer_id)
+    customer_id = (await visible_customer(session, actor=actor, customer_id=customer_id)).id
     reason = reason.strip()
     if points == 0 or abs(points) > POINTS_LIMIT:
         raise ValidationFailed(
@@ -187,7 +188,7 @@ async def change_loyalty_points(
 async def open_support_ticket(
     session: AsyncSession, *, actor: Staff, customer_id: int, subject: str
 ) -> SupportTicket:
-    await visible_customer(session, actor=actor, customer_id=customer_id)
+    customer_id = (await visible_customer(session, actor=actor, customer_id=customer_id)).id
     subject = subject.strip()
     _require_text(subject, "subject", SUBJECT_MAX_LENGTH)
     ticket = SupportTicket(customer_id=customer_id, subject=subject)

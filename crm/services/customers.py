@@ -78,14 +78,28 @@ async def ensure_customer_for_lead(session: AsyncSession, lead: Lead) -> Custome
 
 
 async def visible_customer(session: AsyncSession, *, actor: Staff, customer_id: int) -> Customer:
-    """Managers see every customer; a rep those with a deal of theirs."""
+    """Managers see every customer; a rep those with a deal of theirs. A merged-away id
+    gives the customer it was merged into."""
     may_see = visible_customers(actor)
     customer = await session.get(Customer, customer_id)
     if customer is None:
         raise NotFound(f"customer {customer_id}")
+    customer = await _survivor(session, customer)
+    customer_id = customer.id
     visible = await session.scalar(select(Customer.id).where(Customer.id == customer_id, may_see))
     if visible is None:
         raise Forbidden(f"customer {customer_id} has no deal of this rep")
+    return customer
+
+
+async def _survivor(session: AsyncSession, customer: Customer) -> Customer:
+    """The customer itself, or the one it was merged into (and so on): old buttons and links
+    of a merged-away customer open the one kept."""
+    while customer.merged_into_id is not None:
+        merged_into = await session.get(Customer, customer.merged_into_id)
+        if merged_into is None:
+            raise NotFound(f"customer {customer.merged_into_id}")
+        customer = merged_into
     return customer
 
 
