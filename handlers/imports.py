@@ -2,14 +2,17 @@
 
 The file is read, the person picks what it holds, sees which field each column went to and
 fixes that with buttons; then the rows are checked and a report says what is wrong where.
-Only then is anything written, in one transaction of its own: a file with errors imports
-nothing unless the person chooses to import the valid rows. The file itself stays on
+Only then is anything written, a chunk of rows per transaction so others' changes get in
+between, with progress counting committed rows only: a file with errors imports nothing unless
+the person chooses to import the valid rows, and a chunk that fails stops the import with a
+message saying which rows were saved. The file itself stays on
 Telegram's side; each step downloads it again by its id, so the chat's state stays small.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -24,13 +27,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 from aiogram_i18n.cores import FluentRuntimeCore
 from aiogram_i18n.exceptions import KeyNotFoundError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.errors import ValidationFailed
+from crm.errors import CrmError, ValidationFailed
 from crm.models import Staff
 from crm.services.imports import (
     FIELDS,
     ImportPlan,
+    ImportStopped,
     ImportTarget,
     Problem,
     apply_import,
@@ -40,8 +45,11 @@ from crm.services.imports import (
 from handlers.common.flows import FlowData
 from handlers.common.screens import Screen, show_screen
 from handlers.common.text import shorten, tr
+from handlers.errors import error_text
 from handlers.spreadsheet_reading import MAX_FILE_BYTES, Table, read_table
 from handlers.spreadsheets import csv_bytes
+
+log = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "uk")
 PROBLEMS_SHOWN = 20
@@ -238,10 +246,13 @@ async def run_import(
             last_shown = time.monotonic()
             await progress.edit_text(i18n.get("import-progress", done=done, total=total))
 
-    # Its own transaction: the progress messages commit the update's, never half an import.
-    async with own_transaction() as writing:
-        importer = await writing.merge(actor, load=False)
-        result = await apply_import(writing, actor=importer, plan=plan, progress=show_progress)
+    # A transaction of its own for each chunk: the progress messages commit the update's,
+    # and others' changes get in between the chunks. Progress counts only committed rows.
+    try:
+        result = await apply_import(own_transaction, actor=actor, plan=plan, progress=show_progress)
+    except ImportStopped as stopped:
+        await progress.edit_text(_stopped_text(stopped, i18n))
+        return
     await progress.edit_text(
         i18n.get(
             "import-done",
@@ -249,6 +260,21 @@ async def run_import(
             updated=result.updated,
             skipped=len(plan.problems),
         )
+    )
+
+
+def _stopped_text(stopped: ImportStopped, i18n: I18nContext) -> str:
+    """What was saved and where it stopped; why, in the words of the error it met."""
+    cause = stopped.cause
+    reason = error_text(cause, i18n) if isinstance(cause, CrmError) else i18n.get("error-not-saved")
+    if isinstance(cause, SQLAlchemyError):
+        log.error("import stopped at row %s", stopped.row, exc_info=cause)
+    return i18n.get(
+        "import-stopped",
+        row=stopped.row,
+        reason=reason,
+        created=stopped.saved.created,
+        updated=stopped.saved.updated,
     )
 
 

@@ -173,9 +173,7 @@ async def merge_customers(
     kept, dropped = await _mergeable(session, actor, keep_id, drop_id)
     for column in MOVED_ROWS.values():
         await session.execute(
-            update(column.class_)
-            .where(column == drop_id)
-            .values({column: keep_id})
+            update(column.class_).where(column == drop_id).values({column: keep_id})
         )
     await _move_contacts(session, kept, dropped)
     await _move_tags(session, keep_id, drop_id)

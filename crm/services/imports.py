@@ -3,15 +3,17 @@
 Three steps, each its own call, so a person sees and fixes things before anything is written:
 :func:`match_columns` guesses which field each column holds from its header (English or
 Ukrainian words, given by the caller); :func:`check_import` reads every row and says what is
-wrong where (row, column, code); :func:`apply_import` writes the rows that passed in the
-caller's one transaction, so an import is kept whole or not at all. A row with an external id
-that was imported before updates that lead or customer instead of adding another.
+wrong where (row, column, code); :func:`apply_import` writes the rows that passed, a chunk
+per transaction, and stops at the first chunk that fails, saying what was saved. A row with
+an external id that was imported before updates that lead or customer instead of adding
+another.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -20,7 +22,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.contacts import normalize_email, normalize_phone, reversed_digits
-from crm.errors import Conflict, ValidationFailed
+from crm.errors import Conflict, CrmError, ValidationFailed
 from crm.models import (
     ActivityKind,
     Base,
@@ -100,6 +102,8 @@ class ImportResult:
 
 
 Progress = Callable[[int, int], Awaitable[None]]
+# Opens a transaction that commits when its block ends and rolls back if the block fails.
+Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 def header_key(text: str) -> str:
@@ -293,29 +297,87 @@ async def _by_external_id(
 
 
 async def apply_import(
-    session: AsyncSession,
+    transaction: Transaction,
     *,
     actor: Staff,
     plan: ImportPlan,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Write the plan's rows; a row whose external id is known updates that row."""
+    """Write the plan's rows, ``CHUNK`` at a time, each chunk in a ``transaction()`` of its own;
+    a row whose external id is known updates that row.
+
+    Committing chunk by chunk lets other people's changes in between (SQLite has one writer).
+    ``progress`` hears only of rows committed, so whatever a person was told is saved is. A
+    chunk that fails is rolled back whole and ends the import: :class:`ImportStopped` says
+    what was saved before it and the spreadsheet row it stopped at.
+    """
     _may_import(actor, plan.target)
-    # Looked up before anything is written: the planner's picture of the table is then
-    # still true, and a growing table is not searched again for each chunk.
     model = Lead if plan.target is ImportTarget.LEADS else Customer
-    existing = await _by_external_id(session, model, [row.get("external_id") for row in plan.rows])
-    created = updated = 0
+    saved = ImportResult(0, 0)
+    known: dict[str, int] | None = None
     for start in range(0, len(plan.rows), CHUNK):
         chunk = plan.rows[start : start + CHUNK]
-        if plan.target is ImportTarget.LEADS:
-            done = await _import_leads(session, actor, chunk, existing)
-        else:
-            done = await _import_customers(session, chunk, existing)
-        created, updated = created + done.created, updated + done.updated
+        try:
+            async with transaction() as session:
+                importer = await session.merge(actor, load=False)
+                if known is None:
+                    # Looked up once, before anything is written: a growing table is not
+                    # searched again for each chunk.
+                    known = await _ids_by_external_id(session, model, plan.rows)
+                existing = await _known_rows(session, model, known, chunk)
+                done = await _import_chunk(session, importer, plan.target, chunk, existing)
+        except Exception as error:
+            raise ImportStopped(saved, row=chunk[0]["row"], cause=error) from error
+        saved = ImportResult(saved.created + done.created, saved.updated + done.updated)
         if progress is not None:
             await progress(start + len(chunk), len(plan.rows))
-    return ImportResult(created, updated)
+    return saved
+
+
+class ImportStopped(CrmError):
+    """A chunk of the import failed and was rolled back; ``saved`` is what the chunks before
+    it committed, ``row`` the spreadsheet row the failed chunk began at."""
+
+    code = "import-stopped"
+
+    def __init__(self, saved: ImportResult, *, row: int, cause: Exception) -> None:
+        super().__init__(f"import stopped at row {row}: {cause!r}")
+        self.saved = saved
+        self.row = row
+        self.cause = cause
+
+
+async def _import_chunk(
+    session: AsyncSession,
+    actor: Staff,
+    target: ImportTarget,
+    chunk: Sequence[dict[str, Any]],
+    existing: dict[str, Any],
+) -> ImportResult:
+    if target is ImportTarget.LEADS:
+        return await _import_leads(session, actor, chunk, existing)
+    return await _import_customers(session, chunk, existing)
+
+
+async def _ids_by_external_id(
+    session: AsyncSession, model: type[Lead] | type[Customer], rows: Sequence[dict[str, Any]]
+) -> dict[str, int]:
+    found = await _by_external_id(session, model, [row.get("external_id") for row in rows])
+    return {external_id: row.id for external_id, row in found.items()}
+
+
+async def _known_rows(
+    session: AsyncSession,
+    model: type[Lead] | type[Customer],
+    known: dict[str, int],
+    chunk: Sequence[dict[str, Any]],
+) -> dict[str, Any]:
+    """The chunk's rows imported before, loaded in this transaction by their primary keys."""
+    ids = [known[row["external_id"]] for row in chunk if row.get("external_id") in known]
+    if not ids:
+        return {}
+    rows: Any = await session.scalars(select(model).where(model.id.in_(ids)))
+    return {row.external_id: row for row in rows}
 
 
 async def _tag_ids(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
