@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,8 +22,9 @@ from crm.models import (
     utcnow,
 )
 from crm.schemas import LeadChanges, LeadDraft, parse
-from crm.services import customers, fields, leads, segments, tags, tasks
+from crm.services import customer_card, fields, leads, segments, tags, tasks
 from crm.services.cards import LeadCard, NeedsFieldValue, NeedsValue
+from crm.services.customer_card import Section
 from crm.services.exports import ExportKind, export_table
 from tests.crm.conftest import Stages, Team
 
@@ -68,20 +70,25 @@ async def test_the_360_view_gathers_everything_about_a_customer(
     )
     await tags.tag_lead(session, actor=team.rep, lead_id=lead.id, names=["vip"])
 
-    view = await customers.customer_summary(session, actor=team.rep, customer_id=customer_id)
+    view = await customer_card.customer_card(session, actor=team.rep, customer_id=customer_id)
+
+    async def first_page(section: Section) -> list[Any]:
+        page = await customer_card.section_page(
+            session, actor=team.rep, customer_id=customer_id, section=section, page=0
+        )
+        return page.items
 
     assert view.customer.phones == ["+380671234567"]
     assert view.tags == []
-    assert (view.order_count, view.orders_total) == (1, {"UAH": Decimal("1200.00")})
-    assert view.orders[0].external_id == "WC-1"
-    assert view.conversations[0].message_count == 2
-    assert view.conversations[0].last_message is not None
-    assert view.conversations[0].last_message.text == "Вітаємо!"
+    assert (view.counts[Section.ORDERS], view.lifetime_value) == (1, {"UAH": Decimal("1200.00")})
+    assert view.latest_order is not None and view.latest_order.external_id == "WC-1"
+    assert (view.conversation_count, view.counts[Section.MESSAGES]) == (1, 2)
+    assert view.latest_message is not None and view.latest_message[1].text == "Вітаємо!"
     assert view.loyalty_balance == 100
-    assert (len(view.tickets), view.open_ticket_count) == (2, 1)
-    assert [deal.id for deal in view.deals] == [lead.id]
-    assert [task.title for task in view.open_tasks] == ["Ask for a review"]
-    assert view.timeline[0].kind == "conversion"
+    assert (view.counts[Section.TICKETS], view.open_ticket_count) == (2, 1)
+    assert [deal.id for deal in await first_page(Section.DEALS)] == [lead.id]
+    assert [task.title for task in await first_page(Section.TASKS)] == ["Ask for a review"]
+    assert (await first_page(Section.TIMELINE))[0].kind == "conversion"
 
 
 async def test_segments_filter_leads_by_tags_stage_source_and_value(
