@@ -120,6 +120,8 @@ def _identity_lines(card: CustomerCard, i18n: I18nContext) -> list[str]:
         lines.append(tr(i18n, "customer-emails", emails=_joined(customer.emails)))
     if card.tags:
         lines.append(tr(i18n, "customer-tags", tags=_joined(f"#{t.name}" for t in card.tags)))
+    if card.possible_duplicates:
+        lines.append(i18n.get("customer-possible-duplicates", count=card.possible_duplicates))
     return lines
 
 

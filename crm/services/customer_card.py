@@ -39,6 +39,7 @@ from crm.money import from_minor_units
 from crm.services.access import visible_customer_records, visible_leads
 from crm.services.board import Page
 from crm.services.customers import visible_customer
+from crm.services.duplicates import MERGING_ROLES, duplicate_count
 
 SECTION_PAGE_SIZE = 8
 REASON_MAX_LENGTH = 200
@@ -85,6 +86,8 @@ class CustomerCard:
     latest_order: Order | None
     latest_message: tuple[Conversation, ConversationMessage] | None
     latest_ticket: SupportTicket | None
+    # Other customers likely the same person; counted for those who may merge them, else 0.
+    possible_duplicates: int
 
 
 async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int) -> CustomerCard:
@@ -137,6 +140,9 @@ async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int
         latest_order=await _first_row(session, Section.ORDERS, actor, customer_id),
         latest_message=None if latest_message is None else (latest_message[0], latest_message[1]),
         latest_ticket=await _first_row(session, Section.TICKETS, actor, customer_id),
+        possible_duplicates=(
+            await duplicate_count(session, customer) if actor.role in MERGING_ROLES else 0
+        ),
     )
 
 

@@ -12,7 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import CompoundSelect, and_, delete, func, insert, literal, select, union, update
+from sqlalchemy import (
+    CompoundSelect,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
@@ -37,6 +48,7 @@ from crm.services.board import Page
 from crm.services.timeline import audit
 
 PAGE_SIZE = 5
+MERGING_ROLES = (Role.ADMIN, Role.MANAGER)
 # What a merge moves to the customer kept, table by table.
 MOVED_ROWS: dict[str, InstrumentedAttribute[int | None]] = {
     "leads": Lead.customer_id,
@@ -78,7 +90,7 @@ class MergePreview:
 
 async def duplicate_pairs(session: AsyncSession, *, actor: Staff, page: int) -> Page[DuplicatePair]:
     """One page of pairs, lowest ids first; a page beyond the end shows the last one."""
-    require_role(actor, Role.ADMIN, Role.MANAGER)
+    require_role(actor, *MERGING_ROLES)
     pairs = _pairs().subquery()
     total = int(await session.scalar(select(func.count()).select_from(pairs)) or 0)
     last = max(0, (total - 1) // PAGE_SIZE)
@@ -121,6 +133,27 @@ def _pairs() -> CompoundSelect[tuple[int, int]]:
         )
     )
     return union(by_contact, by_name)
+
+
+async def duplicate_count(session: AsyncSession, customer: Customer) -> int:
+    """How many other live customers are likely the same person as ``customer``: the flag on
+    its card. Both lookups use an index (contacts by kind and value, customers by name key)."""
+    contacts = [
+        and_(CustomerContact.kind == contact.kind, CustomerContact.value == contact.value)
+        for contact in customer.contacts
+    ]
+    alike = [Customer.name_key == customer.name_key] if customer.name_key else []
+    if contacts:
+        sharing = select(CustomerContact.customer_id).where(or_(*contacts))
+        alike.append(Customer.id.in_(sharing))
+    if not alike:
+        return 0
+    count = await session.scalar(
+        select(func.count()).where(
+            or_(*alike), Customer.id != customer.id, Customer.merged_into_id.is_(None)
+        )
+    )
+    return int(count or 0)
 
 
 async def _pair(session: AsyncSession, first_id: int, second_id: int) -> DuplicatePair:
@@ -207,7 +240,7 @@ async def _mergeable(
     """Both customers, if ``actor`` may merge them: two live customers who are still likely
     duplicates. A button of an older list (one of them merged since) or a forged one fails
     here, before anything changes."""
-    require_role(actor, Role.ADMIN, Role.MANAGER)
+    require_role(actor, *MERGING_ROLES)
     if keep_id == drop_id:
         raise ValidationFailed("merge-same-customer", field="customer_id")
     kept = await _customer(session, keep_id)

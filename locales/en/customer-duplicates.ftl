@@ -59,3 +59,7 @@ duplicates-open = 🧑 Open { $who }
 duplicates-back-to-list = 🔁 Back to the list
 error-merge-same-customer = A customer cannot be merged into itself.
 error-merge-not-duplicates = These two customers share no phone, e-mail or name: they are not merged.
+customer-possible-duplicates = ⚠️ Likely the same person as { $count ->
+    [one] another customer
+   *[other] { $count } other customers
+}: /duplicates

@@ -64,3 +64,8 @@ duplicates-open = 🧑 Відкрити { $who }
 duplicates-back-to-list = 🔁 До списку
 error-merge-same-customer = Клієнта не можна приєднати до самого себе.
 error-merge-not-duplicates = У цих клієнтів немає спільного телефону, пошти чи імені: їх не обʼєднано.
+customer-possible-duplicates = ⚠️ Ймовірно, та сама особа, що й { $count ->
+    [one] ще { $count } клієнт
+    [few] ще { $count } клієнти
+   *[many] ще { $count } клієнтів
+}: /duplicates

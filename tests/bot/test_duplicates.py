@@ -34,6 +34,7 @@ async def test_a_manager_merges_two_customers_with_one_confirmation(
 ) -> None:
     kept_id, dropped_id = await two_olenas(session, team)
 
+    flagged = await telegram.say(team.admin, f"/customer_{kept_id}")
     listed = await telegram.say(team.admin, "/duplicates")
     pair = await telegram.press(team.admin, listed, "🔁 1")
     preview = await telegram.press(team.admin, pair, f"Keep #{kept_id} Olena Petrenko")
@@ -55,7 +56,10 @@ async def test_a_manager_merges_two_customers_with_one_confirmation(
         f"Its old buttons and links open #{kept_id} Olena Petrenko now."
     )
     assert again == "Someone else changed this a moment ago. Open it again to see the latest."
+    assert flagged.text is not None
+    assert "⚠️ Likely the same person as another customer: /duplicates" in flagged.text
     assert old_link.text is not None and old_link.text.startswith("🧑 Olena Petrenko")
+    assert "⚠️" not in old_link.text
     assert lead.customer_id == kept_id
 
 
