@@ -28,6 +28,7 @@ from crm.models import (
     Base,
     Customer,
     CustomerContact,
+    FieldDefinition,
     Lead,
     LeadSource,
     Role,
@@ -39,6 +40,7 @@ from crm.models import (
 )
 from crm.money import parse_amount, parse_currency, to_minor_units
 from crm.services.access import may_see_lead, require_active, require_role
+from crm.services.fields import checked_value, field_definitions
 from crm.services.leads import search_text
 from crm.services.pipelines import default_pipeline
 from crm.services.tags import normalize_tag, tags_named
@@ -102,8 +104,21 @@ class ImportResult:
 
 
 Progress = Callable[[int, int], Awaitable[None]]
+# A custom lead field's code in a mapping: the prefix and its key.
+CUSTOM_FIELD_PREFIX = "field."
 # Opens a transaction that commits when its block ends and rolls back if the block fails.
 Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+def custom_field_code(definition: FieldDefinition) -> str:
+    return CUSTOM_FIELD_PREFIX + definition.key
+
+
+async def import_fields(session: AsyncSession, target: ImportTarget) -> tuple[str, ...]:
+    """The fields a column may hold: the target's own, and for leads each custom field."""
+    if target is ImportTarget.CUSTOMERS:
+        return FIELDS[target]
+    return FIELDS[target] + tuple(custom_field_code(d) for d in await field_definitions(session))
 
 
 def header_key(text: str) -> str:
@@ -111,11 +126,15 @@ def header_key(text: str) -> str:
 
 
 def match_columns(
-    headers: Sequence[str], target: ImportTarget, known: Mapping[str, str]
+    headers: Sequence[str],
+    target: ImportTarget,
+    known: Mapping[str, str],
+    fields: Sequence[str] | None = None,
 ) -> list[str | None]:
     """The field of each column, from ``known`` header words (see :func:`header_key`) or the
-    field's own code; a field is matched once, unknown columns are skipped (None)."""
-    fields = FIELDS[target]
+    field's own code; a field is matched once, unknown columns are skipped (None). ``fields``
+    are those a column may hold (:func:`import_fields`), the target's own by default."""
+    fields = FIELDS[target] if fields is None else fields
     words = {header_key(code): code for code in fields} | {
         header_key(word): code for word, code in known.items() if code in fields
     }
@@ -154,6 +173,7 @@ async def check_import(
     if not any(mapping):
         raise ValidationFailed("import-nothing-mapped")
     plan = ImportPlan(target=target)
+    custom = {custom_field_code(d): d for d in await field_definitions(session)}
     seen_ids: dict[str, int] = {}
     for index, cells in enumerate(rows, start=2):
         values = {
@@ -161,7 +181,7 @@ async def check_import(
             for column, code in enumerate(mapping)
             if code is not None and _cell(cells, column)
         }
-        parsed, problems = _parse_row(target, values, phone_region)
+        parsed, problems = _parse_row(target, values, phone_region, custom)
         external_id = parsed.get("external_id")
         if external_id is not None and seen_ids.setdefault(external_id, index) != index:
             problems.append(("external_id", "import-external-id-repeated"))
@@ -197,13 +217,22 @@ def _cell(cells: Sequence[str], column: int) -> str:
 
 
 def _parse_row(
-    target: ImportTarget, values: dict[str, str], phone_region: str
+    target: ImportTarget,
+    values: dict[str, str],
+    phone_region: str,
+    custom: Mapping[str, FieldDefinition],
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     parsed: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
     for code, raw in values.items():
         try:
-            parsed[code] = _parse_value(code, raw, phone_region)
+            if code.startswith(CUSTOM_FIELD_PREFIX):
+                definition = _custom_field(custom, code, target)
+                parsed.setdefault("custom_fields", {})[definition.key] = checked_value(
+                    definition, raw
+                )
+            else:
+                parsed[code] = _parse_value(code, raw, phone_region)
         except ValidationFailed as error:
             problems.append((code, error.code))
     name_field = "title" if target is ImportTarget.LEADS else "name"
@@ -212,6 +241,17 @@ def _parse_row(
     if not parsed.get(name_field) and not problems:
         problems.append((name_field, "import-name-required"))
     return parsed, problems
+
+
+def _custom_field(
+    custom: Mapping[str, FieldDefinition], code: str, target: ImportTarget
+) -> FieldDefinition:
+    """The definition a column's custom field code names; deleted since it was mapped, or a
+    customer import, it is unknown."""
+    definition = custom.get(code)
+    if definition is None or target is not ImportTarget.LEADS:
+        raise ValidationFailed("custom-field-unknown", field=code)
+    return definition
 
 
 def _parse_value(code: str, raw: str, phone_region: str) -> Any:
@@ -458,7 +498,7 @@ def _new_lead(row: dict[str, Any], actor: Staff, stage_id: int, now: Any) -> dic
         "external_id": row.get("external_id"),
         "responsible_id": actor.id,
         "stage_id": stage_id,
-        "custom_fields": {},
+        "custom_fields": row.get("custom_fields", {}),
         "search_text": search_text(row["title"], row.get("contact_name"), row.get("email")),
         "version": 1,
         "created_at": now,
@@ -478,6 +518,8 @@ def _update_lead(lead: Lead, row: dict[str, Any]) -> None:
     ):
         if code in row:
             setattr(lead, attribute, row[code])
+    if "custom_fields" in row:
+        lead.custom_fields = lead.custom_fields | row["custom_fields"]
     if "phone" in row:
         lead.phone = row["phone"]
         lead.phone_digits_reversed = reversed_digits(row["phone"])

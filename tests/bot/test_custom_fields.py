@@ -11,6 +11,7 @@ from crm.services.fields import FieldDraft, define_field
 from tests.bot.conftest import Team, Telegram
 from tests.bot.test_deal import current_rows, the_lead
 from tests.bot.test_export import staff_of
+from tests.bot.test_import import send_file
 from tests.bot.test_search_and_customers import add_lead
 
 
@@ -90,3 +91,22 @@ async def test_next_stage_asks_for_the_required_field_and_the_answer_moves_the_l
     assert card_after.text is not None and "▫️ Paid: Yes" in card_after.text
     assert stale is not None and "changed" in stale
     assert (lead.stage_id, lead.custom_fields) == (qualified, {"budget": "2500", "paid": "yes"})
+
+
+async def test_a_file_with_a_custom_field_column_fills_the_field(
+    telegram: Telegram, team: Team, session: AsyncSession
+) -> None:
+    admin = await staff_of(session, team.admin)
+    await define_field(session, actor=admin, draft=FieldDraft("Budget", "Бюджет", FieldKind.NUMBER))
+    await session.commit()
+    content = "Contact,Бюджет\nOlena,1 500\nPetro,lots\n".encode()
+
+    asked = await send_file(telegram, team.rep, "leads.csv", content)
+    mapping = await telegram.press(team.rep, asked, "💼 Leads")
+    report = await telegram.press(team.rep, mapping, "✅ Check the rows")
+    await telegram.press(team.rep, report, "⬆️ Import the valid rows (1)")
+
+    lead: Lead = await the_lead(session)
+    assert mapping.text is not None and "• Бюджет → Budget" in mapping.text
+    assert report.text is not None and "row 3, Бюджет" in report.text
+    assert lead.custom_fields == {"budget": "1500"}

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm.errors import Forbidden, ValidationFailed
-from crm.models import Customer, Lead, Tag
+from crm.models import Customer, FieldKind, Lead, Tag
 from crm.services import imports
 from crm.services.exports import LEAD_COLUMNS, ExportKind, export_table
+from crm.services.fields import FieldDraft, define_field
 from crm.services.imports import (
     ImportStopped,
     ImportTarget,
@@ -21,6 +22,7 @@ from crm.services.imports import (
     Transaction,
     apply_import,
     check_import,
+    import_fields,
     match_columns,
 )
 from crm.services.pipelines import default_pipeline
@@ -286,3 +288,27 @@ async def _lead_of(session: AsyncSession, team: Team, external_id: str) -> Lead:
         responsible_id=team.manager.id,
         search_text="",
     )
+
+
+async def test_custom_fields_are_matched_by_their_labels_and_checked_like_any_column(
+    session: AsyncSession, team: Team
+) -> None:
+    draft = FieldDraft("Size", "Розмір", FieldKind.CHOICE, choices=("S", "M"))
+    size = await define_field(session, actor=team.admin, draft=draft)
+    headers = ["Зовнішній ID", "Контактна особа", "Розмір"]
+    fields = await import_fields(session, ImportTarget.LEADS)
+    mapping = match_columns(headers, ImportTarget.LEADS, KNOWN | {"Розмір": "field.size"}, fields)
+    arguments = {"target": ImportTarget.LEADS, "headers": headers, "mapping": mapping}
+
+    first = await check_import(
+        session, actor=team.rep, rows=[["a-1", "Олена", "m"], ["a-2", "Петро", "XL"]], **arguments
+    )
+    await apply_import(committing(session), actor=team.rep, plan=first)
+    again = await check_import(session, actor=team.rep, rows=[["a-1", "Олена", "S"]], **arguments)
+    await apply_import(committing(session), actor=team.rep, plan=again)
+
+    lead = await session.scalar(select(Lead).execution_options(populate_existing=True))
+    assert (size.key, mapping) == ("size", ["external_id", "contact_name", "field.size"])
+    assert first.problems == [Problem(3, "Розмір", "custom-field-not-a-choice")]
+    assert await lead_count(session) == 1
+    assert lead is not None and lead.custom_fields == {"size": "S"}
