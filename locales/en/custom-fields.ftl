@@ -48,3 +48,5 @@ error-custom-field-not-date = That is not a date. Send e.g. <code>25.12.2026</co
 error-custom-field-not-a-choice = That is not one of the choices. Press one of the buttons.
 error-custom-field-not-yes-no = Send yes or no.
 customer-deal-field = { "   " }▫️ { $label }: { $value }
+segment-pick-fields = 🧩 Custom field
+segment-ask-field = Which value of «{ $label }» must a member have? Send <code>-</code> to drop this filter.

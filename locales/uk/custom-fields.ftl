@@ -48,3 +48,5 @@ error-custom-field-not-date = Це не дата. Надішліть, напри
 error-custom-field-not-a-choice = Такого варіанта немає. Натисніть одну з кнопок.
 error-custom-field-not-yes-no = Надішліть «так» або «ні».
 customer-deal-field = { "   " }▫️ { $label }: { $value }
+segment-pick-fields = 🧩 Додаткове поле
+segment-ask-field = Яке значення поля «{ $label }» має бути в учасника? Надішліть <code>-</code>, щоб прибрати цей фільтр.

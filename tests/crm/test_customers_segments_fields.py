@@ -351,3 +351,34 @@ async def test_the_lead_export_holds_a_column_for_each_custom_field(
 
     assert table.fields == (size, visit)
     assert table.rows[0][len(table.columns) :] == [None, "2026-12-01"]
+
+
+async def test_a_segment_filters_leads_by_a_custom_field_value(
+    session: AsyncSession, team: Team
+) -> None:
+    await define(session, team, "Size", FieldKind.CHOICE, choices=("S", "M"))
+    for name, size in (("A", "S"), ("B", "M"), ("C", None)):
+        custom = {"size": size} if size else {}
+        draft = parse(LeadDraft, {"contact_name": name, "custom_fields": custom})
+        await leads.create_lead(session, actor=team.rep, draft=draft)
+
+    segment = await segments.save_segment(
+        session,
+        actor=team.rep,
+        name="Size M",
+        target=SegmentTarget.LEADS,
+        filters={"custom_fields": {"size": "m"}},
+    )
+    members = await segments.segment_members(session, actor=team.rep, segment_id=segment.id)
+
+    assert segment.filters["custom_fields"] == {"size": "M"}
+    assert [lead.contact_name for lead in members.items] == ["B"]  # type: ignore[union-attr]
+    for bad, code in (
+        ({"size": "XL"}, "custom-field-not-a-choice"),
+        ({"x": "1"}, "custom-field-unknown"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            await segments.matching_count(
+                session, actor=team.rep, target=SegmentTarget.LEADS, filters={"custom_fields": bad}
+            )
+        assert refused.value.code == code
