@@ -354,16 +354,20 @@ async def apply_import(
     _may_import(actor, plan.target)
     model = Lead if plan.target is ImportTarget.LEADS else Customer
     saved = ImportResult(0, 0)
-    known: dict[str, int] | None = None
+    if not plan.rows:
+        return saved
+    try:
+        # Looked up once, before anything is written and in a transaction that writes
+        # nothing: a growing table is not searched again for each chunk.
+        async with transaction() as session:
+            known = await _ids_by_external_id(session, model, plan.rows)
+    except Exception as error:
+        raise ImportStopped(saved, row=plan.rows[0]["row"], cause=error) from error
     for start in range(0, len(plan.rows), CHUNK):
         chunk = plan.rows[start : start + CHUNK]
         try:
             async with transaction() as session:
                 importer = await session.merge(actor, load=False)
-                if known is None:
-                    # Looked up once, before anything is written: a growing table is not
-                    # searched again for each chunk.
-                    known = await _ids_by_external_id(session, model, plan.rows)
                 existing = await _known_rows(session, model, known, chunk)
                 done = await _import_chunk(session, importer, plan.target, chunk, existing)
         except Exception as error:

@@ -254,10 +254,11 @@ async def test_chunks_commit_one_by_one_and_a_failed_chunk_stops_the_import_sayi
 
     @asynccontextmanager
     async def transaction() -> AsyncIterator[AsyncSession]:
-        """Each chunk in a session of its own; before the second, someone else imports x-4."""
+        """Each chunk in a session of its own (after the lookup of known external ids); before
+        the second chunk, someone else imports x-4."""
         nonlocal chunks_opened
         chunks_opened += 1
-        if chunks_opened == 2:
+        if chunks_opened == 3:
             async with session_factory() as other:
                 other.add(await _lead_of(other, team, "x-4"))
                 await other.commit()
