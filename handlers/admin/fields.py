@@ -32,7 +32,8 @@ from crm.services.pipelines import default_pipeline, pipeline_stages
 from handlers.common.filters import TYPED_ANSWER
 from handlers.common.flows import FlowData, Pending, answered, ask
 from handlers.common.screens import Screen, send_screen, show_screen, with_notice
-from handlers.common.text import shorten, stage_name, tr
+from handlers.common.text import MESSAGE_LIMIT, shorten, stage_name, tr
+from handlers.customer_views import fit_lines
 
 BUTTON_LABEL = 30
 NOT_REQUIRED = 0
@@ -111,7 +112,7 @@ async def _fields_screen(session: AsyncSession, i18n: I18nContext) -> Screen:
         )
     kb.button(text=i18n.get("fields-add"), callback_data=StartNewField())
     kb.adjust(2)
-    return Screen("\n".join(lines), kb.as_markup())
+    return Screen(fit_lines(lines, MESSAGE_LIMIT), kb.as_markup())
 
 
 async def _stages(session: AsyncSession) -> list[Stage]:
