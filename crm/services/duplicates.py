@@ -210,6 +210,7 @@ async def merge_customers(
         )
     await _move_contacts(session, kept, dropped)
     await _move_tags(session, keep_id, drop_id)
+    await _move_external_id(session, kept, dropped)
     dropped.merged_into_id = kept.id
     session.add(
         Activity(
@@ -262,6 +263,16 @@ async def _move_contacts(session: AsyncSession, kept: Customer, dropped: Custome
         .where(CustomerContact.customer_id == dropped.id)
         .values(customer_id=kept.id)
     )
+
+
+async def _move_external_id(session: AsyncSession, kept: Customer, dropped: Customer) -> None:
+    """A re-import of the merged-away customer's list then updates the one kept; when both
+    came from lists, the kept one's id stays."""
+    if kept.external_id is not None or dropped.external_id is None:
+        return
+    external_id, dropped.external_id = dropped.external_id, None
+    await session.flush()
+    kept.external_id = external_id
 
 
 async def _move_tags(session: AsyncSession, keep_id: int, drop_id: int) -> None:

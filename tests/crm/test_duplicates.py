@@ -65,6 +65,7 @@ async def test_a_merge_moves_everything_and_the_old_id_opens_the_customer_kept(
 ) -> None:
     kept = customer("Olena Petrenko", (PHONE, "+380671234567"))
     dropped = customer("Olena P.", (PHONE, "+380671234567"), (EMAIL, "olena@example.com"))
+    dropped.external_id = "crm-7"
     session.add_all([kept, dropped])
     await session.flush()
     lead = await leads.create_lead(
@@ -118,6 +119,7 @@ async def test_a_merge_moves_everything_and_the_old_id_opens_the_customer_kept(
         ["vip"],
     )
     assert merged.id == kept_id and card.customer.id == kept_id
+    assert (merged.external_id, card.customer.external_id) == ("crm-7", "crm-7")
     for model in (Lead, Order, Conversation, Task, LoyaltyEntry, SupportTicket):
         owners = await session.scalars(select(model.customer_id))  # type: ignore[attr-defined]
         assert set(owners) == {kept_id}, model
