@@ -63,3 +63,4 @@ customer-possible-duplicates = ⚠️ Likely the same person as { $count ->
     [one] another customer
    *[other] { $count } other customers
 }: /duplicates
+card-possible-duplicate = ⚠️ Another lead has the same phone or e-mail.

@@ -69,3 +69,4 @@ customer-possible-duplicates = ⚠️ Ймовірно, та сама особа
     [few] ще { $count } клієнти
    *[many] ще { $count } клієнтів
 }: /duplicates
+card-possible-duplicate = ⚠️ Є інший лід із таким самим телефоном чи e-mail.
