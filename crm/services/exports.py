@@ -166,7 +166,8 @@ async def _lead_rows(
                 Lead.currency,
                 Lead.customer_id,
                 Lead.created_at,
-                Lead.custom_fields,
+                # Read only when there are fields to fill: the JSON is parsed row by row.
+                *([Lead.custom_fields] if field_keys else []),
             )
             .join(Stage, Stage.id == Lead.stage_id)
             .outerjoin(Staff, Staff.id == Lead.responsible_id)
