@@ -31,7 +31,7 @@ BUTTON_NAME = 30
 LIST_NAME = 60
 
 
-class DuplicatesPage(CallbackData, prefix="dp"):
+class DuplicatesPage(CallbackData, prefix="dup"):
     page: int
 
 

@@ -55,25 +55,25 @@ class NewField(FlowData):
     choices: tuple[str, ...] = ()
 
 
-class FieldsMenu(CallbackData, prefix="fm"):
+class FieldsMenu(CallbackData, prefix="cfm"):
     """0: the list; a field id: that field's screen."""
 
     field_id: int = 0
 
 
-class StartNewField(CallbackData, prefix="fn"):
+class StartNewField(CallbackData, prefix="cfn"):
     pass
 
 
-class PickFieldKind(CallbackData, prefix="fk"):
+class PickFieldKind(CallbackData, prefix="cfk"):
     kind: FieldKind
 
 
-class RequireFromStage(CallbackData, prefix="fr"):
+class RequireFromStage(CallbackData, prefix="cfr"):
     stage_id: int
 
 
-class DeleteField(CallbackData, prefix="fd"):
+class DeleteField(CallbackData, prefix="cfd"):
     field_id: int
     confirmed: bool = False
 

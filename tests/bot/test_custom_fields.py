@@ -52,7 +52,7 @@ async def test_a_rep_and_a_manager_may_not_define_fields(
 ) -> None:
     refused = await telegram.say(team.rep, "/fields")
     also_refused = await telegram.say(team.manager, "/fields")
-    forged = await telegram.press_for_answer(team.manager, also_refused, data="fn", forged=True)
+    forged = await telegram.press_for_answer(team.manager, also_refused, data="cfn", forged=True)
 
     assert refused.text == "Not allowed"
     assert forged == "Немає доступу"
