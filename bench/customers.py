@@ -3,18 +3,21 @@ and 2,000 activities, an import of 100,000 rows and an export of 100,000 leads.
 
 The card is timed as a rep opens it (every section counted, scoped to their deals) against a
 bare ``SELECT 1`` round trip; the import as the bot runs it (the CSV read, every row checked,
-written in one transaction with progress reported) against reading the file alone; the export
+written a chunk per transaction with progress reported) against reading the file alone, and
+its longest write transaction (how long others wait for SQLite's lock) against the whole; the
+export
 (rows gathered, then a CSV and an XLSX file written) against fetching the leads' rows bare.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.crm_core import round_trip_ms, settle
 from bench.report import Measurement, time_calls
@@ -36,7 +39,13 @@ from crm.models import (
 )
 from crm.services.customer_card import customer_card
 from crm.services.exports import Cell, ExportKind, export_table
-from crm.services.imports import ImportTarget, apply_import, check_import, match_columns
+from crm.services.imports import (
+    CHUNK,
+    ImportTarget,
+    apply_import,
+    check_import,
+    match_columns,
+)
 from crm.services.pipelines import default_pipeline
 from handlers.spreadsheet_reading import read_table
 from handlers.spreadsheets import csv_bytes, xlsx_bytes
@@ -48,6 +57,8 @@ ACTIVITIES = 2_000
 IMPORT_ROWS = 100_000
 CARD_TARGET_MS = 30.0
 IMPORT_TARGET_S = 60.0
+# Others' updates wait for SQLite's write lock at most this long while an import runs.
+LONGEST_WRITE_TARGET_S = 1.0
 EXPORT_TARGET_S = 10.0
 CARD_REPEAT = 50
 
@@ -59,7 +70,7 @@ async def measure_backend(backend: str, url: str) -> list[Measurement]:
     await settle(engine)
     rows = [await _measure_card(engine, backend, rep_id, customer_id)]
     print(f"[{backend}] importing {IMPORT_ROWS:,} rows ...", flush=True)
-    rows.append(await _measure_import(engine, backend))
+    rows += await _measure_import(engine, backend)
     await settle(engine)
     rows += await _measure_export(engine, backend)
     await engine.dispose()
@@ -177,7 +188,7 @@ def _import_file() -> bytes:
     return csv_bytes(header, rows)
 
 
-async def _measure_import(engine: AsyncEngine, backend: str) -> Measurement:
+async def _measure_import(engine: AsyncEngine, backend: str) -> list[Measurement]:
     content = _import_file()
     started = time.perf_counter()
     read_table("bench.csv", content)
@@ -185,9 +196,21 @@ async def _measure_import(engine: AsyncEngine, backend: str) -> Measurement:
     factory = create_session_factory(engine)
     progress_calls = 0
 
+    longest_write = 0.0
+
     async def progress(done: int, total: int) -> None:
         nonlocal progress_calls
         progress_calls += 1
+
+    @asynccontextmanager
+    async def chunk_transaction() -> AsyncIterator[AsyncSession]:
+        """As the bot's ``own_transaction``, timed from the first statement to the commit."""
+        nonlocal longest_write
+        async with factory() as writing:
+            opened = time.perf_counter()
+            yield writing
+            await writing.commit()
+            longest_write = max(longest_write, time.perf_counter() - opened)
 
     async with factory() as session:
         manager = Staff(telegram_id=7_000_002, display_name="Bench Manager", role=Role.MANAGER)
@@ -206,20 +229,32 @@ async def _measure_import(engine: AsyncEngine, backend: str) -> Measurement:
             mapping=match_columns(table.headers, ImportTarget.LEADS, known),
             rows=table.rows,
         )
-        result = await apply_import(session, actor=manager, plan=plan, progress=progress)
         await session.commit()
+        result = await apply_import(chunk_transaction, actor=manager, plan=plan, progress=progress)
         seconds = time.perf_counter() - started
     assert result.created == IMPORT_ROWS and not plan.problems and progress_calls > 1
-    return Measurement(
-        name=f"import {IMPORT_ROWS:,} lead rows (CSV, checked, one transaction)",
-        backend=backend,
-        value=seconds,
-        unit="s",
-        baseline=baseline,
-        baseline_name="reading the CSV",
-        target=f"<= {IMPORT_TARGET_S:.0f} s",
-        met=seconds <= IMPORT_TARGET_S,
-    )
+    return [
+        Measurement(
+            name=f"import {IMPORT_ROWS:,} lead rows (CSV, checked, a transaction per chunk)",
+            backend=backend,
+            value=seconds,
+            unit="s",
+            baseline=baseline,
+            baseline_name="reading the CSV",
+            target=f"<= {IMPORT_TARGET_S:.0f} s",
+            met=seconds <= IMPORT_TARGET_S,
+        ),
+        Measurement(
+            name=f"import: longest write transaction ({CHUNK:,} rows)",
+            backend=backend,
+            value=longest_write,
+            unit="s",
+            baseline=seconds,
+            baseline_name="the whole import",
+            target=f"<= {LONGEST_WRITE_TARGET_S:.0f} s",
+            met=longest_write <= LONGEST_WRITE_TARGET_S,
+        ),
+    ]
 
 
 async def _measure_export(engine: AsyncEngine, backend: str) -> list[Measurement]:

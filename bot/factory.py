@@ -24,6 +24,7 @@ from bot.settings import Settings
 from crm.models import utcnow
 from handlers import (
     customers,
+    duplicates,
     errors,
     export,
     fallback,
@@ -37,8 +38,8 @@ from handlers import (
     start,
     tasks,
 )
-from handlers.admin import delivery, forms, rules, stages, team, teams, webhooks
-from handlers.leads import activities, card, create, deal, wizard
+from handlers.admin import delivery, fields, forms, rules, stages, team, teams, webhooks
+from handlers.leads import activities, card, create, custom_fields, deal, wizard
 
 # In this order: errors first, then commands that work in any state, then features.
 FEATURES = (
@@ -48,12 +49,14 @@ FEATURES = (
     create,
     card,
     activities,
+    custom_fields,
     deal,
     tasks,
     customers,
     export,
     imports,
     segments,
+    duplicates,
     search,
     pipeline,
     preferences,
@@ -65,6 +68,7 @@ FEATURES = (
     forms,
     webhooks,
     rules,
+    fields,
     reports,
     # Last: whatever no feature took still gets an answer.
     fallback,

@@ -26,6 +26,13 @@ def reversed_digits(text: str) -> str:
     return "".join(ch for ch in reversed(text) if ch.isdigit())
 
 
+def name_key(name: str) -> str:
+    """What two spellings of one person's name share: its words case-folded, without
+    punctuation, in alphabetical order ("Olena  Petrenko" and "petrenko, olena" match)."""
+    words = "".join(ch if ch.isalnum() else " " for ch in name.casefold()).split()
+    return " ".join(sorted(words))[:200]
+
+
 def normalize_email(raw: str) -> str:
     """Return the address with its domain normalised and lower-cased, or raise ``email-invalid``."""
     try:

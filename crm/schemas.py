@@ -77,6 +77,10 @@ class SegmentFilter(Schema):
     last_activity_to: datetime | None = None
     # No activity for this many days, counted back from whenever the segment is read.
     idle_days: int | None = Field(default=None, ge=1, le=3650)
+    # Custom lead fields: key -> the value a member's field holds, as the field stores it.
+    custom_fields: dict[str, str] = Field(default_factory=dict)
 
 
-LEAD_ONLY_FILTERS = frozenset({"stage_ids", "sources", "responsible_ids", "value_min", "value_max"})
+LEAD_ONLY_FILTERS = frozenset(
+    {"stage_ids", "sources", "responsible_ids", "value_min", "value_max", "custom_fields"}
+)

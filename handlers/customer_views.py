@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
@@ -14,6 +15,7 @@ from aiogram_i18n import I18nContext
 from crm.models import (
     Activity,
     ConversationMessage,
+    FieldDefinition,
     Lead,
     LoyaltyEntry,
     Order,
@@ -29,6 +31,7 @@ from handlers.common.paging import page_navigation
 from handlers.common.screens import button
 from handlers.common.text import ELLIPSIS, MESSAGE_LIMIT, local_time, shorten, stage_name, tr
 from handlers.leads.keyboards import LeadAction, LeadActionKind
+from handlers.leads.rendering import field_value_text
 
 PREVIEW = 100
 CONTACTS_SHOWN = 300
@@ -117,6 +120,8 @@ def _identity_lines(card: CustomerCard, i18n: I18nContext) -> list[str]:
         lines.append(tr(i18n, "customer-emails", emails=_joined(customer.emails)))
     if card.tags:
         lines.append(tr(i18n, "customer-tags", tags=_joined(f"#{t.name}" for t in card.tags)))
+    if card.possible_duplicates:
+        lines.append(i18n.get("customer-possible-duplicates", count=card.possible_duplicates))
     return lines
 
 
@@ -230,13 +235,22 @@ def ticket_line(ticket: SupportTicket, viewer: Staff, i18n: I18nContext) -> str:
     return line
 
 
-def deal_line(lead: Lead, viewer: Staff, i18n: I18nContext) -> str:
-    return tr(
+def deal_line(
+    lead: Lead, viewer: Staff, i18n: I18nContext, fields: Sequence[FieldDefinition] = ()
+) -> str:
+    """The deal's title and stage, then the custom fields it has filled in."""
+    line = tr(
         i18n,
         "customer-deal",
         title=shorten(lead.title, PREVIEW),
         stage=stage_name(lead.stage, i18n),
     )
+    filled = [
+        tr(i18n, "customer-deal-field", label=definition.label(i18n.locale), value=shown)
+        for definition in fields
+        if (shown := field_value_text(definition, lead.custom_fields.get(definition.key), i18n))
+    ]
+    return "\n".join([line, *filled])
 
 
 def task_line(task: Task, viewer: Staff, i18n: I18nContext) -> str:
@@ -269,8 +283,14 @@ SECTION_LINES: dict[Section, Callable[[Any, Staff, I18nContext], str]] = {
 
 
 def render_section(
-    card_title: str, section: Section, page: Page[Any], viewer: Staff, i18n: I18nContext
+    card_title: str,
+    section: Section,
+    page: Page[Any],
+    viewer: Staff,
+    i18n: I18nContext,
+    fields: Sequence[FieldDefinition] = (),
 ) -> str:
+    """A page of a section; deals show the custom ``fields`` they have filled in."""
     heading = i18n.get(
         "customer-section-heading",
         icon=SECTION_ICONS[section],
@@ -279,7 +299,9 @@ def render_section(
         page=page.page + 1,
         pages=page.page_count,
     )
-    render = SECTION_LINES[section]
+    render = (
+        partial(deal_line, fields=fields) if section is Section.DEALS else SECTION_LINES[section]
+    )
     lines = [card_title, heading] + [render(item, viewer, i18n) for item in page.items]
     if not page.items:
         lines.append(i18n.get("customer-section-empty"))

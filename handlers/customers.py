@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.models import Customer, Lead, Staff
 from crm.services import customer_card as cards
 from crm.services.access import visible_lead
+from crm.services.customer_card import Section
 from crm.services.customers import visible_customer
+from crm.services.fields import field_definitions
 from handlers.common.editing import show_in_place
 from handlers.common.filters import TYPED_ANSWER
 from handlers.common.flows import FlowData, Pending, answered, ask
@@ -117,7 +119,8 @@ async def open_section(
     actor: Staff,
     i18n: I18nContext,
 ) -> None:
-    customer_id = callback_data.customer_id
+    customer = await visible_customer(session, actor=actor, customer_id=callback_data.customer_id)
+    customer_id = customer.id
     page = await cards.section_page(
         session,
         actor=actor,
@@ -125,12 +128,12 @@ async def open_section(
         section=callback_data.section,
         page=callback_data.page,
     )
-    customer = await visible_customer(session, actor=actor, customer_id=customer_id)
     title = tr(i18n, "customer-title", name=customer.name, customer_id=str(customer.id))
+    fields = await field_definitions(session) if callback_data.section is Section.DEALS else []
     if isinstance(query.message, Message):
         await show_in_place(
             query.message,
-            render_section(title, callback_data.section, page, actor, i18n),
+            render_section(title, callback_data.section, page, actor, i18n, fields),
             section_keyboard(customer_id, callback_data.section, page, i18n),
         )
     await query.answer()
@@ -144,8 +147,9 @@ async def ask_for_customer_input(
     i18n: I18nContext,
     state: FSMContext,
 ) -> None:
-    customer_id = callback_data.customer_id
-    await visible_customer(session, actor=actor, customer_id=customer_id)
+    customer_id = (
+        await visible_customer(session, actor=actor, customer_id=callback_data.customer_id)
+    ).id
     pending: FlowData
     match callback_data.action:
         case CustomerActionKind.OPEN_TICKET:

@@ -89,7 +89,8 @@ async def send_export(
 
 
 def _header(table: ExportTable, i18n: I18nContext) -> list[str]:
-    return [i18n.get(f"column-{column.replace('_', '-')}") for column in table.columns]
+    codes = [i18n.get(f"column-{column.replace('_', '-')}") for column in table.columns]
+    return codes + [definition.label(i18n.locale) for definition in table.fields]
 
 
 def _file_name(choice: ExportFile, actor: Staff) -> str:

@@ -2,16 +2,19 @@
 
 The file is read, the person picks what it holds, sees which field each column went to and
 fixes that with buttons; then the rows are checked and a report says what is wrong where.
-Only then is anything written, in one transaction of its own: a file with errors imports
-nothing unless the person chooses to import the valid rows. The file itself stays on
+Only then is anything written, a chunk of rows per transaction so others' changes get in
+between, with progress counting committed rows only: a file with errors imports nothing unless
+the person chooses to import the valid rows, and a chunk that fails stops the import with a
+message saying which rows were saved. The file itself stays on
 Telegram's side; each step downloads it again by its id, so the chat's state stays small.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from enum import StrEnum
 from typing import ClassVar
@@ -24,24 +27,32 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 from aiogram_i18n.cores import FluentRuntimeCore
 from aiogram_i18n.exceptions import KeyNotFoundError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.errors import ValidationFailed
-from crm.models import Staff
+from crm.errors import CrmError, ValidationFailed
+from crm.models import FieldDefinition, Staff
+from crm.services.fields import field_definitions
 from crm.services.imports import (
     FIELDS,
     ImportPlan,
+    ImportStopped,
     ImportTarget,
     Problem,
     apply_import,
     check_import,
+    custom_field_code,
+    import_fields,
     match_columns,
 )
 from handlers.common.flows import FlowData
 from handlers.common.screens import Screen, show_screen
 from handlers.common.text import shorten, tr
+from handlers.errors import error_text
 from handlers.spreadsheet_reading import MAX_FILE_BYTES, Table, read_table
 from handlers.spreadsheets import csv_bytes
+
+log = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "uk")
 PROBLEMS_SHOWN = 20
@@ -82,13 +93,28 @@ class ImportSetField(CallbackData, prefix="if"):
     field: str
 
 
-def known_headers(translator: FluentRuntimeCore) -> dict[str, str]:
-    """Header words of every field in every language -> the field's code."""
+def known_headers(
+    translator: FluentRuntimeCore, custom: Sequence[FieldDefinition] = ()
+) -> dict[str, str]:
+    """Header words of every field in every language -> the field's code; a custom field's
+    words are its labels."""
     codes = {code for fields in FIELDS.values() for code in fields}
     return {
         translator.get(f"column-{code.replace('_', '-')}", language): code
         for code in codes
         for language in LANGUAGES
+    } | {
+        label: custom_field_code(definition)
+        for definition in custom
+        for label in (definition.label_en, definition.label_uk)
+    }
+
+
+async def _field_labels(session: AsyncSession, i18n: I18nContext) -> dict[str, str]:
+    """Each custom field's code -> its label in the reader's language."""
+    return {
+        custom_field_code(definition): definition.label(i18n.locale)
+        for definition in await field_definitions(session)
     }
 
 
@@ -115,6 +141,7 @@ async def pick_target(
     query: CallbackQuery,
     callback_data: ImportTargetPick,
     bot: Bot,
+    session: AsyncSession,
     i18n: I18nContext,
     state: FSMContext,
     translator: FluentRuntimeCore,
@@ -123,15 +150,19 @@ async def pick_target(
     if draft is None:
         return
     table = read_table(draft.file_name, await _download(bot, draft.file_id))
-    mapping = match_columns(table.headers, callback_data.target, known_headers(translator))
-    draft = draft.model_copy(update={"target": callback_data.target, "mapping": tuple(mapping)})
+    target = callback_data.target
+    known = known_headers(translator, await field_definitions(session))
+    mapping = match_columns(table.headers, target, known, await import_fields(session, target))
+    draft = draft.model_copy(update={"target": target, "mapping": tuple(mapping)})
     await draft.save(state)
-    await show_screen(query, mapping_screen(table, draft, i18n))
+    labels = await _field_labels(session, i18n)
+    await show_screen(query, mapping_screen(table, draft, i18n, labels))
 
 
 async def pick_column(
     query: CallbackQuery,
     callback_data: ImportColumn,
+    session: AsyncSession,
     i18n: I18nContext,
     state: FSMContext,
 ) -> None:
@@ -139,10 +170,11 @@ async def pick_column(
     if draft is None or draft.target is None or callback_data.column >= len(draft.mapping):
         await query.answer(i18n.get("import-expired"), show_alert=True)
         return
+    labels = await _field_labels(session, i18n)
     kb = InlineKeyboardBuilder()
-    for code in (*FIELDS[draft.target], ""):
+    for code in (*await import_fields(session, draft.target), ""):
         kb.button(
-            text=_field_label(code or None, i18n),
+            text=_field_label(code or None, i18n, labels),
             callback_data=ImportSetField(column=callback_data.column, field=code),
         )
     kb.adjust(2)
@@ -153,6 +185,7 @@ async def set_field(
     query: CallbackQuery,
     callback_data: ImportSetField,
     bot: Bot,
+    session: AsyncSession,
     i18n: I18nContext,
     state: FSMContext,
 ) -> None:
@@ -162,7 +195,7 @@ async def set_field(
         await query.answer(i18n.get("import-expired"), show_alert=True)
         return
     code = callback_data.field or None
-    if code is not None and code not in FIELDS[draft.target]:
+    if code is not None and code not in await import_fields(session, draft.target):
         await query.answer(i18n.get("import-expired"), show_alert=True)
         return
     # A field goes to one column: choosing it here takes it from any other.
@@ -171,17 +204,19 @@ async def set_field(
     draft = draft.model_copy(update={"mapping": tuple(mapping)})
     await draft.save(state)
     table = read_table(draft.file_name, await _download(bot, draft.file_id))
-    await show_screen(query, mapping_screen(table, draft, i18n))
+    labels = await _field_labels(session, i18n)
+    await show_screen(query, mapping_screen(table, draft, i18n, labels))
 
 
 async def back_to_mapping(
-    query: CallbackQuery, bot: Bot, i18n: I18nContext, state: FSMContext
+    query: CallbackQuery, bot: Bot, session: AsyncSession, i18n: I18nContext, state: FSMContext
 ) -> None:
     draft = await _draft(query, state, i18n)
     if draft is None:
         return
     table = read_table(draft.file_name, await _download(bot, draft.file_id))
-    await show_screen(query, mapping_screen(table, draft, i18n))
+    labels = await _field_labels(session, i18n)
+    await show_screen(query, mapping_screen(table, draft, i18n, labels))
 
 
 async def cancel_import(query: CallbackQuery, i18n: I18nContext, state: FSMContext) -> None:
@@ -238,10 +273,13 @@ async def run_import(
             last_shown = time.monotonic()
             await progress.edit_text(i18n.get("import-progress", done=done, total=total))
 
-    # Its own transaction: the progress messages commit the update's, never half an import.
-    async with own_transaction() as writing:
-        importer = await writing.merge(actor, load=False)
-        result = await apply_import(writing, actor=importer, plan=plan, progress=show_progress)
+    # A transaction of its own for each chunk: the progress messages commit the update's,
+    # and others' changes get in between the chunks. Progress counts only committed rows.
+    try:
+        result = await apply_import(own_transaction, actor=actor, plan=plan, progress=show_progress)
+    except ImportStopped as stopped:
+        await progress.edit_text(_stopped_text(stopped, i18n))
+        return
     await progress.edit_text(
         i18n.get(
             "import-done",
@@ -249,6 +287,21 @@ async def run_import(
             updated=result.updated,
             skipped=len(plan.problems),
         )
+    )
+
+
+def _stopped_text(stopped: ImportStopped, i18n: I18nContext) -> str:
+    """What was saved and where it stopped; why, in the words of the error it met."""
+    cause = stopped.cause
+    reason = error_text(cause, i18n) if isinstance(cause, CrmError) else i18n.get("error-not-saved")
+    if isinstance(cause, SQLAlchemyError):
+        log.error("import stopped at row %s", stopped.row, exc_info=cause)
+    return i18n.get(
+        "import-stopped",
+        row=stopped.row,
+        reason=reason,
+        created=stopped.saved.created,
+        updated=stopped.saved.updated,
     )
 
 
@@ -283,17 +336,22 @@ async def _checked(
     return table, plan
 
 
-def _field_label(code: str | None, i18n: I18nContext) -> str:
+def _field_label(code: str | None, i18n: I18nContext, custom: Mapping[str, str]) -> str:
     if code is None:
         return i18n.get("import-skip-column")
+    if code in custom:
+        return custom[code]
     return i18n.get(f"column-{code.replace('_', '-')}")
 
 
-def mapping_screen(table: Table, draft: ImportDraft, i18n: I18nContext) -> Screen:
+def mapping_screen(
+    table: Table, draft: ImportDraft, i18n: I18nContext, custom: Mapping[str, str]
+) -> Screen:
+    """Which field each column goes to; ``custom`` names the custom fields."""
     lines = [i18n.get("import-mapping", rows=len(table.rows))]
     kb = InlineKeyboardBuilder()
     for column, (header, code) in enumerate(zip(table.headers, draft.mapping, strict=False)):
-        label = _field_label(code, i18n)
+        label = _field_label(code, i18n, custom)
         lines.append(
             tr(i18n, "import-mapping-line", header=shorten(header, HEADER_SHOWN), field=label)
         )

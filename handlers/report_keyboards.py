@@ -9,6 +9,7 @@ from aiogram_i18n import I18nContext
 
 from crm.reports.periods import NamedPeriod, Period
 from handlers.report_views import ReportKind
+from handlers.spreadsheets import FileFormat
 
 
 class ReportMenu(CallbackData, prefix="rpm"):
@@ -29,12 +30,13 @@ class TypeDates(CallbackData, prefix="rpt"):
 
 
 class ReportFile(CallbackData, prefix="rpx"):
-    """The report's rows as XLSX, for the days it showed (ordinals of the first day and of the
-    day after the last), read in the presser's time zone."""
+    """The report's rows as a CSV or XLSX file, for the days it showed (ordinals of the first
+    day and of the day after the last), read in the presser's time zone."""
 
     kind: ReportKind
     since: int
     until: int
+    file_format: FileFormat = FileFormat.XLSX
 
 
 def reports_keyboard(i18n: I18nContext) -> InlineKeyboardMarkup:
@@ -59,11 +61,16 @@ def periods_keyboard(kind: ReportKind, i18n: I18nContext) -> InlineKeyboardMarku
 
 
 def file_keyboard(kind: ReportKind, period: Period, i18n: I18nContext) -> InlineKeyboardMarkup:
+    """The export buttons under a report, one per file format."""
     kb = InlineKeyboardBuilder()
-    kb.button(
-        text=i18n.get("report-file"),
-        callback_data=ReportFile(
-            kind=kind, since=period.since.toordinal(), until=period.until.toordinal()
-        ),
-    )
+    for file_format in FileFormat:
+        kb.button(
+            text=i18n.get("report-file", format=file_format.value.upper()),
+            callback_data=ReportFile(
+                kind=kind,
+                since=period.since.toordinal(),
+                until=period.until.toordinal(),
+                file_format=file_format,
+            ),
+        )
     return kb.as_markup()

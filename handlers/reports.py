@@ -1,5 +1,6 @@
 """``/report``: pick a report and a period (or type the dates); get a summary with a chart,
-and the rows behind it as an XLSX file on request. A rep's reports cover their own leads."""
+and the rows behind it as a CSV or XLSX file on request, written by the export's code. A rep's
+reports cover their own leads."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ from handlers.report_keyboards import (
 )
 from handlers.report_views import ReportKind, ReportView, ReportWriter
 from handlers.reports_charts import render_png
-from handlers.reports_xlsx import workbook_bytes
+from handlers.spreadsheets import table_bytes
 
 CAPTION_LIMIT = 1024
 # A calendar date as typed: 2026-03-01, 1.03, 01.03.2026, 1/3/26.
@@ -193,10 +194,12 @@ async def send_spreadsheet(
         return
     writer = ReportWriter(i18n, preferred_currency=default_currency)
     view = await report_view(callback_data.kind, session, actor, period, clock(), writer)
-    content = await asyncio.to_thread(workbook_bytes, view.sheet, view.title)
-    name = (
-        f"{callback_data.kind.value}-{period.since.isoformat()}-{period.last_day.isoformat()}.xlsx"
+    file_format = callback_data.file_format
+    content = await asyncio.to_thread(
+        table_bytes, file_format, view.sheet.header, view.sheet.rows, view.title
     )
+    days = f"{period.since.isoformat()}-{period.last_day.isoformat()}"
+    name = f"{callback_data.kind.value}-{days}.{file_format.value}"
     await query.message.answer_document(
         BufferedInputFile(content, filename=name), caption=html_decoration.quote(view.title)
     )

@@ -26,9 +26,10 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import ValidationFailed
-from crm.models import Customer, Lead, LeadSource, SegmentTarget, Staff
+from crm.models import Customer, Lead, LeadSource, SegmentTarget, Staff, utcnow
 from crm.schemas import LEAD_ONLY_FILTERS
 from crm.services.board import Page
+from crm.services.fields import checked_value, field_definitions, get_field
 from crm.services.pipelines import default_pipeline, pipeline_stages
 from crm.services.segments import (
     matching_count,
@@ -41,9 +42,10 @@ from handlers.common.filters import TYPED_ANSWER
 from handlers.common.flows import FlowData, Pending, answered, ask
 from handlers.common.paging import page_navigation
 from handlers.common.screens import CHECKED, Screen, button, send_screen, show_screen
-from handlers.common.text import shorten, stage_name, tr
+from handlers.common.text import local_time, shorten, stage_name, tr
 from handlers.customer_views import CustomerView
 from handlers.export import export_keyboard
+from handlers.leads.field_questions import typed_value
 from handlers.leads.keyboards import LeadAction, LeadActionKind
 
 SEGMENTS_SHOWN = 20
@@ -62,6 +64,8 @@ class SegmentStep(StrEnum):
     STAGE = "stage"
     SOURCE = "source"
     PERSON = "person"
+    FIELDS = "fields"
+    FIELD = "field"
     BACK = "back"
     CANCEL = "cancel"
 
@@ -73,6 +77,7 @@ class Question(StrEnum):
     CREATED = "created"
     IDLE = "idle"
     NAME = "name"
+    FIELD = "field"
 
 
 class SegmentBuild(CallbackData, prefix="sb"):
@@ -102,6 +107,8 @@ class SegmentDraft(FlowData):
 class SegmentAsked(FlowData):
     destiny: ClassVar[str] = "segment-question"
     question: Question
+    # The custom field a FIELD question asks the value of.
+    field_id: int = 0
 
 
 async def list_segments(
@@ -205,6 +212,8 @@ async def change_draft(
             screen = source_picker(draft, i18n)
         case SegmentStep.PEOPLE | SegmentStep.PERSON:
             screen = await people_picker(session, actor, draft, i18n)
+        case SegmentStep.FIELDS:
+            screen = await field_picker(session, i18n)
         case _:
             screen = await builder_screen(session, actor, draft, i18n)
     await show_screen(query, screen)
@@ -219,6 +228,28 @@ async def ask_value(
     await ask(state, SegmentInput.answer, SegmentAsked(question=callback_data.question))
     if isinstance(query.message, Message):
         await query.message.answer(i18n.get(f"segment-ask-{callback_data.question.value}"))
+    await query.answer()
+
+
+async def ask_field_value(
+    query: CallbackQuery,
+    callback_data: SegmentBuild,
+    session: AsyncSession,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    """The value a member's custom field must hold, typed (a choice or yes/no as written)."""
+    if await SegmentDraft.load(state) is None:
+        await query.answer(i18n.get("segment-expired"), show_alert=True)
+        return
+    definition = await get_field(session, callback_data.value)
+    pending = SegmentAsked(question=Question.FIELD, field_id=definition.id)
+    await ask(state, SegmentInput.answer, pending)
+    if isinstance(query.message, Message):
+        prompt = tr(i18n, "segment-ask-field", label=definition.label(i18n.locale))
+        hint = i18n.get(f"field-hint-{definition.kind.value}")
+        choices = ", ".join(definition.choices)
+        await query.message.answer("\n".join(filter(None, (prompt, hint, choices))))
     await query.answer()
 
 
@@ -248,7 +279,10 @@ async def value_typed(
             tr(i18n, "segment-saved", name=segment.name), reply_markup=kb.as_markup()
         )
         return
-    filters = {**draft.filters, **typed_filters(pending.question, text, actor)}
+    if pending.question is Question.FIELD:
+        filters = {**draft.filters, **await _field_filter(session, actor, draft, pending, text)}
+    else:
+        filters = {**draft.filters, **typed_filters(pending.question, text, actor)}
     draft = draft.model_copy(update={"filters": filters})
     # Checked before it is kept: a value the filter refuses leaves the question open.
     await matching_count(session, actor=actor, target=draft.target, filters=draft.filters)
@@ -256,6 +290,19 @@ async def value_typed(
     await answered(state, SegmentAsked)
     screen = await builder_screen(session, actor, draft, i18n)
     await send_screen(message, screen)
+
+
+async def _field_filter(
+    session: AsyncSession, actor: Staff, draft: SegmentDraft, pending: SegmentAsked, text: str
+) -> dict[str, Any]:
+    """The custom field's value added to the filter; ``-`` takes the field out of it."""
+    definition = await get_field(session, pending.field_id)
+    typed = typed_value(definition, text, local_time(utcnow(), actor).date())
+    value = checked_value(definition, typed) if typed else ""
+    wanted = {
+        k: v for k, v in draft.filters.get("custom_fields", {}).items() if k != definition.key
+    }
+    return {"custom_fields": wanted | ({definition.key: value} if value else {})}
 
 
 def typed_filters(question: Question, text: str, actor: Staff) -> dict[str, Any]:
@@ -279,7 +326,7 @@ def typed_filters(question: Question, text: str, actor: Staff) -> dict[str, Any]
             if not text.isdigit():
                 raise ValidationFailed("segment-days-invalid")
             return {"idle_days": int(text)}
-        case Question.NAME:
+        case Question.NAME | Question.FIELD:
             return {}
 
 
@@ -319,10 +366,16 @@ async def builder_screen(
 ) -> Screen:
     count = await matching_count(session, actor=actor, target=draft.target, filters=draft.filters)
     lines = [i18n.get("segment-builder", target=draft.target.value, count=count)]
+    definitions = await field_definitions(session)
+    labels = {d.key: d.label(i18n.locale) for d in definitions}
     lines += [
         tr(i18n, "segment-filter-line", name=i18n.get(f"segment-filter-{key}"), value=_shown(v))
         for key, v in draft.filters.items()
-        if v not in (None, [], "")
+        if v not in (None, [], "", {}) and key != "custom_fields"
+    ]
+    lines += [
+        tr(i18n, "segment-filter-line", name=labels.get(key, key), value=value)
+        for key, value in draft.filters.get("custom_fields", {}).items()
     ]
     kb = InlineKeyboardBuilder()
     kb.button(
@@ -341,6 +394,11 @@ async def builder_screen(
                 callback_data=SegmentBuild(step=SegmentStep.PEOPLE),
             )
         asks.append(Question.VALUE)
+        if definitions:
+            kb.button(
+                text=i18n.get("segment-pick-fields"),
+                callback_data=SegmentBuild(step=SegmentStep.FIELDS),
+            )
     for question in asks:
         kb.button(
             text=i18n.get(f"segment-button-{question.value}"),
@@ -413,6 +471,19 @@ async def people_picker(
     )
 
 
+async def field_picker(session: AsyncSession, i18n: I18nContext) -> Screen:
+    """A button per custom field; pressing one asks for its value."""
+    kb = InlineKeyboardBuilder()
+    for definition in await field_definitions(session):
+        kb.button(
+            text=shorten(definition.label(i18n.locale), BUTTON_TITLE),
+            callback_data=SegmentBuild(step=SegmentStep.FIELD, value=definition.id),
+        )
+    kb.adjust(2)
+    kb.row(button(i18n.get("segment-done-picking"), SegmentBuild(step=SegmentStep.BACK)))
+    return Screen(i18n.get("segment-pick"), kb.as_markup())
+
+
 def create_router() -> Router:
     """A fresh router for each dispatcher."""
     router = Router(name=__name__)
@@ -421,6 +492,9 @@ def create_router() -> Router:
     router.callback_query.register(start_building, SegmentBuild.filter(F.step == SegmentStep.NEW))
     router.callback_query.register(
         cancel_building, SegmentBuild.filter(F.step == SegmentStep.CANCEL)
+    )
+    router.callback_query.register(
+        ask_field_value, SegmentBuild.filter(F.step == SegmentStep.FIELD)
     )
     router.callback_query.register(change_draft, SegmentBuild.filter())
     router.callback_query.register(ask_value, SegmentAsk.filter())

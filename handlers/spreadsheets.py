@@ -14,13 +14,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from crm.services.exports import Cell
+from crm.services.exports import Cell as ExportCell
 from handlers.xlsx_writer import XlsxValue, workbook_bytes
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALIZER = "'"
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 SHEET_TITLE_MAX = 31
+# What an export or a report puts in a cell.
+Cell = ExportCell | float
 
 
 class FileFormat(StrEnum):
@@ -40,6 +42,9 @@ def _text_cell(value: Cell) -> str:
             return value.strftime(TIME_FORMAT)
         case str():
             return neutralized(value)
+        case float() if value.is_integer():
+            # A report's percentage of 80.0 reads as 80, as it does in the XLSX file.
+            return str(int(value))
         case _:
             return str(value)
 

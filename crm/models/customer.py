@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from crm.contacts import name_key
 from crm.models.base import Base, UtcDateTime, str_enum, utcnow
 from crm.models.enums import Direction, MessageStatus, TicketStatus
 from crm.models.tags import Tag, customer_tags
@@ -21,11 +22,20 @@ class Customer(Base):
     # The id in the system a customer list was imported from: a re-import updates the row.
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The name as duplicates are matched by (crm.contacts.name_key), kept in step by the ORM.
+    name_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    # Set when merged into another customer: old buttons and links open that one instead.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
 
     contacts: Mapped[list[CustomerContact]] = relationship(
         back_populates="customer", lazy="selectin", cascade="all, delete-orphan"
     )
     tags: Mapped[list[Tag]] = relationship(secondary=customer_tags, order_by=Tag.name)
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        self.name_key = name_key(name)
+        return name
 
     @property
     def phones(self) -> list[str]:

@@ -40,6 +40,8 @@ class ActivityKind(StrEnum):
     ASSIGNMENT = "assignment"
     CONVERSION = "conversion"
     SYSTEM = "system"
+    # Another customer merged into this one.
+    MERGE = "merge"
 
 
 class Direction(StrEnum):
@@ -57,6 +59,7 @@ class FieldKind(StrEnum):
     NUMBER = "number"
     DATE = "date"
     CHOICE = "choice"
+    YES_NO = "yes_no"
 
 
 class SegmentTarget(StrEnum):

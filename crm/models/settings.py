@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.models.base import Base, UtcDateTime, json_default_list, str_enum, utcnow
@@ -17,10 +17,17 @@ class FieldDefinition(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(48), unique=True)
-    label: Mapped[str] = mapped_column(String(100))
+    label_en: Mapped[str] = mapped_column(String(100))
+    label_uk: Mapped[str] = mapped_column(String(100))
     kind: Mapped[FieldKind] = mapped_column(str_enum(FieldKind))
     choices: Mapped[list[str]] = mapped_column(JSON, default=json_default_list)
-    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A lead of this stage's pipeline entering it or a stage after it must have the field.
+    required_from_stage_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stages.id", ondelete="SET NULL")
+    )
+
+    def label(self, language: str) -> str:
+        return self.label_uk if language == "uk" else self.label_en
 
 
 class Segment(Base):

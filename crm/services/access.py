@@ -228,12 +228,16 @@ async def may_see_staff(session: AsyncSession, *, actor: Staff, staff_id: int) -
 def visible_customers(actor: Staff) -> ColumnElement[bool]:
     """A WHERE clause limiting customers to the ones ``actor`` may open: those with a deal
     they see, or any for whoever sees the company's own work (admins, company-wide
-    managers)."""
+    managers). A customer merged into another is left out: the one kept stands for both."""
+    live = Customer.merged_into_id.is_(None)
     if is_unscoped(actor):
-        return true()
-    return or_(
-        work_seen_by(actor, literal(None, Integer)),
-        exists().where(Lead.customer_id == Customer.id, visible_leads(actor)),
+        return live
+    return and_(
+        live,
+        or_(
+            work_seen_by(actor, literal(None, Integer)),
+            exists().where(Lead.customer_id == Customer.id, visible_leads(actor)),
+        ),
     )
 
 

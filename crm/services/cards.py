@@ -10,9 +10,10 @@ from sqlalchemy import func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from crm.models import Activity, Lead, Order, Staff, Stage, StageKind, Tag, Task
+from crm.models import Activity, FieldDefinition, Lead, Order, Staff, Stage, StageKind, Tag, Task
 from crm.money import from_minor_units
 from crm.services.access import visible_customer_records, visible_lead
+from crm.services.fields import field_definitions
 
 RECENT_ACTIVITIES = 3
 
@@ -37,6 +38,8 @@ class LeadCard:
     recent_activities: list[Activity]
     next_task: Task | None
     statistics: LeadStatistics
+    # Every custom field defined, filled in or not, in the order the admin added them.
+    fields: list[FieldDefinition]
 
     @property
     def wants_close_date(self) -> bool:
@@ -91,7 +94,23 @@ class NoFurtherStage:
     lead_id: int
 
 
-StillNeeded = NeedsValue | NeedsLostReason | NeedsLostReasonText
+@dataclass(frozen=True, slots=True)
+class NeedsFieldValue:
+    """The stage requires a custom field the lead lacks: ask for it, then
+    ``leads.fill_field_and_move`` with the answer and the same stage."""
+
+    code: ClassVar[str] = "custom-field-required"
+    lead_id: int
+    version: int
+    stage_id: int
+    definition: FieldDefinition
+
+    @property
+    def field(self) -> str:
+        return self.definition.key
+
+
+StillNeeded = NeedsValue | NeedsLostReason | NeedsLostReasonText | NeedsFieldValue
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +147,7 @@ async def card_of(session: AsyncSession, *, actor: Staff, lead: Lead) -> LeadCar
             orders=sum(count for _, count, _ in order_rows),
             paid={currency: from_minor_units(total) for currency, _, total in order_rows},
         ),
+        fields=await field_definitions(session),
     )
 
 

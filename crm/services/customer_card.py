@@ -39,6 +39,7 @@ from crm.money import from_minor_units
 from crm.services.access import visible_customer_records, visible_leads
 from crm.services.board import Page
 from crm.services.customers import visible_customer
+from crm.services.duplicates import MERGING_ROLES, duplicate_count
 
 SECTION_PAGE_SIZE = 8
 REASON_MAX_LENGTH = 200
@@ -85,11 +86,14 @@ class CustomerCard:
     latest_order: Order | None
     latest_message: tuple[Conversation, ConversationMessage] | None
     latest_ticket: SupportTicket | None
+    # Other customers likely the same person; counted for those who may merge them, else 0.
+    possible_duplicates: int
 
 
 async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int) -> CustomerCard:
     """The card's header and the exact size of each of its sections, as ``actor`` sees them."""
     customer = await visible_customer(session, actor=actor, customer_id=customer_id)
+    customer_id = customer.id
     orders = _orders(actor, customer_id)
     totals = (
         await session.execute(
@@ -136,6 +140,9 @@ async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int
         latest_order=await _first_row(session, Section.ORDERS, actor, customer_id),
         latest_message=None if latest_message is None else (latest_message[0], latest_message[1]),
         latest_ticket=await _first_row(session, Section.TICKETS, actor, customer_id),
+        possible_duplicates=(
+            await duplicate_count(session, customer) if actor.role in MERGING_ROLES else 0
+        ),
     )
 
 
@@ -144,7 +151,7 @@ async def section_page(
 ) -> Page[Any]:
     """One page of a section, newest first (open tasks: the soonest due first); a page beyond
     the end shows the last one."""
-    await visible_customer(session, actor=actor, customer_id=customer_id)
+    customer_id = (await visible_customer(session, actor=actor, customer_id=customer_id)).id
     query = _section_query(section, actor, customer_id)
     total = await _count(session, query)
     last = max(0, (total - 1) // SECTION_PAGE_SIZE)
@@ -168,7 +175,7 @@ async def change_loyalty_points(
 ) -> LoyaltyEntry:
     """Add (``points`` > 0) or spend (< 0) points with a reason; the balance never goes
     below zero."""
-    await visible_customer(session, actor=actor, customer_id=customer_id)
+    customer_id = (await visible_customer(session, actor=actor, customer_id=customer_id)).id
     reason = reason.strip()
     if points == 0 or abs(points) > POINTS_LIMIT:
         raise ValidationFailed(
@@ -187,7 +194,7 @@ async def change_loyalty_points(
 async def open_support_ticket(
     session: AsyncSession, *, actor: Staff, customer_id: int, subject: str
 ) -> SupportTicket:
-    await visible_customer(session, actor=actor, customer_id=customer_id)
+    customer_id = (await visible_customer(session, actor=actor, customer_id=customer_id)).id
     subject = subject.strip()
     _require_text(subject, "subject", SUBJECT_MAX_LENGTH)
     ticket = SupportTicket(customer_id=customer_id, subject=subject)

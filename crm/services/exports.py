@@ -22,6 +22,7 @@ from crm.errors import NotFound
 from crm.models import (
     Customer,
     CustomerContact,
+    FieldDefinition,
     Lead,
     Segment,
     SegmentTarget,
@@ -34,6 +35,7 @@ from crm.models import (
 )
 from crm.money import from_minor_units
 from crm.services.access import require_active, visible_customers, visible_leads, visible_tasks
+from crm.services.fields import field_definitions
 from crm.services.segments import segment_condition
 
 Cell = str | int | Decimal | datetime | None
@@ -73,6 +75,8 @@ class ExportTable:
     name: str
     columns: tuple[str, ...]
     rows: list[list[Cell]]
+    # Custom fields, one column each after ``columns``, headed by their label.
+    fields: tuple[FieldDefinition, ...] = ()
 
 
 async def export_table(
@@ -86,9 +90,7 @@ async def export_table(
     zone = ZoneInfo(actor.time_zone)
     match kind:
         case ExportKind.LEADS:
-            return ExportTable(
-                "leads", LEAD_COLUMNS, await _lead_rows(session, visible_leads(actor), zone)
-            )
+            return await _lead_table(session, "leads", visible_leads(actor), zone)
         case ExportKind.CUSTOMERS:
             rows = await _customer_rows(session, visible_customers(actor), zone)
             return ExportTable("customers", CUSTOMER_COLUMNS, rows)
@@ -106,7 +108,7 @@ async def _segment_table(
         raise NotFound(f"segment {segment_id}")
     where = segment_condition(segment, actor)
     if segment.target == SegmentTarget.LEADS:
-        return ExportTable(segment.name, LEAD_COLUMNS, await _lead_rows(session, where, zone))
+        return await _lead_table(session, segment.name, where, zone)
     return ExportTable(segment.name, CUSTOMER_COLUMNS, await _customer_rows(session, where, zone))
 
 
@@ -135,8 +137,16 @@ async def _tags_of(
     return tags
 
 
+async def _lead_table(
+    session: AsyncSession, name: str, where: ColumnElement[bool], zone: ZoneInfo
+) -> ExportTable:
+    fields = tuple(await field_definitions(session))
+    rows = await _lead_rows(session, where, zone, [d.key for d in fields])
+    return ExportTable(name, LEAD_COLUMNS, rows, fields)
+
+
 async def _lead_rows(
-    session: AsyncSession, where: ColumnElement[bool], zone: ZoneInfo
+    session: AsyncSession, where: ColumnElement[bool], zone: ZoneInfo, field_keys: list[str]
 ) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
     for ids in await _in_batches(session, select(Lead.id).where(where).order_by(Lead.id)):
@@ -156,6 +166,8 @@ async def _lead_rows(
                 Lead.currency,
                 Lead.customer_id,
                 Lead.created_at,
+                # Read only when there are fields to fill: the JSON is parsed row by row.
+                *([Lead.custom_fields] if field_keys else []),
             )
             .join(Stage, Stage.id == Lead.stage_id)
             .outerjoin(Staff, Staff.id == Lead.responsible_id)
@@ -172,6 +184,7 @@ async def _lead_rows(
                 " ".join(f"#{name}" for name in tags.get(row.id, [])) or None,
                 row.customer_id,
                 _local(row.created_at, zone),
+                *(row.custom_fields.get(key) for key in field_keys),
             ]
             for row in leads
         ]

@@ -3,15 +3,17 @@
 Three steps, each its own call, so a person sees and fixes things before anything is written:
 :func:`match_columns` guesses which field each column holds from its header (English or
 Ukrainian words, given by the caller); :func:`check_import` reads every row and says what is
-wrong where (row, column, code); :func:`apply_import` writes the rows that passed in the
-caller's one transaction, so an import is kept whole or not at all. A row with an external id
-that was imported before updates that lead or customer instead of adding another.
+wrong where (row, column, code); :func:`apply_import` writes the rows that passed, a chunk
+per transaction, and stops at the first chunk that fails, saying what was saved. A row with
+an external id that was imported before updates that lead or customer instead of adding
+another.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -20,12 +22,13 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.contacts import normalize_email, normalize_phone, reversed_digits
-from crm.errors import Conflict, ValidationFailed
+from crm.errors import Conflict, CrmError, ValidationFailed
 from crm.models import (
     ActivityKind,
     Base,
     Customer,
     CustomerContact,
+    FieldDefinition,
     Lead,
     LeadSource,
     Role,
@@ -37,6 +40,7 @@ from crm.models import (
 )
 from crm.money import parse_amount, parse_currency, to_minor_units
 from crm.services.access import is_unscoped, require_active, require_role, seen_of
+from crm.services.fields import checked_value, field_definitions
 from crm.services.leads import search_text
 from crm.services.pipelines import default_pipeline
 from crm.services.tags import normalize_tag, tags_named
@@ -100,6 +104,21 @@ class ImportResult:
 
 
 Progress = Callable[[int, int], Awaitable[None]]
+# A custom lead field's code in a mapping: the prefix and its key.
+CUSTOM_FIELD_PREFIX = "field."
+# Opens a transaction that commits when its block ends and rolls back if the block fails.
+Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+def custom_field_code(definition: FieldDefinition) -> str:
+    return CUSTOM_FIELD_PREFIX + definition.key
+
+
+async def import_fields(session: AsyncSession, target: ImportTarget) -> tuple[str, ...]:
+    """The fields a column may hold: the target's own, and for leads each custom field."""
+    if target is ImportTarget.CUSTOMERS:
+        return FIELDS[target]
+    return FIELDS[target] + tuple(custom_field_code(d) for d in await field_definitions(session))
 
 
 def header_key(text: str) -> str:
@@ -107,11 +126,15 @@ def header_key(text: str) -> str:
 
 
 def match_columns(
-    headers: Sequence[str], target: ImportTarget, known: Mapping[str, str]
+    headers: Sequence[str],
+    target: ImportTarget,
+    known: Mapping[str, str],
+    fields: Sequence[str] | None = None,
 ) -> list[str | None]:
     """The field of each column, from ``known`` header words (see :func:`header_key`) or the
-    field's own code; a field is matched once, unknown columns are skipped (None)."""
-    fields = FIELDS[target]
+    field's own code; a field is matched once, unknown columns are skipped (None). ``fields``
+    are those a column may hold (:func:`import_fields`), the target's own by default."""
+    fields = FIELDS[target] if fields is None else fields
     words = {header_key(code): code for code in fields} | {
         header_key(word): code for word, code in known.items() if code in fields
     }
@@ -150,6 +173,7 @@ async def check_import(
     if not any(mapping):
         raise ValidationFailed("import-nothing-mapped")
     plan = ImportPlan(target=target)
+    custom = {custom_field_code(d): d for d in await field_definitions(session)}
     seen_ids: dict[str, int] = {}
     for index, cells in enumerate(rows, start=2):
         values = {
@@ -157,7 +181,7 @@ async def check_import(
             for column, code in enumerate(mapping)
             if code is not None and _cell(cells, column)
         }
-        parsed, problems = _parse_row(target, values, phone_region)
+        parsed, problems = _parse_row(target, values, phone_region, custom)
         external_id = parsed.get("external_id")
         if external_id is not None and seen_ids.setdefault(external_id, index) != index:
             problems.append(("external_id", "import-external-id-repeated"))
@@ -193,13 +217,22 @@ def _cell(cells: Sequence[str], column: int) -> str:
 
 
 def _parse_row(
-    target: ImportTarget, values: dict[str, str], phone_region: str
+    target: ImportTarget,
+    values: dict[str, str],
+    phone_region: str,
+    custom: Mapping[str, FieldDefinition],
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     parsed: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
     for code, raw in values.items():
         try:
-            parsed[code] = _parse_value(code, raw, phone_region)
+            if code.startswith(CUSTOM_FIELD_PREFIX):
+                definition = _custom_field(custom, code, target)
+                parsed.setdefault("custom_fields", {})[definition.key] = checked_value(
+                    definition, raw
+                )
+            else:
+                parsed[code] = _parse_value(code, raw, phone_region)
         except ValidationFailed as error:
             problems.append((code, error.code))
     name_field = "title" if target is ImportTarget.LEADS else "name"
@@ -208,6 +241,17 @@ def _parse_row(
     if not parsed.get(name_field) and not problems:
         problems.append((name_field, "import-name-required"))
     return parsed, problems
+
+
+def _custom_field(
+    custom: Mapping[str, FieldDefinition], code: str, target: ImportTarget
+) -> FieldDefinition:
+    """The definition a column's custom field code names; deleted since it was mapped, or a
+    customer import, it is unknown."""
+    definition = custom.get(code)
+    if definition is None or target is not ImportTarget.LEADS:
+        raise ValidationFailed("custom-field-unknown", field=code)
+    return definition
 
 
 def _parse_value(code: str, raw: str, phone_region: str) -> Any:
@@ -292,29 +336,91 @@ async def _by_external_id(
 
 
 async def apply_import(
-    session: AsyncSession,
+    transaction: Transaction,
     *,
     actor: Staff,
     plan: ImportPlan,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Write the plan's rows; a row whose external id is known updates that row."""
+    """Write the plan's rows, ``CHUNK`` at a time, each chunk in a ``transaction()`` of its own;
+    a row whose external id is known updates that row.
+
+    Committing chunk by chunk lets other people's changes in between (SQLite has one writer).
+    ``progress`` hears only of rows committed, so whatever a person was told is saved is. A
+    chunk that fails is rolled back whole and ends the import: :class:`ImportStopped` says
+    what was saved before it and the spreadsheet row it stopped at.
+    """
     _may_import(actor, plan.target)
-    # Looked up before anything is written: the planner's picture of the table is then
-    # still true, and a growing table is not searched again for each chunk.
     model = Lead if plan.target is ImportTarget.LEADS else Customer
-    existing = await _by_external_id(session, model, [row.get("external_id") for row in plan.rows])
-    created = updated = 0
+    saved = ImportResult(0, 0)
+    if not plan.rows:
+        return saved
+    try:
+        # Looked up once, before anything is written and in a transaction that writes
+        # nothing: a growing table is not searched again for each chunk.
+        async with transaction() as session:
+            known = await _ids_by_external_id(session, model, plan.rows)
+    except Exception as error:
+        raise ImportStopped(saved, row=plan.rows[0]["row"], cause=error) from error
     for start in range(0, len(plan.rows), CHUNK):
         chunk = plan.rows[start : start + CHUNK]
-        if plan.target is ImportTarget.LEADS:
-            done = await _import_leads(session, actor, chunk, existing)
-        else:
-            done = await _import_customers(session, chunk, existing)
-        created, updated = created + done.created, updated + done.updated
+        try:
+            async with transaction() as session:
+                importer = await session.merge(actor, load=False)
+                existing = await _known_rows(session, model, known, chunk)
+                done = await _import_chunk(session, importer, plan.target, chunk, existing)
+        except Exception as error:
+            raise ImportStopped(saved, row=chunk[0]["row"], cause=error) from error
+        saved = ImportResult(saved.created + done.created, saved.updated + done.updated)
         if progress is not None:
             await progress(start + len(chunk), len(plan.rows))
-    return ImportResult(created, updated)
+    return saved
+
+
+class ImportStopped(CrmError):
+    """A chunk of the import failed and was rolled back; ``saved`` is what the chunks before
+    it committed, ``row`` the spreadsheet row the failed chunk began at."""
+
+    code = "import-stopped"
+
+    def __init__(self, saved: ImportResult, *, row: int, cause: Exception) -> None:
+        super().__init__(f"import stopped at row {row}: {cause!r}")
+        self.saved = saved
+        self.row = row
+        self.cause = cause
+
+
+async def _import_chunk(
+    session: AsyncSession,
+    actor: Staff,
+    target: ImportTarget,
+    chunk: Sequence[dict[str, Any]],
+    existing: dict[str, Any],
+) -> ImportResult:
+    if target is ImportTarget.LEADS:
+        return await _import_leads(session, actor, chunk, existing)
+    return await _import_customers(session, chunk, existing)
+
+
+async def _ids_by_external_id(
+    session: AsyncSession, model: type[Lead] | type[Customer], rows: Sequence[dict[str, Any]]
+) -> dict[str, int]:
+    found = await _by_external_id(session, model, [row.get("external_id") for row in rows])
+    return {external_id: row.id for external_id, row in found.items()}
+
+
+async def _known_rows(
+    session: AsyncSession,
+    model: type[Lead] | type[Customer],
+    known: dict[str, int],
+    chunk: Sequence[dict[str, Any]],
+) -> dict[str, Any]:
+    """The chunk's rows imported before, loaded in this transaction by their primary keys."""
+    ids = [known[row["external_id"]] for row in chunk if row.get("external_id") in known]
+    if not ids:
+        return {}
+    rows: Any = await session.scalars(select(model).where(model.id.in_(ids)))
+    return {row.external_id: row for row in rows}
 
 
 async def _tag_ids(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -395,7 +501,7 @@ def _new_lead(row: dict[str, Any], actor: Staff, stage_id: int, now: Any) -> dic
         "external_id": row.get("external_id"),
         "responsible_id": actor.id,
         "stage_id": stage_id,
-        "custom_fields": {},
+        "custom_fields": row.get("custom_fields", {}),
         "search_text": search_text(row["title"], row.get("contact_name"), row.get("email")),
         "version": 1,
         "created_at": now,
@@ -415,6 +521,8 @@ def _update_lead(lead: Lead, row: dict[str, Any]) -> None:
     ):
         if code in row:
             setattr(lead, attribute, row[code])
+    if "custom_fields" in row:
+        lead.custom_fields = lead.custom_fields | row["custom_fields"]
     if "phone" in row:
         lead.phone = row["phone"]
         lead.phone_digits_reversed = reversed_digits(row["phone"])

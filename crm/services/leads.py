@@ -36,6 +36,7 @@ from crm.services.access import (
 )
 from crm.services.cards import (
     LeadCard,
+    NeedsFieldValue,
     NeedsLostReason,
     NeedsLostReasonText,
     NeedsValue,
@@ -45,7 +46,12 @@ from crm.services.cards import (
     card_of,
 )
 from crm.services.customers import customer_for_contacts, ensure_customer_for_lead
-from crm.services.fields import checked_custom_fields
+from crm.services.fields import (
+    checked_custom_fields,
+    get_field,
+    merged_custom_fields,
+    missing_field,
+)
 from crm.services.pipelines import default_pipeline, get_stage, pipeline_stages
 from crm.services.tags import tags_named
 from crm.services.timeline import add_lead_activity, audit
@@ -222,13 +228,6 @@ async def update_lead(
     return lead
 
 
-async def _merged_custom_fields(
-    session: AsyncSession, current: dict[str, Any], changes: dict[str, Any]
-) -> dict[str, Any]:
-    """The lead's custom fields with ``changes`` applied; an empty value removes a field."""
-    return await checked_custom_fields(session, current | changes)
-
-
 async def _normalized_changes(
     session: AsyncSession, lead: Lead, changes: LeadChanges, *, phone_region: str
 ) -> dict[str, Any]:
@@ -246,9 +245,7 @@ async def _normalized_changes(
     if "expected_close_on" in values:
         values["expected_close_on"] = _expected_close(values["expected_close_on"])
     if values.get("custom_fields") is not None:
-        values["custom_fields"] = await _merged_custom_fields(
-            session, lead.custom_fields, values["custom_fields"]
-        )
+        values["custom_fields"] = await merged_custom_fields(session, lead, values["custom_fields"])
     if "title" in values and not values["title"]:
         raise ValidationFailed("title-empty", field="title")
     return values
@@ -300,7 +297,7 @@ async def assign_lead(
 
 async def move_to_next_stage(
     session: AsyncSession, *, actor: Staff, lead_id: int, seen_version: int
-) -> LeadCard | NeedsValue | NoFurtherStage:
+) -> LeadCard | StillNeeded | NoFurtherStage:
     return await _move_along(
         session, actor=actor, lead_id=lead_id, seen_version=seen_version, step=1
     )
@@ -308,7 +305,7 @@ async def move_to_next_stage(
 
 async def move_to_previous_stage(
     session: AsyncSession, *, actor: Staff, lead_id: int, seen_version: int
-) -> LeadCard | NeedsValue | NoFurtherStage:
+) -> LeadCard | StillNeeded | NoFurtherStage:
     """Back a stage; from Lost, to the last stage of the walk (Won, as before)."""
     return await _move_along(
         session, actor=actor, lead_id=lead_id, seen_version=seen_version, step=-1
@@ -317,14 +314,12 @@ async def move_to_previous_stage(
 
 async def _move_along(
     session: AsyncSession, *, actor: Staff, lead_id: int, seen_version: int, step: int
-) -> LeadCard | NeedsValue | NoFurtherStage:
+) -> LeadCard | StillNeeded | NoFurtherStage:
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
     target = await _neighbour_stage(session, lead, step=step)
     if target is None:
         return NoFurtherStage(lead_id=lead.id)
-    if target.kind == StageKind.WON and (needed := value_needed(lead)) is not None:
-        return needed
-    return await _entered(session, lead, target, actor=actor)
+    return await _entered_or_needed(session, lead, target, actor=actor)
 
 
 async def _neighbour_stage(session: AsyncSession, lead: Lead, *, step: int) -> Stage | None:
@@ -352,10 +347,53 @@ async def move_to_stage(
 ) -> LeadCard | StillNeeded:
     """Move to a stage picked from the list."""
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    return await _entered_or_needed(
+        session, lead, await _stage_of_pipeline(session, lead, stage_id), actor=actor
+    )
+
+
+async def fill_field_and_move(
+    session: AsyncSession,
+    *,
+    actor: Staff,
+    lead_id: int,
+    seen_version: int,
+    field_id: int,
+    value: str,
+    stage_id: int,
+) -> LeadCard | StillNeeded:
+    """The custom field a move asked for, then the move itself (or what it still needs)."""
+    lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
+    target = await _stage_of_pipeline(session, lead, stage_id)
+    definition = await get_field(session, field_id)
+    old = lead.custom_fields.get(definition.key)
+    lead.custom_fields = await merged_custom_fields(session, lead, {definition.key: value})
+    new = lead.custom_fields.get(definition.key)
+    audit(
+        session,
+        actor=actor,
+        entity="lead",
+        entity_id=lead.id,
+        field=definition.key,
+        old=old,
+        new=new,
+    )
+    await flush_or_conflict(session)
+    return await _entered_or_needed(session, lead, target, actor=actor)
+
+
+async def _stage_of_pipeline(session: AsyncSession, lead: Lead, stage_id: int) -> Stage:
     target = await get_stage(session, stage_id)
     if target.pipeline_id != lead.stage.pipeline_id:
         raise ValidationFailed("stage-not-in-pipeline", field="stage_id")
-    needed = still_needed(lead, target, reason=None, words=None)
+    return target
+
+
+async def _entered_or_needed(
+    session: AsyncSession, lead: Lead, target: Stage, *, actor: Staff
+) -> LeadCard | StillNeeded:
+    """Move ``lead`` into ``target``, or say what it needs first; Lost asks for its reason."""
+    needed = await still_needed(session, lead, target, reason=None, words=None)
     if needed is not None:
         return needed
     return await _entered(session, lead, target, actor=actor)
@@ -363,21 +401,20 @@ async def move_to_stage(
 
 async def mark_won(
     session: AsyncSession, *, actor: Staff, lead_id: int, seen_version: int
-) -> LeadCard | NeedsValue:
+) -> LeadCard | StillNeeded:
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
-    needed = value_needed(lead)
-    if needed is not None:
-        return needed
-    return await _entered(session, lead, await won_stage(session, lead), actor=actor)
+    return await _entered_or_needed(session, lead, await won_stage(session, lead), actor=actor)
 
 
 async def win_with_value(
     session: AsyncSession, *, actor: Staff, lead_id: int, seen_version: int, value: str | Decimal
-) -> LeadCard:
-    """Won, with the value the person was asked for."""
+) -> LeadCard | StillNeeded:
+    """Won, with the value the person was asked for; a custom field Won requires is asked
+    for next, the value kept."""
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
     lead.value_minor = to_minor_units(parse_amount(value))
-    return await _entered(session, lead, await won_stage(session, lead), actor=actor)
+    await flush_or_conflict(session)
+    return await _entered_or_needed(session, lead, await won_stage(session, lead), actor=actor)
 
 
 async def mark_lost(
@@ -390,9 +427,9 @@ async def mark_lost(
 ) -> LeadCard | NeedsLostReason | NeedsLostReasonText:
     """Lost for ``reason``; without one it asks for one, and for "other" it asks for words."""
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
-    needed = reason_needed(lead, reason=reason, words=None)
-    if needed is not None:
-        return needed
+    reason_missing = reason_needed(lead, reason=reason, words=None)
+    if reason_missing is not None:
+        return reason_missing
     return await _entered(
         session, lead, await lost_stage(session, lead), actor=actor, reason=reason
     )
@@ -426,17 +463,26 @@ def reason_needed(
     return None
 
 
-def still_needed(
-    lead: Lead, target: Stage, *, reason: LostReason | None, words: str | None
+async def still_needed(
+    session: AsyncSession,
+    lead: Lead,
+    target: Stage,
+    *,
+    reason: LostReason | None,
+    words: str | None,
 ) -> StillNeeded | None:
-    """What ``lead`` lacks to enter ``target``."""
-    match target.kind:
-        case StageKind.WON:
-            return value_needed(lead)
-        case StageKind.LOST:
-            return reason_needed(lead, reason=reason, words=words)
-        case _:
-            return None
+    """What ``lead`` lacks to enter ``target``: Won a value, Lost a reason, and a stage the
+    custom fields it requires."""
+    if target.kind == StageKind.LOST:
+        return reason_needed(lead, reason=reason, words=words)
+    if target.kind == StageKind.WON and (value_missing := value_needed(lead)) is not None:
+        return value_missing
+    definition = await missing_field(session, lead.custom_fields, target)
+    if definition is None:
+        return None
+    return NeedsFieldValue(
+        lead_id=lead.id, version=lead.version, stage_id=target.id, definition=definition
+    )
 
 
 async def _entered(
@@ -448,12 +494,12 @@ async def _entered(
     reason: LostReason | None = None,
     words: str | None = None,
 ) -> LeadCard:
-    _enter_stage(session, lead, target, actor=actor, reason=reason, words=words)
+    await _enter_stage(session, lead, target, actor=actor, reason=reason, words=words)
     await flush_or_conflict(session)
     return await card_of(session, actor=actor, lead=lead)
 
 
-def _enter_stage(
+async def _enter_stage(
     session: AsyncSession,
     lead: Lead,
     target: Stage,
@@ -466,7 +512,7 @@ def _enter_stage(
     ask for it before they come this far."""
     if target.id == lead.stage_id:
         raise ValidationFailed("stage-unchanged", field="stage_id")
-    needed = still_needed(lead, target, reason=reason, words=words)
+    needed = await still_needed(session, lead, target, reason=reason, words=words)
     if needed is not None:
         raise ValidationFailed(needed.code, field=needed.field)
     lost_for = reason if target.kind == StageKind.LOST else None
@@ -562,7 +608,7 @@ async def convert_lead_to_order(
     if lead.value_minor is None:
         lead.value_minor = amount_minor
     if lead.stage.kind != StageKind.WON:
-        _enter_stage(session, lead, await won_stage(session, lead), actor=actor)
+        await _enter_stage(session, lead, await won_stage(session, lead), actor=actor)
     add_lead_activity(session, lead, kind=ActivityKind.CONVERSION, author=actor, text=external_id)
     await flush_or_conflict(session)
     return order

@@ -25,6 +25,7 @@ from crm.money import to_minor_units
 from crm.schemas import LEAD_ONLY_FILTERS, SegmentFilter, parse
 from crm.services.access import require_active, visible_customers, visible_leads
 from crm.services.board import PAGE_SIZE, Page
+from crm.services.fields import checked_value, field_definitions
 from crm.services.tags import normalize_tag
 
 NAME_MAX = 100
@@ -43,7 +44,7 @@ async def save_segment(
     name = name.strip()
     if not name or len(name) > NAME_MAX:
         raise ValidationFailed("segment-name-invalid", field="name")
-    checked = _checked_filter(filters, target)
+    checked = await _checked_filter(session, filters, target)
     segment = Segment(
         name=name, target=target, owner_id=actor.id, filters=checked.model_dump(mode="json")
     )
@@ -52,12 +53,24 @@ async def save_segment(
     return segment
 
 
-def _checked_filter(filters: dict[str, Any], target: SegmentTarget) -> SegmentFilter:
+async def _checked_filter(
+    session: AsyncSession, filters: dict[str, Any], target: SegmentTarget
+) -> SegmentFilter:
     checked = parse(SegmentFilter, filters)
     if target == SegmentTarget.CUSTOMERS:
         misplaced = LEAD_ONLY_FILTERS & checked.model_fields_set
         if misplaced:
             raise ValidationFailed("filter-not-for-customers", field=sorted(misplaced)[0])
+    if checked.custom_fields:
+        definitions = {d.key: d for d in await field_definitions(session)}
+        unknown = sorted(set(checked.custom_fields) - set(definitions))
+        if unknown:
+            raise ValidationFailed("custom-field-unknown", field=unknown[0])
+        values = {
+            key: checked_value(definitions[key], value)
+            for key, value in checked.custom_fields.items()
+        }
+        checked = checked.model_copy(update={"custom_fields": values})
     return checked
 
 
@@ -124,6 +137,9 @@ def _lead_query(f: SegmentFilter, actor: Staff) -> Select[Lead]:
         conditions.append(Lead.value_minor <= to_minor_units(f.value_max))
     conditions += _range(Lead.created_at, f.created_from, f.created_to)
     conditions += _range(Lead.last_activity_at, f.last_activity_from, _idle_cutoff(f))
+    conditions += [
+        Lead.custom_fields[key].as_string() == value for key, value in f.custom_fields.items()
+    ]
     return select(Lead).where(and_(*conditions))
 
 
@@ -156,7 +172,7 @@ async def matching_count(
 ) -> int:
     """How many leads or customers ``actor`` sees match ``filters``, before they are saved."""
     require_active(actor)
-    checked = _checked_filter(filters, target)
+    checked = await _checked_filter(session, filters, target)
     query: Select[Lead] | Select[Customer] = (
         _lead_query(checked, actor)
         if target == SegmentTarget.LEADS

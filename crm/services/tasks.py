@@ -43,7 +43,7 @@ async def create_task(
         lead = await visible_lead(session, actor=actor, lead_id=lead_id)
         customer_id = customer_id or lead.customer_id
     elif customer_id is not None:
-        await visible_customer(session, actor=actor, customer_id=customer_id)
+        customer_id = (await visible_customer(session, actor=actor, customer_id=customer_id)).id
     task = Task(
         title=title,
         due_at=due_at,

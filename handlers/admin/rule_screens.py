@@ -215,7 +215,9 @@ def condition_text(condition: Condition, vocabulary: Vocabulary, i18n: I18nConte
             return tr(i18n, "rule-if-responsible", person=_person_text(staff_id, vocabulary, i18n))
         case FieldEquals(key=key, value=value):
             field = vocabulary.field(key)
-            return tr(i18n, "rule-if-field", field=field.label if field else key, value=value)
+            return tr(
+                i18n, "rule-if-field", field=field.label(i18n.locale) if field else key, value=value
+            )
 
 
 def action_text(action: Action, vocabulary: Vocabulary, i18n: I18nContext) -> str:
@@ -422,7 +424,10 @@ def _options(
         Build.IF_SOURCE: (Picked.IF_SOURCE, sources),
         Build.IF_STAGE: (Picked.IF_STAGE, stages),
         Build.IF_RESPONSIBLE: (Picked.IF_RESPONSIBLE, people),
-        Build.IF_FIELD: (Picked.IF_FIELD, [(f.label, f.id) for f in vocabulary.fields]),
+        Build.IF_FIELD: (
+            Picked.IF_FIELD,
+            [(f.label(i18n.locale), f.id) for f in vocabulary.fields],
+        ),
         Build.THEN_TASK: (
             Picked.THEN_TASK,
             [(i18n.get("rule-in-hours", hours=h), h) for h in TASK_HOURS_CHOICES],

@@ -212,7 +212,7 @@ async def pick_field(
 ) -> None:
     await pressed_lead(session, actor, callback_data)
     card = await cards.lead_card(session, actor=actor, lead_id=callback_data.lead_id)
-    picker = field_picker(card.lead.id, callback_data.version, i18n)
+    picker = field_picker(card.lead.id, callback_data.version, card.fields, i18n)
     await show_card_with(query, card, actor, i18n, picker, notice=i18n.get("edit-pick-field"))
 
 

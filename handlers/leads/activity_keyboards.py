@@ -10,9 +10,13 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
+from crm.models import FieldDefinition
 from crm.services.cards import LeadCard
 from crm.services.tags import MAX_LEAD_TAGS
+from handlers.common.text import shorten
 from handlers.leads.keyboards import LeadAction, LeadActionKind
+
+CUSTOM_FIELD_BUTTON = 30
 
 
 class RemoveTag(CallbackData, prefix="tg"):
@@ -47,6 +51,12 @@ class EditField(CallbackData, prefix="ed"):
     version: int
 
 
+class EditCustomField(CallbackData, prefix="ec"):
+    lead_id: int
+    field_id: int
+    version: int
+
+
 def back_to_card(lead_id: int, version: int, i18n: I18nContext) -> InlineKeyboardBuilder:
     kb = InlineKeyboardBuilder()
     kb.button(
@@ -71,12 +81,20 @@ def tags_keyboard(card: LeadCard, i18n: I18nContext) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def field_picker(lead_id: int, version: int, i18n: I18nContext) -> InlineKeyboardMarkup:
+def field_picker(
+    lead_id: int, version: int, custom: list[FieldDefinition], i18n: I18nContext
+) -> InlineKeyboardMarkup:
+    """The lead's own fields, then the custom fields an admin defined."""
     kb = InlineKeyboardBuilder()
     for field in LeadField:
         kb.button(
             text=i18n.get(f"edit-field-{field.value}"),
             callback_data=EditField(lead_id=lead_id, field=field, version=version),
+        )
+    for definition in custom:
+        kb.button(
+            text=shorten(definition.label(i18n.locale), CUSTOM_FIELD_BUTTON),
+            callback_data=EditCustomField(lead_id=lead_id, field_id=definition.id, version=version),
         )
     kb.adjust(2)
     kb.attach(back_to_card(lead_id, version, i18n))

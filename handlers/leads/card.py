@@ -15,11 +15,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.errors import ValidationFailed
 from crm.models import Lead, Staff
 from crm.services import cards, leads
 from crm.services.access import editable_lead
 from crm.services.cards import (
     LeadCard,
+    NeedsFieldValue,
     NeedsLostReason,
     NeedsLostReasonText,
     NeedsValue,
@@ -31,6 +33,7 @@ from handlers.common.filters import TYPED_ANSWER
 from handlers.common.flows import FlowData, Pending, answered, ask
 from handlers.common.screens import with_notice
 from handlers.leads.activity_keyboards import LeadField
+from handlers.leads.field_questions import CustomFieldAsked, ask_for_field
 from handlers.leads.keyboards import (
     LeadAction,
     LeadActionKind,
@@ -162,8 +165,51 @@ async def show_outcome(
             pending_words = LostWordsAsked(lead_id=lead_id, version=version)
             prompt = i18n.get("ask-lost-reason-text")
             await _ask_in_chat(query, state, LeadInput.lost_reason, pending_words, prompt)
+        case NeedsFieldValue():
+            if isinstance(query.message, Message):
+                await ask_for_field(
+                    query.message,
+                    state,
+                    outcome.definition,
+                    asked_for(outcome),
+                    i18n,
+                    clearable=False,
+                )
+            await query.answer()
         case NoFurtherStage():
             await query.answer(i18n.get("card-no-further-stage"))
+
+
+def asked_for(needed: NeedsFieldValue) -> CustomFieldAsked:
+    return CustomFieldAsked(
+        lead_id=needed.lead_id,
+        version=needed.version,
+        field_id=needed.definition.id,
+        stage_id=needed.stage_id,
+    )
+
+
+async def reply_with_outcome(
+    message: Message,
+    outcome: LeadCard | StillNeeded,
+    viewer: Staff,
+    i18n: I18nContext,
+    state: FSMContext,
+) -> None:
+    """What a typed answer's use case answered: the new card, or the next question."""
+    match outcome:
+        case LeadCard():
+            await reply_with_card(message, outcome, viewer, i18n)
+        case NeedsFieldValue():
+            await ask_for_field(
+                message, state, outcome.definition, asked_for(outcome), i18n, clearable=False
+            )
+        case NeedsValue(lead_id=lead_id, version=version):
+            await ask(state, LeadInput.won_value, WonValueAsked(lead_id=lead_id, version=version))
+            await message.answer(i18n.get("ask-won-value"))
+        case NeedsLostReason() | NeedsLostReasonText():
+            # A typed answer never moves a lead to Lost: this cannot be asked here.
+            raise ValidationFailed(outcome.code, field=outcome.field)
 
 
 async def _ask_for_close_date(
@@ -281,7 +327,7 @@ async def won_value_typed(
     state: FSMContext,
 ) -> None:
     # A value that does not read raises before the question is closed: it is asked again.
-    card = await leads.win_with_value(
+    outcome = await leads.win_with_value(
         session,
         actor=actor,
         lead_id=pending.lead_id,
@@ -289,7 +335,7 @@ async def won_value_typed(
         value=message.text or "",
     )
     await answered(state, WonValueAsked)
-    await reply_with_card(message, card, actor, i18n)
+    await reply_with_outcome(message, outcome, actor, i18n, state)
 
 
 async def lost(

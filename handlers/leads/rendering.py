@@ -3,12 +3,12 @@ task and the statistics block."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from aiogram.utils.text_decorations import html_decoration
 from aiogram_i18n import I18nContext
 
-from crm.models import Activity, Lead, LostReason, Staff, utcnow
+from crm.models import Activity, FieldDefinition, FieldKind, Lead, LostReason, Staff, utcnow
 from crm.services.cards import LeadCard
 from handlers.common.text import local_time, shorten, stage_name, tr
 
@@ -19,6 +19,8 @@ def render_lead_card(card: LeadCard, viewer: Staff, i18n: I18nContext) -> str:
     lead = card.lead
     lines = [tr(i18n, "card-title", title=lead.title, lead_id=str(lead.id))]
     lines += _contact_lines(lead, i18n)
+    if lead.duplicate_of_id is not None:
+        lines.append(i18n.get("card-possible-duplicate"))
     days = (utcnow() - lead.stage_entered_at).days
     lines.append(tr(i18n, "card-stage-line", stage=stage_name(lead.stage, i18n), days=days))
     lines.append(_value_line(lead, i18n))
@@ -31,6 +33,11 @@ def render_lead_card(card: LeadCard, viewer: Staff, i18n: I18nContext) -> str:
         lines.append(tr(i18n, "card-source-detailed", source=source, detail=lead.source_detail))
     else:
         lines.append(tr(i18n, "card-source", source=source))
+    lines += [
+        tr(i18n, "card-custom-field", label=definition.label(i18n.locale), value=shown)
+        for definition in card.fields
+        if (shown := field_value_text(definition, lead.custom_fields.get(definition.key), i18n))
+    ]
     if card.tags:
         lines.append(tr(i18n, "card-tags", tags=" ".join(f"#{tag.name}" for tag in card.tags)))
     reason = lost_reason_text(lead, i18n)
@@ -52,6 +59,17 @@ def render_lead_card(card: LeadCard, viewer: Staff, i18n: I18nContext) -> str:
         lines.append(i18n.get("card-latest"))
         lines += [_activity_line(a, viewer, i18n) for a in card.recent_activities]
     return "\n".join(lines)
+
+
+def field_value_text(definition: FieldDefinition, value: str | None, i18n: I18nContext) -> str:
+    """A custom field's value as the reader reads it, not yet escaped; "" when it has none."""
+    if value in (None, ""):
+        return ""
+    if definition.kind == FieldKind.YES_NO:
+        return i18n.get(f"field-answer-{value}")
+    if definition.kind == FieldKind.DATE:
+        return i18n.get("edit-date", day=date.fromisoformat(value))
+    return str(value)
 
 
 def lost_reason_key(reason: LostReason) -> str:

@@ -54,3 +54,5 @@ error-import-too-many-columns = The file has too many columns: at most { $limit 
 error-import-too-many-rows = The file has too many rows: at most { $limit } at a time. Split it into parts.
 error-import-encoding = I could not read the file's text. Save it as CSV UTF-8 and send it again.
 error-import-nothing-mapped = No column goes to a field yet. Tap a column to choose its field.
+import-stopped = ⚠️ The import stopped at row { $row }: { $reason }
+    Saved before it: { $created } new, { $updated } updated. Nothing from row { $row } on was saved; send the file again from that row.

@@ -313,6 +313,7 @@ async def test_create_anyway_pressed_twice_creates_one_linked_lead(
     second = await telegram.press_for_answer(rep, warning, data=create_anyway, forged=True)
 
     assert "Olena, second order" in (card.text or "")
+    assert "⚠️ Another lead has the same phone or e-mail." in (card.text or "")
     assert second == "Already done: this draft was used or replaced."
     assert await lead_count(session) == 2
     first, newer = (await session.scalars(select(Lead).order_by(Lead.id))).all()

@@ -133,6 +133,12 @@ async def test_a_reps_report_holds_only_their_own_leads(reports: Telegram, team:
         ),
         ("Taras", 4, 4, 1, 80, 18000, 1000, 1, 1),
     ]
+    await reports.press(team.rep, photo, "⬇️ CSV spreadsheet")
+    csv_file = await reports.latest(team.rep)
+    assert csv_file.file is not None and csv_file.file["file_name"].endswith(".csv")
+    assert (await downloaded(reports, csv_file)).decode("utf-8-sig").splitlines()[1] == (
+        "Taras,4,4,1,80,18000.00,1000.00,1,1"
+    )
     sources = await open_report(reports, team.rep, "Sources", "This month")
     # WhatsApp and import leads are the other rep's.
     assert plain(sources.caption).splitlines()[1:] == [

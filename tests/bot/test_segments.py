@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm.models import FieldKind
+from crm.schemas import LeadChanges
+from crm.services.fields import FieldDraft, define_field
+from crm.services.leads import update_lead
 from crm.services.tags import tag_lead
 from tests.bot.conftest import Team, Telegram
 from tests.bot.test_export import add, file_of, staff_of
@@ -62,3 +66,29 @@ async def test_an_unreadable_value_leaves_the_question_open(
     assert accepted.text is not None and "• days without activity: 14" in accepted.text
     assert "0 match now" in accepted.text
     assert bad_date.text is not None and "DD.MM.YYYY" in bad_date.text
+
+
+async def test_a_segment_by_a_custom_field_asks_for_its_value(
+    telegram: Telegram, team: Team, session: AsyncSession
+) -> None:
+    admin = await staff_of(session, team.admin)
+    draft = FieldDraft("Size", "Розмір", FieldKind.CHOICE, choices=("S", "M"))
+    await define_field(session, actor=admin, draft=draft)
+    await session.commit()
+    lead_id = await add(session, team.rep, "Olena", "+380671234567")
+    rep = await staff_of(session, team.rep)
+    await update_lead(
+        session, actor=rep, lead_id=lead_id, changes=LeadChanges(custom_fields={"size": "M"})
+    )
+    await session.commit()
+
+    menu = await telegram.say(team.rep, "/segments")
+    builder = await telegram.press(team.rep, menu, "➕ New segment")
+    fields = await telegram.press(team.rep, builder, "🧩 Custom field")
+    await telegram.press(team.rep, fields, "Size")
+    refused = await telegram.say(team.rep, "XL")
+    narrowed = await telegram.say(team.rep, "m")
+
+    assert refused.text == "That is not one of the choices. Press one of the buttons."
+    assert narrowed.text is not None and "of leads: 1 match now" in narrowed.text
+    assert "• Size: M" in narrowed.text

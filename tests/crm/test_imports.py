@@ -3,20 +3,29 @@ on both databases."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm.errors import Forbidden, ValidationFailed
-from crm.models import Customer, Lead, Tag
+from crm.models import Customer, FieldKind, Lead, Tag
+from crm.services import imports
 from crm.services.exports import LEAD_COLUMNS, ExportKind, export_table
+from crm.services.fields import FieldDraft, define_field
 from crm.services.imports import (
+    ImportStopped,
     ImportTarget,
     Problem,
+    Transaction,
     apply_import,
     check_import,
+    import_fields,
     match_columns,
 )
+from crm.services.pipelines import default_pipeline
 from tests.crm.conftest import Stages, Team
 
 # What the bot passes: each field's header words in English and Ukrainian.
@@ -40,6 +49,22 @@ KNOWN = {
 }
 
 
+def committing(session: AsyncSession) -> Transaction:
+    """The test's session as the transaction of each chunk: committed when it ends, rolled
+    back when it fails, as the bot's ``own_transaction``."""
+
+    @asynccontextmanager
+    async def transaction() -> AsyncIterator[AsyncSession]:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+    return transaction
+
+
 async def lead_count(session: AsyncSession) -> int:
     return await session.scalar(select(func.count()).select_from(Lead)) or 0
 
@@ -59,8 +84,7 @@ async def imported(
         mapping=mapping,
         rows=rows,
     )
-    result = await apply_import(session, actor=actor, plan=plan)
-    await session.commit()
+    result = await apply_import(committing(session), actor=actor, plan=plan)
     return plan.problems, result.created, result.updated
 
 
@@ -109,8 +133,7 @@ async def test_good_and_bad_rows_are_reported_by_row_and_column_and_nothing_is_w
     assert [row["contact_name"] for row in plan.rows] == ["Олена"]
     assert await lead_count(session) == 0
 
-    result = await apply_import(session, actor=team.rep, plan=plan)
-    await session.commit()
+    result = await apply_import(committing(session), actor=team.rep, plan=plan)
 
     lead = await session.scalar(select(Lead))
     assert result.created == 1 and await lead_count(session) == 1
@@ -172,8 +195,7 @@ async def test_customers_are_imported_by_managers_only_and_matched_by_external_i
         await check_import(session, actor=team.rep, rows=rows, **arguments)
     for _ in range(2):
         plan = await check_import(session, actor=team.manager, rows=rows, **arguments)
-        await apply_import(session, actor=team.manager, plan=plan)
-        await session.commit()
+        await apply_import(committing(session), actor=team.manager, plan=plan)
 
     customer = await session.scalar(select(Customer))
     assert await session.scalar(select(func.count()).select_from(Customer)) == 1
@@ -206,3 +228,88 @@ async def test_an_empty_file_or_one_of_too_many_columns_is_refused(
 
     assert empty.value.code == "import-empty"
     assert too_wide.value.code == "import-too-many-columns"
+
+
+async def test_chunks_commit_one_by_one_and_a_failed_chunk_stops_the_import_saying_what_was_saved(
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    team: Team,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    headers = ["External ID", "Contact"]
+    rows = [[f"x-{number}", f"Lead {number}"] for number in range(1, 6)]
+    mapping = match_columns(headers, ImportTarget.LEADS, KNOWN)
+    plan = await check_import(
+        session,
+        actor=team.manager,
+        target=ImportTarget.LEADS,
+        headers=headers,
+        mapping=mapping,
+        rows=rows,
+    )
+    await session.commit()
+    chunks_opened = 0
+    committed_when_told: list[int] = []
+
+    @asynccontextmanager
+    async def transaction() -> AsyncIterator[AsyncSession]:
+        """Each chunk in a session of its own (after the lookup of known external ids); before
+        the second chunk, someone else imports x-4."""
+        nonlocal chunks_opened
+        chunks_opened += 1
+        if chunks_opened == 3:
+            async with session_factory() as other:
+                other.add(await _lead_of(other, team, "x-4"))
+                await other.commit()
+        async with session_factory() as writing:
+            yield writing
+            await writing.commit()
+
+    async def progress(done: int, total: int) -> None:
+        async with session_factory() as reading:
+            committed_when_told.append(await lead_count(reading))
+
+    with pytest.raises(ImportStopped) as stopped:
+        await apply_import(transaction, actor=team.manager, plan=plan, progress=progress)
+
+    async with session_factory() as reading:
+        titles = list(await reading.scalars(select(Lead.title).order_by(Lead.id)))
+    assert (stopped.value.row, stopped.value.saved.created) == (4, 2)
+    assert committed_when_told == [2]
+    assert titles == ["Lead 1", "Lead 2", "someone else's"]
+
+
+async def _lead_of(session: AsyncSession, team: Team, external_id: str) -> Lead:
+    stage_id = (await default_pipeline(session)).stages[0].id
+    return Lead(
+        title="someone else's",
+        stage_id=stage_id,
+        external_id=external_id,
+        responsible_id=team.manager.id,
+        search_text="",
+    )
+
+
+async def test_custom_fields_are_matched_by_their_labels_and_checked_like_any_column(
+    session: AsyncSession, team: Team
+) -> None:
+    draft = FieldDraft("Size", "Розмір", FieldKind.CHOICE, choices=("S", "M"))
+    size = await define_field(session, actor=team.admin, draft=draft)
+    headers = ["Зовнішній ID", "Контактна особа", "Розмір"]
+    fields = await import_fields(session, ImportTarget.LEADS)
+    mapping = match_columns(headers, ImportTarget.LEADS, KNOWN | {"Розмір": "field.size"}, fields)
+    arguments = {"target": ImportTarget.LEADS, "headers": headers, "mapping": mapping}
+
+    first = await check_import(
+        session, actor=team.rep, rows=[["a-1", "Олена", "m"], ["a-2", "Петро", "XL"]], **arguments
+    )
+    await apply_import(committing(session), actor=team.rep, plan=first)
+    again = await check_import(session, actor=team.rep, rows=[["a-1", "Олена", "S"]], **arguments)
+    await apply_import(committing(session), actor=team.rep, plan=again)
+
+    lead = await session.scalar(select(Lead).execution_options(populate_existing=True))
+    assert (size.key, mapping) == ("size", ["external_id", "contact_name", "field.size"])
+    assert first.problems == [Problem(3, "Розмір", "custom-field-not-a-choice")]
+    assert await lead_count(session) == 1
+    assert lead is not None and lead.custom_fields == {"size": "S"}

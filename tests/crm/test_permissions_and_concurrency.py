@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from crm.errors import Conflict, Forbidden
 from crm.models import Activity, ActivityKind, Lead, LostReason, Task
 from crm.schemas import LeadChanges, LeadDraft
-from crm.services import board, cards, customers, leads, search, tags, tasks, timeline
+from crm.services import board, cards, customer_card, leads, search, tags, tasks, timeline
 from crm.services.staff import deactivate_staff
 from tests.crm.conftest import Stages, Team
 
@@ -123,7 +123,7 @@ async def test_a_rep_cannot_open_a_customer_without_a_lead_of_theirs(
     await session.commit()
 
     with pytest.raises(Forbidden):
-        await customers.customer_summary(
+        await customer_card.customer_card(
             session,
             actor=team.rep,
             customer_id=lead_of_other_rep.customer_id,  # type: ignore[arg-type]

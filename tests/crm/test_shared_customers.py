@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.models import Conversation, Lead, Order, Staff, utcnow
+from crm.models import Activity, Conversation, Lead, Order, Staff, Task, utcnow
 from crm.schemas import LeadDraft
-from crm.services import cards, customers, leads, tasks, timeline
-from crm.services.customers import CustomerSummary
+from crm.services import cards, customer_card, leads, tasks, timeline
+from crm.services.customer_card import CustomerCard, Section
 from tests.crm.conftest import Stages, Team
 
 PHONE = "+380671234567"
@@ -69,14 +69,32 @@ async def shared_customer(session: AsyncSession, team: Team) -> SharedCustomer:
     return SharedCustomer(order.customer_id, first, second)
 
 
-def texts(summary: CustomerSummary) -> list[str | None]:
-    return [activity.text for activity in summary.timeline]
+@dataclass(frozen=True)
+class Seen:
+    """The 360 card as ``actor`` opens it, and the first page of the sections checked here."""
+
+    card: CustomerCard
+    orders: list[Order]
+    deals: list[Lead]
+    open_tasks: list[Task]
+    timeline: list[Activity]
 
 
-async def summary_for(
-    session: AsyncSession, actor: Staff, shared: SharedCustomer
-) -> CustomerSummary:
-    return await customers.customer_summary(session, actor=actor, customer_id=shared.customer_id)
+def texts(seen: Seen) -> list[str | None]:
+    return [activity.text for activity in seen.timeline]
+
+
+async def summary_for(session: AsyncSession, actor: Staff, shared: SharedCustomer) -> Seen:
+    customer_id = shared.customer_id
+    sections = (Section.ORDERS, Section.DEALS, Section.TASKS, Section.TIMELINE)
+    pages = [
+        await customer_card.section_page(
+            session, actor=actor, customer_id=customer_id, section=section, page=0
+        )
+        for section in sections
+    ]
+    card = await customer_card.customer_card(session, actor=actor, customer_id=customer_id)
+    return Seen(card, *(page.items for page in pages))
 
 
 async def test_a_rep_sees_the_shared_customer_but_not_the_other_reps_deal_work(
@@ -86,12 +104,15 @@ async def test_a_rep_sees_the_shared_customer_but_not_the_other_reps_deal_work(
 
     seen = await summary_for(session, team.other_rep, shared)
 
-    assert seen.customer.phones == [PHONE]
-    assert len(seen.conversations) == 1
+    assert seen.card.customer.phones == [PHONE]
+    assert seen.card.conversation_count == 1
     assert [order.external_id for order in seen.orders] == ["SHOP-7"]
-    assert (seen.order_count, seen.orders_total) == (1, {"UAH": Decimal("9.00")})
+    assert (seen.card.counts[Section.ORDERS], seen.card.lifetime_value) == (
+        1,
+        {"UAH": Decimal("9.00")},
+    )
     assert [deal.id for deal in seen.deals] == [shared.second_deal.id]
-    assert seen.other_reps_deal_count == 1
+    assert seen.card.deals.others == 1
     assert seen.open_tasks == []
     assert texts(seen) == ["the other rep's own note", None]
     assert all(activity.lead_id == shared.second_deal.id for activity in seen.timeline)
@@ -111,7 +132,7 @@ async def test_the_first_rep_does_not_see_the_second_reps_note_either(
         "Customer-wide reminder of the rep's",
         SECRET_TASK,
     ]
-    assert (len(seen.deals), seen.other_reps_deal_count) == (1, 1)
+    assert (len(seen.deals), seen.card.deals.others) == (1, 1)
 
 
 async def test_a_manager_sees_every_deal_and_all_their_work(
@@ -124,7 +145,7 @@ async def test_a_manager_sees_every_deal_and_all_their_work(
     assert {SECRET_NOTE, "the other rep's own note"} <= set(texts(seen))
     assert sorted(order.external_id for order in seen.orders) == ["A-1", "SHOP-7"]
     assert len(seen.open_tasks) == 2
-    assert (len(seen.deals), seen.other_reps_deal_count) == (2, 0)
+    assert (len(seen.deals), seen.card.deals.others) == (2, 0)
 
 
 async def test_the_lead_card_counts_only_the_orders_its_reader_may_see(

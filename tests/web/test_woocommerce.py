@@ -26,7 +26,7 @@ from crm.models import (
     Staff,
 )
 from crm.schemas import LeadDraft
-from crm.services.customers import customer_summary
+from crm.services.customer_card import Section, customer_card
 from crm.services.intake import open_channel
 from crm.services.leads import create_lead
 from tests.web.conftest import Team, Web, outbox_kinds
@@ -172,11 +172,12 @@ async def test_a_new_order_is_the_customers_order_in_their_card_and_opens_a_lead
     )
     assert order.lead_id == lead.id and order.customer_id == lead.customer_id
     async with web_app.sessions() as reading:
-        card = await customer_summary(reading, actor=team.rep, customer_id=order.customer_id)
+        card = await customer_card(reading, actor=team.rep, customer_id=order.customer_id)
         message = await reading.scalar(
             select(Activity.text).where(Activity.kind == ActivityKind.MESSAGE)
         )
-    assert [seen.external_id for seen in card.orders] == ["727"]
+    assert card.latest_order is not None and card.latest_order.external_id == "727"
+    assert card.counts[Section.ORDERS] == 1
     assert card.customer.emails == ["olena@example.com"]
     assert message == "#727: 2 × Чашка керамічна, 1 × Чайник"
     assert (team.rep.id, notifications.LEAD_ASSIGNED) in await outbox_kinds(web_app.sessions)

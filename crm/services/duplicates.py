@@ -1,0 +1,288 @@
+"""Customers who are likely one person, and merging two of them into one.
+
+Two customers are likely duplicates when they share a normalised phone or e-mail (the
+``kind, value`` index of their contacts) or their names match word for word in any order and
+case (the ``name_key`` index). Managers and admins see the pairs and merge them: everything
+the merged-away customer had moves to the one kept, in the caller's one transaction, and the
+merged-away id keeps opening the one kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import (
+    CompoundSelect,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
+
+from crm.errors import Conflict, NotFound, ValidationFailed
+from crm.models import (
+    Activity,
+    ActivityKind,
+    Conversation,
+    Customer,
+    CustomerContact,
+    Lead,
+    LoyaltyEntry,
+    Order,
+    Role,
+    Staff,
+    SupportTicket,
+    Task,
+    customer_tags,
+)
+from crm.services.access import require_role
+from crm.services.board import Page
+from crm.services.timeline import audit
+
+PAGE_SIZE = 5
+MERGING_ROLES = (Role.ADMIN, Role.MANAGER)
+# What a merge moves to the customer kept, table by table.
+MOVED_ROWS: dict[str, InstrumentedAttribute[int | None]] = {
+    "leads": Lead.customer_id,
+    "orders": Order.customer_id,
+    "conversations": Conversation.customer_id,
+    "tasks": Task.customer_id,
+    "activities": Activity.customer_id,
+    "loyalty": LoyaltyEntry.customer_id,
+    "tickets": SupportTicket.customer_id,
+}
+
+
+class Likeness(StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    NAME = "name"
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicatePair:
+    first: Customer
+    second: Customer
+    # What they share: the phone or e-mail itself, or the name.
+    shared: list[tuple[Likeness, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class MergePreview:
+    """What merging ``dropped`` into ``kept`` will leave: ``kept``'s name, both customers'
+    contacts and tags, and how many rows of each kind move over."""
+
+    kept: Customer
+    dropped: Customer
+    phones: list[str]
+    emails: list[str]
+    tags: list[str]
+    moving: dict[str, int]
+
+
+async def duplicate_pairs(session: AsyncSession, *, actor: Staff, page: int) -> Page[DuplicatePair]:
+    """One page of pairs, lowest ids first; a page beyond the end shows the last one."""
+    require_role(actor, *MERGING_ROLES)
+    pairs = _pairs().subquery()
+    total = int(await session.scalar(select(func.count()).select_from(pairs)) or 0)
+    last = max(0, (total - 1) // PAGE_SIZE)
+    page = min(max(page, 0), last)
+    rows = await session.execute(
+        select(pairs.c.first_id, pairs.c.second_id)
+        .order_by(pairs.c.first_id, pairs.c.second_id)
+        .offset(page * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    items = [await _pair(session, first_id, second_id) for first_id, second_id in rows]
+    return Page(items=items, page=page, page_size=PAGE_SIZE, total=total)
+
+
+def _pairs() -> CompoundSelect[tuple[int, int]]:
+    """Each pair of live customers sharing a contact or a name, once (first id < second)."""
+    mine, theirs = aliased(CustomerContact), aliased(CustomerContact)
+    first, second = aliased(Customer), aliased(Customer)
+    by_contact = (
+        select(mine.customer_id.label("first_id"), theirs.customer_id.label("second_id"))
+        .join(
+            theirs,
+            and_(
+                theirs.kind == mine.kind,
+                theirs.value == mine.value,
+                theirs.customer_id > mine.customer_id,
+            ),
+        )
+        .join(first, first.id == mine.customer_id)
+        .join(second, second.id == theirs.customer_id)
+        .where(first.merged_into_id.is_(None), second.merged_into_id.is_(None))
+    )
+    by_name = (
+        select(first.id.label("first_id"), second.id.label("second_id"))
+        .join(second, and_(second.name_key == first.name_key, second.id > first.id))
+        .where(
+            first.name_key != literal(""),
+            first.merged_into_id.is_(None),
+            second.merged_into_id.is_(None),
+        )
+    )
+    return union(by_contact, by_name)
+
+
+async def duplicate_count(session: AsyncSession, customer: Customer) -> int:
+    """How many other live customers are likely the same person as ``customer``: the flag on
+    its card. Both lookups use an index (contacts by kind and value, customers by name key)."""
+    contacts = [
+        and_(CustomerContact.kind == contact.kind, CustomerContact.value == contact.value)
+        for contact in customer.contacts
+    ]
+    alike = [Customer.name_key == customer.name_key] if customer.name_key else []
+    if contacts:
+        sharing = select(CustomerContact.customer_id).where(or_(*contacts))
+        alike.append(Customer.id.in_(sharing))
+    if not alike:
+        return 0
+    count = await session.scalar(
+        select(func.count()).where(
+            or_(*alike), Customer.id != customer.id, Customer.merged_into_id.is_(None)
+        )
+    )
+    return int(count or 0)
+
+
+async def _pair(session: AsyncSession, first_id: int, second_id: int) -> DuplicatePair:
+    first = await _customer(session, first_id)
+    second = await _customer(session, second_id)
+    return DuplicatePair(first, second, _shared(first, second))
+
+
+def _shared(first: Customer, second: Customer) -> list[tuple[Likeness, str]]:
+    shared = [(Likeness.PHONE, phone) for phone in first.phones if phone in second.phones]
+    shared += [(Likeness.EMAIL, email) for email in first.emails if email in second.emails]
+    if first.name_key and first.name_key == second.name_key:
+        shared.append((Likeness.NAME, second.name))
+    return shared
+
+
+async def _customer(session: AsyncSession, customer_id: int) -> Customer:
+    customer = await session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"customer {customer_id}")
+    return customer
+
+
+async def merge_preview(
+    session: AsyncSession, *, actor: Staff, keep_id: int, drop_id: int
+) -> MergePreview:
+    """What a merge would do, checked as the merge itself checks it; changes nothing."""
+    kept, dropped = await _mergeable(session, actor, keep_id, drop_id)
+    tags = sorted({tag.name for c in (kept, dropped) for tag in await c.awaitable_attrs.tags})
+    moving = {
+        name: int(await session.scalar(select(func.count()).where(column == drop_id)) or 0)
+        for name, column in MOVED_ROWS.items()
+    }
+    return MergePreview(
+        kept=kept,
+        dropped=dropped,
+        phones=list(dict.fromkeys(kept.phones + dropped.phones)),
+        emails=list(dict.fromkeys(kept.emails + dropped.emails)),
+        tags=tags,
+        moving=moving,
+    )
+
+
+async def merge_customers(
+    session: AsyncSession, *, actor: Staff, keep_id: int, drop_id: int
+) -> Customer:
+    """Move every lead, order, conversation, task, activity, loyalty entry, ticket, contact
+    and tag of ``drop_id`` to ``keep_id``; ``drop_id`` then opens ``keep_id``. One entry on
+    the kept customer's timeline and one in the audit log say so."""
+    kept, dropped = await _mergeable(session, actor, keep_id, drop_id)
+    for column in MOVED_ROWS.values():
+        await session.execute(
+            update(column.class_).where(column == drop_id).values({column: keep_id})
+        )
+    await _move_contacts(session, kept, dropped)
+    await _move_tags(session, keep_id, drop_id)
+    await _move_external_id(session, kept, dropped)
+    dropped.merged_into_id = kept.id
+    session.add(
+        Activity(
+            kind=ActivityKind.MERGE,
+            customer_id=kept.id,
+            text=f"#{dropped.id} {dropped.name} ({actor.display_name})",
+        )
+    )
+    audit(
+        session,
+        actor=actor,
+        entity="customer",
+        entity_id=kept.id,
+        field="merged_from",
+        old=None,
+        new=dropped.id,
+    )
+    await session.flush()
+    # Their contacts and tags changed under the ORM: read them again.
+    for customer in (kept, dropped):
+        await session.refresh(customer, ["contacts", "tags"])
+    return kept
+
+
+async def _mergeable(
+    session: AsyncSession, actor: Staff, keep_id: int, drop_id: int
+) -> tuple[Customer, Customer]:
+    """Both customers, if ``actor`` may merge them: two live customers who are still likely
+    duplicates. A button of an older list (one of them merged since) or a forged one fails
+    here, before anything changes."""
+    require_role(actor, *MERGING_ROLES)
+    if keep_id == drop_id:
+        raise ValidationFailed("merge-same-customer", field="customer_id")
+    kept = await _customer(session, keep_id)
+    dropped = await _customer(session, drop_id)
+    if kept.merged_into_id is not None or dropped.merged_into_id is not None:
+        raise Conflict("one of the customers was merged already")
+    if not _shared(kept, dropped):
+        raise ValidationFailed("merge-not-duplicates", field="customer_id")
+    return kept, dropped
+
+
+async def _move_contacts(session: AsyncSession, kept: Customer, dropped: Customer) -> None:
+    known = {(c.kind, c.value) for c in kept.contacts}
+    repeated = [c.id for c in dropped.contacts if (c.kind, c.value) in known]
+    if repeated:
+        await session.execute(delete(CustomerContact).where(CustomerContact.id.in_(repeated)))
+    await session.execute(
+        update(CustomerContact)
+        .where(CustomerContact.customer_id == dropped.id)
+        .values(customer_id=kept.id)
+    )
+
+
+async def _move_external_id(session: AsyncSession, kept: Customer, dropped: Customer) -> None:
+    """A re-import of the merged-away customer's list then updates the one kept; when both
+    came from lists, the kept one's id stays."""
+    if kept.external_id is not None or dropped.external_id is None:
+        return
+    external_id, dropped.external_id = dropped.external_id, None
+    await session.flush()
+    kept.external_id = external_id
+
+
+async def _move_tags(session: AsyncSession, keep_id: int, drop_id: int) -> None:
+    kept_tags = select(customer_tags.c.tag_id).where(customer_tags.c.customer_id == keep_id)
+    await session.execute(
+        insert(customer_tags).from_select(
+            ["customer_id", "tag_id"],
+            select(literal(keep_id), customer_tags.c.tag_id).where(
+                customer_tags.c.customer_id == drop_id, customer_tags.c.tag_id.not_in(kept_tags)
+            ),
+        )
+    )
+    await session.execute(delete(customer_tags).where(customer_tags.c.customer_id == drop_id))
