@@ -36,6 +36,7 @@ from handlers import (
     segments,
     start,
     tasks,
+    whatsapp_replies,
 )
 from handlers.admin import delivery, forms, stages, team
 from handlers.leads import activities, card, create, deal, wizard
@@ -51,6 +52,7 @@ FEATURES = (
     deal,
     tasks,
     customers,
+    whatsapp_replies,
     export,
     imports,
     segments,
@@ -130,6 +132,8 @@ def create_dispatcher(
         default_currency=settings.default_currency,
         # Where web forms post their leads: /forms shows it in addresses and snippets.
         public_url=settings.public_url,
+        # Whether a rep may answer a customer on WhatsApp from the customer card.
+        whatsapp_replies=settings.whatsapp_replies,
         translator=translator,
         # The time for middlewares and handlers that ask for it; tests may set another.
         clock=utcnow,

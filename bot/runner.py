@@ -11,9 +11,10 @@ import asyncio
 import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 
+import aiohttp
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from sqlalchemy import text
@@ -21,8 +22,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.commands import set_commands
+from bot.delivery.loop import SendingLoop
 from bot.delivery.registry import RENDERERS
 from bot.delivery.sender import OutboxSender
+from bot.delivery.whatsapp import WhatsAppSender
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import create_translator
 from bot.pacing import SendPacer
@@ -32,6 +35,7 @@ from crm.db import create_engine, create_session_factory
 from crm.migrate import upgrade_to_head
 from crm.services.pipelines import ensure_default_pipeline
 from scheduler import create_scheduler
+from web.graph_api import GraphApi, WhatsAppCloudApi
 
 log = logging.getLogger(__name__)
 FIRST_RETRY_SECONDS = 1.0
@@ -78,8 +82,9 @@ async def reachable_bot(settings: Settings) -> tuple[Bot, SendPacer]:
 
 @asynccontextmanager
 async def delivering(settings: Settings, bot: Bot, pacer: SendPacer) -> AsyncIterator[OutboxSender]:
-    """The scheduler and the outbox sender, running until the block ends; a clean stop
-    finishes what is in flight and hands the rest back for the next process.
+    """The scheduler and the outbox senders (staff messages to Telegram, reps' replies to
+    WhatsApp when it is set up), running until the block ends; a clean stop finishes what is
+    in flight and hands the rest back for the next process.
 
     They have a small connection pool of their own, so a busy outbox never keeps a person's
     update waiting for a connection."""
@@ -96,15 +101,47 @@ async def delivering(settings: Settings, bot: Bot, pacer: SendPacer) -> AsyncIte
     scheduler = create_scheduler(
         background, sender, overdue_after=timedelta(hours=settings.overdue_after_hours)
     )
-    sending = asyncio.create_task(sender.run(), name="outbox sender")
-    scheduler.start()
-    try:
+    async with AsyncExitStack() as running:
+        running.push_async_callback(engine.dispose)
+        await _start_sending(running, sender)
+        whatsapp = await whatsapp_sender(running, settings, background)
+        if whatsapp is not None:
+            await _start_sending(running, whatsapp)
+        scheduler.start()
+        running.callback(scheduler.shutdown, wait=False)
         yield sender
-    finally:
-        scheduler.shutdown(wait=False)
+
+
+async def _start_sending(running: AsyncExitStack, sender: SendingLoop) -> None:
+    task = asyncio.create_task(sender.run(), name=type(sender).__name__)
+
+    async def stop() -> None:
         sender.stop()
-        await sending
-        await engine.dispose()
+        await task
+
+    running.push_async_callback(stop)
+
+
+async def whatsapp_sender(
+    running: AsyncExitStack,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> WhatsAppSender | None:
+    """The sender of reps' WhatsApp replies through the Graph API, if WhatsApp is set up."""
+    if settings.whatsapp_phone_number_id is None or settings.whatsapp_access_token is None:
+        return None  # the customer card then says replies are not set up
+    http = await running.enter_async_context(aiohttp.ClientSession())
+    graph = GraphApi(
+        http,
+        settings.whatsapp_access_token.get_secret_value(),
+        base_url=settings.graph_api_url,
+        version=settings.graph_api_version,
+    )
+    return WhatsAppSender(
+        WhatsAppCloudApi(graph, settings.whatsapp_phone_number_id),
+        session_factory,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
 
 
 async def run_polling(settings: Settings, engine: AsyncEngine) -> None:

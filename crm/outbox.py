@@ -8,12 +8,12 @@ flight can go out twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.claims import picked_once
@@ -21,6 +21,10 @@ from crm.inserts import insert_unless_present
 from crm.models import OutboxMessage, OutboxStatus, Staff, utcnow
 
 LEASE = timedelta(seconds=60)
+# Kinds of message that go to a customer over their own channel, each sent by a sender of its
+# own; the staff's Telegram sender leaves them alone. ``recipient_id`` is then the author.
+WHATSAPP_REPLY = "whatsapp_reply"
+CUSTOMER_KINDS = frozenset({WHATSAPP_REPLY})
 MAX_FAILURES = 8
 BACKOFF_CAP = timedelta(minutes=10)
 ERROR_MAX = 500
@@ -79,19 +83,52 @@ def _claimable(now: datetime) -> Sequence[Any]:
 async def claim_due(
     session: AsyncSession, *, worker: str, now: datetime, limit: int, lease: timedelta = LEASE
 ) -> list[OutboxMessage]:
-    """Claim up to ``limit`` due messages for ``worker``, oldest first, skipping people who
-    blocked the bot. The caller commits at once, so other workers see the claim."""
+    """Claim up to ``limit`` due messages for staff for ``worker``, oldest first, skipping
+    people who blocked the bot. The caller commits at once, so other workers see the claim."""
     candidates = (
         select(OutboxMessage.id)
         .join(Staff, Staff.id == OutboxMessage.recipient_id)
-        .where(*_claimable(now), Staff.blocked_bot_at.is_(None))
-        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .where(
+            *_claimable(now),
+            OutboxMessage.kind.not_in(CUSTOMER_KINDS),
+            Staff.blocked_bot_at.is_(None),
+        )
+    )
+    return await _claim(session, candidates, worker=worker, now=now, limit=limit, lease=lease)
+
+
+async def claim_due_of_kinds(
+    session: AsyncSession,
+    *,
+    kinds: Collection[str],
+    worker: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta = LEASE,
+) -> list[OutboxMessage]:
+    """As :func:`claim_due`, for the messages of ``kinds`` only (a customer channel's own
+    sender): whether their author blocked the bot does not matter to the customer."""
+    candidates = select(OutboxMessage.id).where(*_claimable(now), OutboxMessage.kind.in_(kinds))
+    return await _claim(session, candidates, worker=worker, now=now, limit=limit, lease=lease)
+
+
+async def _claim(
+    session: AsyncSession,
+    candidates: Select[Any],
+    *,
+    worker: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+) -> list[OutboxMessage]:
+    locked = (
+        candidates.order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(of=OutboxMessage, skip_locked=True)
     )
     claimed = await session.scalars(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(picked_once(session, candidates, "due_messages")))
+        .where(OutboxMessage.id.in_(picked_once(session, locked, "due_messages")))
         .values(claimed_by=worker, claimed_until=now + lease)
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False, populate_existing=True)

@@ -38,6 +38,7 @@ from crm.models import (
 from crm.money import from_minor_units
 from crm.services.access import visible_customer_records, visible_leads
 from crm.services.board import Page
+from crm.services.conversations import has_whatsapp_conversation
 from crm.services.customers import visible_customer
 
 SECTION_PAGE_SIZE = 8
@@ -85,6 +86,8 @@ class CustomerCard:
     latest_order: Order | None
     latest_message: tuple[Conversation, ConversationMessage] | None
     latest_ticket: SupportTicket | None
+    # Whether the customer wrote in on WhatsApp, so a rep may answer them there.
+    on_whatsapp: bool = False
 
 
 async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int) -> CustomerCard:
@@ -136,6 +139,7 @@ async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int
         latest_order=await _first_row(session, Section.ORDERS, actor, customer_id),
         latest_message=None if latest_message is None else (latest_message[0], latest_message[1]),
         latest_ticket=await _first_row(session, Section.TICKETS, actor, customer_id),
+        on_whatsapp=await has_whatsapp_conversation(session, customer_id),
     )
 
 
