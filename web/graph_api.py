@@ -14,6 +14,8 @@ from typing import Any
 
 import aiohttp
 
+from crm.services.lead_ads import LeadAdsLead
+
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_VERSION = "v23.0"
 TIMEOUT = aiohttp.ClientTimeout(total=20)
@@ -37,15 +39,6 @@ class GraphApiError(Exception):
         return (
             self.status == 0 or self.status == 429 or self.status >= 500 or (self.code in THROTTLED)
         )
-
-
-@dataclass(frozen=True, slots=True)
-class LeadgenLead:
-    """A Lead Ads lead: its form's answers by field name (a list for multiple choice)."""
-
-    id: str
-    form_id: str | None
-    answers: dict[str, list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +66,7 @@ class GraphApi:
         except (KeyError, IndexError, TypeError):
             raise GraphApiError(502, None, "no message id in the answer") from None
 
-    async def leadgen_lead(self, leadgen_id: str) -> LeadgenLead:
+    async def leadgen_lead(self, leadgen_id: str) -> LeadAdsLead:
         answer = await self._call("GET", leadgen_id, params={"fields": LEAD_FIELDS})
         answers: dict[str, list[str]] = {}
         for field in answer.get("field_data") or []:
@@ -81,7 +74,7 @@ class GraphApi:
                 values = field.get("values") or []
                 answers[field["name"]] = [str(value) for value in values if value is not None]
         form_id = answer.get("form_id")
-        return LeadgenLead(str(answer.get("id", leadgen_id)), form_id and str(form_id), answers)
+        return LeadAdsLead(leadgen_id, None if form_id is None else str(form_id), answers)
 
     async def _call(
         self,
