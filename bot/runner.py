@@ -99,7 +99,10 @@ async def delivering(settings: Settings, bot: Bot, pacer: SendPacer) -> AsyncIte
         pacer=pacer,
     )
     scheduler = create_scheduler(
-        background, sender, overdue_after=timedelta(hours=settings.overdue_after_hours)
+        background,
+        sender,
+        overdue_after=timedelta(hours=settings.overdue_after_hours),
+        keep_receipts=timedelta(days=settings.intake_receipts_keep_days),
     )
     async with AsyncExitStack() as running:
         running.push_async_callback(engine.dispose)

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     facebook_verify_token: SecretStr | None = None
     facebook_app_secret: SecretStr | None = None
     facebook_access_token: SecretStr | None = None
+    # How long intake receipts (what makes a provider's redelivery change nothing) are kept.
+    intake_receipts_keep_days: int = Field(default=30, ge=2)
     # How long a sender holds the messages it claimed: a process killed mid-send loses its
     # claim after this, and another process sends what it had in flight.
     outbox_lease_seconds: int = Field(default=60, ge=1)

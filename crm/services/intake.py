@@ -10,9 +10,10 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events
@@ -46,6 +47,10 @@ KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 SECRET_BYTES = 24
 CHANNEL_NAME_MAX = 100
 EXTERNAL_ID_MAX = 128
+# Receipts outlive any provider's redeliveries (Meta retries for up to 36 hours, WooCommerce
+# for days) by far; after this a replay would be taken in anew.
+KEEP_RECEIPTS = timedelta(days=30)
+RECEIPTS_PER_ROUND = 5000
 
 
 class IntakeResult(StrEnum):
@@ -230,6 +235,24 @@ async def settle_receipt(session: AsyncSession, receipt_id: int, intake: Intake)
         .where(IntakeReceipt.id == receipt_id)
         .values(lead_id=intake.lead_id, customer_id=intake.customer_id)
     )
+
+
+async def forget_old_receipts(
+    session: AsyncSession, *, now: datetime, keep: timedelta = KEEP_RECEIPTS
+) -> int:
+    """Delete receipts older than ``keep``, the oldest ``RECEIPTS_PER_ROUND`` at most; how
+    many. Receipts are numbered in the order they came, so the oldest are the first ids:
+    looking at those alone costs the same at any size of the table, with no index on time."""
+    oldest = select(IntakeReceipt.id).order_by(IntakeReceipt.id).limit(RECEIPTS_PER_ROUND)
+    result = await session.execute(
+        delete(IntakeReceipt)
+        .where(
+            IntakeReceipt.id.in_(oldest.scalar_subquery()),
+            IntakeReceipt.received_at < now - keep,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # Who gets a new lead.

@@ -50,7 +50,13 @@ async def test_every_round_runs_at_start_and_wakes_the_sender(
     finally:
         scheduler.shutdown(wait=False)
 
-    assert ran == {"reminders": True, "overdue_tasks": True, "idle_deals": True, "digests": True}
+    assert ran == {
+        "reminders": True,
+        "overdue_tasks": True,
+        "idle_deals": True,
+        "digests": True,
+        "intake_receipts": True,
+    }
     (reminder,) = await outbox_rows(session_factory, reminders.REMINDER)
     assert reminder.payload["late"] is True
     assert sender.wakes >= 1
