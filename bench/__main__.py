@@ -3,7 +3,9 @@
 ``--reports`` for the reports over a million leads (see ``bench.reports``); ``--search`` for
 only the searches, inline queries and stage pages at the largest size (see ``bench.search``);
 ``--bot-only`` for the bot's per-update cost, ``--delivery [--messages N] [--tasks N]`` for the
-outbox sender, due reminders and quick-adds while the outbox drains (see ``bench.delivery``).
+outbox sender, due reminders and quick-adds while the outbox drains (see ``bench.delivery``);
+``--intake`` for web-form leads posted to the intake server by 50 clients (see
+``bench.intake``).
 
 Each backend gets a fresh database: a SQLite file in a temporary folder and, when a
 PostgreSQL URL is given (or ``BENCH_DATABASE_URL`` / ``TEST_DATABASE_URL`` is set), that
@@ -21,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import crm_core, customers, delivery, reports, search
+from bench import crm_core, customers, delivery, intake, reports, search
 from bench.bot import measure_bot
 from bench.report import Measurement, print_table
 from crm.db import create_engine
@@ -57,12 +59,20 @@ def main() -> None:
         help="only the 360 card, the import of 100,000 rows and the export of 100,000 leads",
     )
     parser.add_argument(
+        "--intake",
+        action="store_true",
+        help="only lead intake: 50 clients posting web-form leads, 1 and 2 server processes",
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"),
     )
     args = parser.parse_args()
     if args.reports:
         print_table(asyncio.run(run_reports(args.postgres)))
+        return
+    if args.intake:
+        print_table(asyncio.run(on_each_backend(args.postgres, intake.measure_backend)))
         return
     if args.customers:
         print_table(asyncio.run(on_each_backend(args.postgres, customers.measure_backend)))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events
@@ -268,20 +268,34 @@ async def responsible_for(session: AsyncSession, channel: IntakeChannel) -> int 
 
 
 async def _next_rep_in_turn(session: AsyncSession, channel: IntakeChannel) -> int | None:
-    # The channel's row is locked (on PostgreSQL) so that two leads at once go to two reps.
-    await session.refresh(channel, attribute_names=["last_assigned_id"], with_for_update=True)
-    reps = list(
-        await session.scalars(
-            select(Staff.id)
-            .where(Staff.role == Role.REP, Staff.is_active.is_(True))
-            .order_by(Staff.id)
+    """The active rep after the channel's last one, in one UPDATE: concurrent intakes each
+    get the next rep, as PostgreSQL re-reads the row an UPDATE waited for.
+
+    On PostgreSQL the turn is taken in a transaction of its own, so the channel's row is
+    locked for that one statement rather than until the intake commits: otherwise every lead
+    of a channel would wait for the one before it. An intake that then fails has used its
+    turn (the next lead goes to the rep after). SQLite lets one writer in at a time anyway,
+    and a second connection would wait for this one's lock: there it is the same one."""
+    if session.get_bind().dialect.name != "postgresql":
+        return await _take_turn(session, channel.id)
+    async with AsyncSession(session.bind) as own:
+        chosen = await _take_turn(own, channel.id)
+        await own.commit()
+    return chosen
+
+
+async def _take_turn(session: AsyncSession, channel_id: int) -> int | None:
+    reps = select(func.min(Staff.id)).where(Staff.role == Role.REP, Staff.is_active.is_(True))
+    after_last = reps.where(Staff.id > func.coalesce(IntakeChannel.last_assigned_id, 0))
+    chosen: int | None = await session.scalar(
+        update(IntakeChannel)
+        .where(IntakeChannel.id == channel_id)
+        .values(
+            last_assigned_id=func.coalesce(after_last.scalar_subquery(), reps.scalar_subquery())
         )
+        .returning(IntakeChannel.last_assigned_id)
+        .execution_options(synchronize_session=False)
     )
-    if not reps:
-        return None
-    after = channel.last_assigned_id or 0
-    chosen = next((rep for rep in reps if rep > after), reps[0])
-    channel.last_assigned_id = chosen
     return chosen
 
 
