@@ -14,6 +14,7 @@ import uuid
 
 from aiohttp import web
 from sqlalchemy import insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm.db import create_engine, create_session_factory
@@ -21,8 +22,10 @@ from crm.models import IntakeReceipt, utcnow
 from web.app import create_web_app
 from web.context import IntakeSettings, WebContext
 
-# Enough connections for 50 clients without waiting on the pool.
-POOL_SIZE = 20
+# Enough connections for 50 clients on PostgreSQL; SQLite takes one writer at a time, and a
+# transaction that read before another committed cannot write at all ("database is locked"),
+# so there the requests queue for one connection.
+POOL_SIZE = {"postgresql": 20, "sqlite": 1}
 UNLIMITED_PACE = 10**9
 
 
@@ -59,7 +62,8 @@ def bare_app(engine: AsyncEngine) -> web.Application:
 
 
 async def serve(database_url: str, *, bare: bool) -> None:
-    engine = create_engine(database_url, pool_size=POOL_SIZE, max_overflow=0)
+    backend = make_url(database_url).get_backend_name()
+    engine = create_engine(database_url, pool_size=POOL_SIZE[backend], max_overflow=0)
     app = bare_app(engine) if bare else intake_app(engine)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Sequence, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events
@@ -267,31 +267,40 @@ async def responsible_for(session: AsyncSession, channel: IntakeChannel) -> int 
     return await _next_rep_in_turn(session, channel)
 
 
+# Numbers round-robin turns on PostgreSQL (migration 0011).
+INTAKE_TURNS = Sequence("intake_turns")
+
+
 async def _next_rep_in_turn(session: AsyncSession, channel: IntakeChannel) -> int | None:
-    """The active rep after the channel's last one, in one UPDATE: concurrent intakes each
-    get the next rep, as PostgreSQL re-reads the row an UPDATE waited for.
+    """The next active rep in turn.
 
-    On PostgreSQL the turn is taken in a transaction of its own, so the channel's row is
-    locked for that one statement rather than until the intake commits: otherwise every lead
-    of a channel would wait for the one before it. An intake that then fails has used its
-    turn (the next lead goes to the rep after). SQLite lets one writer in at a time anyway,
-    and a second connection would wait for this one's lock: there it is the same one."""
+    On PostgreSQL turns are numbered by a sequence, which hands out numbers without locking
+    anything (a channel's row locked until each intake commits made every lead of the channel
+    wait for the one before); the reps take turns across all channels there. SQLite lets one
+    writer in at a time anyway: there the channel remembers whose turn it was, moved on in
+    one UPDATE so that leads arriving at once still go to the reps in turn."""
+    active_reps = select(Staff.id).where(Staff.role == Role.REP, Staff.is_active.is_(True))
     if session.get_bind().dialect.name != "postgresql":
-        return await _take_turn(session, channel.id)
-    async with AsyncSession(session.bind) as own:
-        chosen = await _take_turn(own, channel.id)
-        await own.commit()
-    return chosen
+        return await _take_channel_turn(session, channel.id, active_reps)
+    reps = list(await session.scalars(active_reps.order_by(Staff.id)))
+    if not reps:
+        return None
+    turn = await session.scalar(select(INTAKE_TURNS.next_value()))
+    return reps[(int(turn or 1) - 1) % len(reps)]
 
 
-async def _take_turn(session: AsyncSession, channel_id: int) -> int | None:
-    reps = select(func.min(Staff.id)).where(Staff.role == Role.REP, Staff.is_active.is_(True))
-    after_last = reps.where(Staff.id > func.coalesce(IntakeChannel.last_assigned_id, 0))
+async def _take_channel_turn(
+    session: AsyncSession, channel_id: int, active_reps: Select[int]
+) -> int | None:
+    first = select(func.min(active_reps.subquery().c.id))
+    after_last = select(func.min(Staff.id)).where(
+        Staff.id.in_(active_reps), Staff.id > func.coalesce(IntakeChannel.last_assigned_id, 0)
+    )
     chosen: int | None = await session.scalar(
         update(IntakeChannel)
         .where(IntakeChannel.id == channel_id)
         .values(
-            last_assigned_id=func.coalesce(after_last.scalar_subquery(), reps.scalar_subquery())
+            last_assigned_id=func.coalesce(after_last.scalar_subquery(), first.scalar_subquery())
         )
         .returning(IntakeChannel.last_assigned_id)
         .execution_options(synchronize_session=False)
