@@ -31,7 +31,7 @@ from crm.services.intake import open_channel
 from crm.services.pipelines import ensure_default_pipeline
 
 CLIENTS = 50
-SUBMISSIONS = 3000
+SUBMISSIONS = 2000
 # Every tenth submission is sent a second time, as a client retrying after a lost answer.
 REPLAY_EVERY = 10
 WARMUP = 200
