@@ -4,7 +4,8 @@ Cloud API, or a fake one in tests) with no transaction open over the call.
 
 A reply that went out gets Meta's message id, so the delivery reports Meta posts later move
 its status on. Throttling and Meta's own trouble are retried with the outbox's backoff; a
-refusal (a closed 24-hour window, a number not on WhatsApp) marks the reply failed at once.
+refusal (a closed 24-hour window, a number not on WhatsApp) marks the reply failed at once,
+and its author is told in the chat.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bot.delivery.loop import SendingLoop
 from bot.delivery.sender import BATCH, worker_name
 from crm import outbox
 from crm.models import MessageStatus, OutboxMessage, utcnow
-from crm.services.conversations import QueuedReply, queued_reply, settle_reply
+from crm.services.conversations import QueuedReply, queued_reply, reply_not_sent, settle_reply
 from web.graph_api import GraphApiError
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,9 @@ class WhatsAppSender(SendingLoop):
                 session, message_id=message.id, worker=self.worker, error=str(error)
             )
         log.error("WhatsApp reply %s not sent: %s", reply.message_id, error)
-        await settle_reply(
-            session, message_id=reply.message_id, status=MessageStatus.FAILED, now=self.clock()
+        await reply_not_sent(
+            session,
+            message_id=reply.message_id,
+            author_id=message.recipient_id,
+            now=self.clock(),
         )

@@ -55,6 +55,8 @@ NAME_MAX = 200
 WHATSAPP_WINDOW = timedelta(hours=24)
 # The Cloud API's limit on a text message's body.
 WHATSAPP_TEXT_MAX = 4096
+# Told to the rep whose reply did not go out.
+WHATSAPP_REPLY_FAILED = "whatsapp_reply_failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,3 +347,17 @@ async def settle_reply(
     if provider_message_id is not None:
         message.provider_message_id = provider_message_id
     await session.flush()
+
+
+async def reply_not_sent(
+    session: AsyncSession, *, message_id: int, author_id: int, now: datetime
+) -> None:
+    """The reply was refused for good: marked failed, and its author told in the chat."""
+    await settle_reply(session, message_id=message_id, status=MessageStatus.FAILED, now=now)
+    outbox.enqueue(
+        session,
+        recipient_id=author_id,
+        kind=WHATSAPP_REPLY_FAILED,
+        payload={"message_id": message_id},
+        due_at=now,
+    )

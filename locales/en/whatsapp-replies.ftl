@@ -5,3 +5,5 @@ whatsapp-window-closed = The customer last wrote more than 24 hours ago, so What
 whatsapp-replies-not-set-up = Replies on WhatsApp are not set up: an admin sets WHATSAPP_PHONE_NUMBER_ID and WHATSAPP_ACCESS_TOKEN.
 error-reply-empty = The reply cannot be empty.
 error-reply-too-long = WhatsApp takes at most { $max } characters in a message.
+whatsapp-reply-failed = ⚠️ Your WhatsApp reply to <b>{ $name }</b> did not go out: WhatsApp refused it. “{ $text }”
+whatsapp-open-customer = 👤 Open the customer

@@ -5,3 +5,5 @@ whatsapp-window-closed = Клієнт востаннє писав понад 24 
 whatsapp-replies-not-set-up = Відповіді у WhatsApp не налаштовано: адміністратор має задати WHATSAPP_PHONE_NUMBER_ID і WHATSAPP_ACCESS_TOKEN.
 error-reply-empty = Відповідь не може бути порожньою.
 error-reply-too-long = WhatsApp приймає не більше { $max } символів в одному повідомленні.
+whatsapp-reply-failed = ⚠️ Вашу відповідь у WhatsApp для <b>{ $name }</b> не надіслано: WhatsApp її відхилив. «{ $text }»
+whatsapp-open-customer = 👤 Відкрити клієнта

@@ -242,6 +242,31 @@ async def test_a_refused_reply_is_marked_failed_and_a_passing_trouble_retried(
     assert graph.sent == []
 
 
+async def test_the_rep_is_told_in_the_chat_when_whatsapp_refuses_the_reply(
+    telegram: Telegram,
+    team: Team,
+    session: AsyncSession,
+    graph: FakeGraphApi,
+    whatsapp_sender: WhatsAppSender,
+) -> None:
+    customer_id = await customer_who_wrote(session, team.rep, hours_ago=1)
+    card = await telegram.say(team.rep, f"/customer {customer_id}")
+    await telegram.press(team.rep, card, "💬 Reply on WhatsApp")
+    await telegram.say(team.rep, REPLY)
+    before = len(await telegram.control.messages(team.rep.user.id))
+    graph.refuse_next(400, 131026, "Message undeliverable.")
+
+    await whatsapp_sender.send_due()
+    told = (await telegram.control.wait_for_messages(team.rep.user.id, before + 1))[before]
+
+    assert (
+        told.text
+        == f"⚠️ Your WhatsApp reply to Олена did not go out: WhatsApp refused it. “{REPLY}”"
+    )
+    assert told.reply_markup is not None
+    assert told.reply_markup["inline_keyboard"][0][0]["text"] == "👤 Open the customer"
+
+
 def _button_data(message: object, text: str) -> str:
     markup = getattr(message, "reply_markup", None) or {}
     for row in markup.get("inline_keyboard", []):
