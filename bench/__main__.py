@@ -7,7 +7,8 @@ outbox sender, due reminders and quick-adds while the outbox drains (see ``bench
 ``--sandbox`` for the browser sandbox's start-up and a tap shown in its page (see
 ``bench.sandbox``); ``--webhooks`` for the outgoing webhook sender against a bare aiohttp
 client (``bench.webhooks``); ``--rules`` for what 100 automation rules add to a change
-(see ``bench.rules``).
+(see ``bench.rules``); ``--intake`` for web-form leads posted to the intake server by 50
+clients (see ``bench.intake``).
 
 Each backend gets a fresh database: a SQLite file in a temporary folder and, when a
 PostgreSQL URL is given (or ``BENCH_DATABASE_URL`` / ``TEST_DATABASE_URL`` is set), that
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import crm_core, customers, delivery, reports, rules, search, webhooks
+from bench import crm_core, customers, delivery, intake, reports, rules, search, webhooks
 from bench.bot import measure_bot
 from bench.report import Measurement, print_table
 from bench.sandbox import measure_sandbox
@@ -68,6 +69,11 @@ def main() -> None:
         "--rules", action="store_true", help="only what 100 automation rules add to a change"
     )
     parser.add_argument(
+        "--intake",
+        action="store_true",
+        help="only lead intake: 50 clients posting web-form leads, 1 and 2 server processes",
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"),
     )
@@ -85,6 +91,8 @@ def main() -> None:
         return
     if args.rules:
         print_table(asyncio.run(on_each_backend(args.postgres, rules.measure_backend)))
+    if args.intake:
+        print_table(asyncio.run(on_each_backend(args.postgres, intake.measure_backend)))
         return
     if args.customers:
         print_table(asyncio.run(on_each_backend(args.postgres, customers.measure_backend)))

@@ -37,6 +37,7 @@ from handlers import (
     segments,
     start,
     tasks,
+    whatsapp_replies,
 )
 from handlers.admin import delivery, fields, forms, rules, stages, team, teams, webhooks
 from handlers.leads import activities, card, create, custom_fields, deal, wizard
@@ -53,6 +54,7 @@ FEATURES = (
     deal,
     tasks,
     customers,
+    whatsapp_replies,
     export,
     imports,
     segments,
@@ -139,6 +141,8 @@ def create_dispatcher(
         public_url=settings.public_url,
         # Where /webhooks lets admins send events.
         webhook_targets=settings.webhook_targets,
+        # Whether a rep may answer a customer on WhatsApp from the customer card.
+        whatsapp_replies=settings.whatsapp_replies,
         translator=translator,
         # The time for middlewares and handlers that ask for it; tests may set another.
         clock=utcnow,

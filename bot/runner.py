@@ -11,9 +11,11 @@ import asyncio
 import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta
+from typing import Protocol
 
+import aiohttp
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from sqlalchemy import text
@@ -24,6 +26,7 @@ from bot.commands import set_commands
 from bot.delivery.registry import RENDERERS
 from bot.delivery.sender import OutboxSender
 from bot.delivery.webhooks import WebhookSender
+from bot.delivery.whatsapp import WhatsAppSender
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import create_translator
 from bot.pacing import SendPacer
@@ -35,13 +38,14 @@ from crm.migrate import upgrade_to_head
 from crm.models import utcnow
 from crm.services.pipelines import ensure_default_pipeline
 from scheduler import create_scheduler
+from web.graph_api import GraphApi, WhatsAppCloudApi
 
 log = logging.getLogger(__name__)
 FIRST_RETRY_SECONDS = 1.0
 LONGEST_RETRY_SECONDS = 30.0
-# The scheduler's, the outbox and webhook senders' and the rule runner's own connections, apart
-# from the updates' pool.
-BACKGROUND_CONNECTIONS = 5
+# The scheduler's, the senders' and the rule runner's own connections, apart from the updates'
+# pool.
+BACKGROUND_CONNECTIONS = 6
 UNREACHABLE = (OSError, TimeoutError, OperationalError, TelegramNetworkError, TelegramServerError)
 
 
@@ -84,22 +88,23 @@ async def reachable_bot(settings: Settings) -> tuple[Bot, SendPacer]:
 async def delivering(
     settings: Settings, bot: Bot, pacer: SendPacer, *, clock: Callable[[], datetime] = utcnow
 ) -> AsyncIterator[OutboxSender]:
-    """The scheduler, the outbox sender, the webhook sender and the rule runner, running until
-    the block ends; a clean stop finishes what is in flight and hands the rest back for the next
-    process. The scheduler and the outbox sender read the time from ``clock`` (the sandbox
-    moves its own forward).
+    """The scheduler, the outbox sender, the webhook sender, the rule runner and (when it is
+    set up) the sender of reps' WhatsApp replies, running until the block ends; a clean stop
+    finishes what is in flight and hands the rest back for the next process. The scheduler and
+    the outbox sender read the time from ``clock`` (the sandbox moves its own forward).
 
     They have a small connection pool of their own, so a busy outbox never keeps a person's
     update waiting for a connection."""
     engine = create_engine(settings.database_url, pool_size=BACKGROUND_CONNECTIONS, max_overflow=0)
     background = create_session_factory(engine)
+    lease = timedelta(seconds=settings.outbox_lease_seconds)
     sender = OutboxSender(
         bot,
         background,
         create_translator(),
         RENDERERS,
         clock=clock,
-        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        lease=lease,
         pacer=pacer,
     )
     scheduler = create_scheduler(
@@ -107,28 +112,59 @@ async def delivering(
         sender,
         clock=clock,
         overdue_after=timedelta(hours=settings.overdue_after_hours),
+        keep_receipts=timedelta(days=settings.intake_receipts_keep_days),
     )
-    webhook_sender = WebhookSender(
-        background,
-        policy=settings.webhook_targets,
+    async with AsyncExitStack() as running:
+        running.push_async_callback(engine.dispose)
+        await _start_sending(running, sender)
+        await _start_sending(
+            running, WebhookSender(background, policy=settings.webhook_targets, lease=lease)
+        )
+        await _start_sending(running, RuleRunner(background, sender, lease=lease))
+        whatsapp = await whatsapp_sender(running, settings, background)
+        if whatsapp is not None:
+            await _start_sending(running, whatsapp)
+        scheduler.start()
+        running.callback(scheduler.shutdown, wait=False)
+        yield sender
+
+
+class Looping(Protocol):
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+async def _start_sending(running: AsyncExitStack, sender: Looping) -> None:
+    task = asyncio.create_task(sender.run(), name=type(sender).__name__)
+
+    async def stop() -> None:
+        sender.stop()
+        await task
+
+    running.push_async_callback(stop)
+
+
+async def whatsapp_sender(
+    running: AsyncExitStack,
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> WhatsAppSender | None:
+    """The sender of reps' WhatsApp replies through the Graph API, if WhatsApp is set up."""
+    if settings.whatsapp_phone_number_id is None or settings.whatsapp_access_token is None:
+        return None  # the customer card then says replies are not set up
+    http = await running.enter_async_context(aiohttp.ClientSession())
+    graph = GraphApi(
+        http,
+        settings.whatsapp_access_token.get_secret_value(),
+        base_url=settings.graph_api_url,
+        version=settings.graph_api_version,
+    )
+    return WhatsAppSender(
+        WhatsAppCloudApi(graph, settings.whatsapp_phone_number_id),
+        session_factory,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
-    rules = RuleRunner(background, sender, lease=timedelta(seconds=settings.outbox_lease_seconds))
-    sending = asyncio.create_task(sender.run(), name="outbox sender")
-    posting = asyncio.create_task(webhook_sender.run(), name="webhook sender")
-    running_rules = asyncio.create_task(rules.run(), name="rule runner")
-    scheduler.start()
-    try:
-        yield sender
-    finally:
-        scheduler.shutdown(wait=False)
-        rules.stop()
-        sender.stop()
-        webhook_sender.stop()
-        await running_rules
-        await sending
-        await posting
-        await engine.dispose()
 
 
 async def run_polling(settings: Settings, engine: AsyncEngine) -> None:

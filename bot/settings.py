@@ -35,6 +35,20 @@ class Settings(BaseSettings):
     # deliveries with. Without both the WhatsApp endpoint answers 404.
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_app_secret: SecretStr | None = None
+    # Meta's Graph API, where reps' WhatsApp replies go out and Lead Ads leads are read.
+    graph_api_url: str = "https://graph.facebook.com"
+    graph_api_version: str = "v23.0"
+    # The business number replies go out from, and the token allowed to send from it.
+    # Without both, a rep's reply is refused with a message saying WhatsApp is not set up.
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_access_token: SecretStr | None = None
+    # Facebook Lead Ads: the verify token and app secret of the leadgen webhook, and a page
+    # token that may read the leads. Without all three ``/intake/facebook`` answers 404.
+    facebook_verify_token: SecretStr | None = None
+    facebook_app_secret: SecretStr | None = None
+    facebook_access_token: SecretStr | None = None
+    # How long intake receipts (what makes a provider's redelivery change nothing) are kept.
+    intake_receipts_keep_days: int = Field(default=30, ge=2)
     # How long a sender holds the messages it claimed: a process killed mid-send loses its
     # claim after this, and another process sends what it had in flight.
     outbox_lease_seconds: int = Field(default=60, ge=1)
@@ -47,6 +61,11 @@ class Settings(BaseSettings):
     @property
     def webhook_targets(self) -> TargetPolicy:
         return TargetPolicy(allow_private=self.webhook_allow_private_targets)
+
+    @property
+    def whatsapp_replies(self) -> bool:
+        """Whether reps' replies can go out on WhatsApp."""
+        return self.whatsapp_phone_number_id is not None and self.whatsapp_access_token is not None
 
     @field_validator("admin_ids", mode="before")
     @classmethod

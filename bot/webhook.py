@@ -15,8 +15,9 @@ import hmac
 import logging
 import signal
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
+import aiohttp
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from aiohttp import web
@@ -28,6 +29,7 @@ from web.app import create_web_app
 from web.bodies import read_body
 from web.context import IntakeSettings, Wakeable, WebContext
 from web.errors import Rejection
+from web.graph_api import GraphApi
 from web.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,8 @@ def intake_settings(settings: Settings) -> IntakeSettings:
         per_minute=settings.intake_per_minute,
         whatsapp_verify_token=_revealed(settings.whatsapp_verify_token),
         whatsapp_app_secret=_revealed(settings.whatsapp_app_secret),
+        facebook_verify_token=_revealed(settings.facebook_verify_token),
+        facebook_app_secret=_revealed(settings.facebook_app_secret),
     )
 
 
@@ -100,6 +104,8 @@ def create_serve_app(
 ) -> web.Application:
     context = WebContext(session_factory, outbox, intake_settings(settings))
     app = create_web_app(context)
+    if settings.facebook_access_token is not None:
+        app.cleanup_ctx.append(_reading_lead_ads(context, settings, settings.facebook_access_token))
     app.router.add_post(
         WEBHOOK_PATH,
         TelegramWebhook(
@@ -107,6 +113,25 @@ def create_serve_app(
         ).handle,
     )
     return app
+
+
+def _reading_lead_ads(
+    context: WebContext, settings: Settings, token: SecretStr
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """While the server runs, Lead Ads leads are read from the Graph API with ``token``."""
+
+    async def reading(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession() as http:
+            context.lead_ads = GraphApi(
+                http,
+                token.get_secret_value(),
+                base_url=settings.graph_api_url,
+                version=settings.graph_api_version,
+            )
+            yield
+            context.lead_ads = None
+
+    return reading
 
 
 def webhook_url(settings: Settings) -> str:

@@ -11,7 +11,7 @@ flight can go out twice.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -25,6 +25,10 @@ from crm.models import OutboxMessage, OutboxStatus, Staff, utcnow
 from crm.models.outbox import Queued
 
 LEASE = timedelta(seconds=60)
+# Kinds of message that go to a customer over their own channel, each sent by a sender of its
+# own; the staff's Telegram sender leaves them alone. ``recipient_id`` is then the author.
+WHATSAPP_REPLY = "whatsapp_reply"
+CUSTOMER_KINDS = frozenset({WHATSAPP_REPLY})
 MAX_FAILURES = 8
 BACKOFF_CAP = timedelta(minutes=10)
 ERROR_MAX = 500
@@ -131,17 +135,56 @@ async def claim(
 async def claim_due(
     session: AsyncSession, *, worker: str, now: datetime, limit: int, lease: timedelta = LEASE
 ) -> list[OutboxMessage]:
-    """Claim up to ``limit`` due messages for ``worker``, oldest first, skipping people who
-    blocked the bot. The caller commits at once, so other workers see the claim."""
+    """Claim up to ``limit`` due messages for staff for ``worker``, oldest first, skipping
+    people who blocked the bot. The caller commits at once, so other workers see the claim."""
     candidates = (
         select(OutboxMessage.id)
         .join(Staff, Staff.id == OutboxMessage.recipient_id)
-        .where(*claimable(OutboxMessage, now), Staff.blocked_bot_at.is_(None))
-        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .where(
+            *claimable(OutboxMessage, now),
+            OutboxMessage.kind.not_in(CUSTOMER_KINDS),
+            Staff.blocked_bot_at.is_(None),
+        )
+    )
+    return await _claim_in_order(
+        session, candidates, worker=worker, now=now, limit=limit, lease=lease
+    )
+
+
+async def claim_due_of_kinds(
+    session: AsyncSession,
+    *,
+    kinds: Collection[str],
+    worker: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta = LEASE,
+) -> list[OutboxMessage]:
+    """As :func:`claim_due`, for the messages of ``kinds`` only (a customer channel's own
+    sender): whether their author blocked the bot does not matter to the customer."""
+    candidates = select(OutboxMessage.id).where(
+        *claimable(OutboxMessage, now), OutboxMessage.kind.in_(kinds)
+    )
+    return await _claim_in_order(
+        session, candidates, worker=worker, now=now, limit=limit, lease=lease
+    )
+
+
+async def _claim_in_order(
+    session: AsyncSession,
+    candidates: Select[Any],
+    *,
+    worker: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+) -> list[OutboxMessage]:
+    locked = (
+        candidates.order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(of=OutboxMessage, skip_locked=True)
     )
-    return await claim(session, OutboxMessage, candidates, worker=worker, now=now, lease=lease)
+    return await claim(session, OutboxMessage, locked, worker=worker, now=now, lease=lease)
 
 
 async def renew_claim(

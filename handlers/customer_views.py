@@ -72,6 +72,10 @@ class CloseTicket(CallbackData, prefix="ct"):
     ticket_id: int
 
 
+class WhatsAppReply(CallbackData, prefix="wr"):
+    customer_id: int
+
+
 def render_customer_card(card: CustomerCard, viewer: Staff, i18n: I18nContext) -> str:
     lines = [
         *_identity_lines(card, i18n),
@@ -330,6 +334,12 @@ def customer_keyboard(
             callback_data=CustomerAction(customer_id=customer_id, action=action),
         )
     sizes = [2, 2, 2, 1, 2, 1]
+    if card.on_whatsapp:
+        kb.button(
+            text=i18n.get("customer-whatsapp-reply"),
+            callback_data=WhatsAppReply(customer_id=customer_id),
+        )
+        sizes.append(1)
     if back is not None:
         kb.button(text=i18n.get("back"), callback_data=back)
         sizes.append(1)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from crm.models import IntakeKind
 from crm.services.intake import address_signature
 from sandbox.people import intake_channel
-from web import whatsapp, woocommerce
+from web import meta_webhooks, woocommerce
 from web.keyed import SIGNATURE_PARAMETER
 
 PROVIDERS = ("form", "chat", "whatsapp", "woocommerce")
@@ -124,7 +124,7 @@ class Providers:
         digest = hmac.new(self.whatsapp_app_secret.encode(), body, hashlib.sha256).hexdigest()
         headers = {
             "Content-Type": "application/json",
-            whatsapp.SIGNATURE_HEADER: f"sha256={digest}",
+            meta_webhooks.SIGNATURE_HEADER: f"sha256={digest}",
         }
         return Delivery("/intake/whatsapp", body, headers)
 

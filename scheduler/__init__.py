@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm.models import utcnow
 from crm.reminders import DEFAULT_OVERDUE_AFTER
+from crm.services.intake import KEEP_RECEIPTS
 from scheduler.rounds import Rounds, Wakeable
 
 __all__ = ["Rounds", "Wakeable", "create_scheduler"]
@@ -25,6 +26,7 @@ __all__ = ["Rounds", "Wakeable", "create_scheduler"]
 # A reminder goes out within a couple of seconds of its minute; the rest can wait a minute.
 REMINDERS_EVERY = timedelta(seconds=1)
 OTHERS_EVERY = timedelta(minutes=1)
+HOUSEKEEPING_EVERY = timedelta(hours=1)
 
 
 def create_scheduler(
@@ -33,9 +35,16 @@ def create_scheduler(
     *,
     clock: Callable[[], datetime] = utcnow,
     overdue_after: timedelta = DEFAULT_OVERDUE_AFTER,
+    keep_receipts: timedelta = KEEP_RECEIPTS,
 ) -> AsyncIOScheduler:
     """The scheduler, not yet started; ``.start()`` it inside the running event loop."""
-    rounds = Rounds(session_factory, outbox, clock=clock, overdue_after=overdue_after)
+    rounds = Rounds(
+        session_factory,
+        outbox,
+        clock=clock,
+        overdue_after=overdue_after,
+        keep_receipts=keep_receipts,
+    )
     scheduler = AsyncIOScheduler(
         jobstores={"default": MemoryJobStore()},
         timezone=UTC,
@@ -50,6 +59,7 @@ def create_scheduler(
         (rounds.idle_deals, OTHERS_EVERY),
         (rounds.digests, OTHERS_EVERY),
         (rounds.rule_timers, OTHERS_EVERY),
+        (rounds.intake_receipts, HOUSEKEEPING_EVERY),
     ):
         scheduler.add_job(
             job,

@@ -20,6 +20,7 @@ from crm.automation.timers import record_timed_events
 from crm.digests import enqueue_due_digests
 from crm.idle_deals import nudge_idle_deals
 from crm.reminders import DEFAULT_OVERDUE_AFTER, enqueue_due_reminders, escalate_overdue_tasks
+from crm.services.intake import KEEP_RECEIPTS, forget_old_receipts
 
 log = logging.getLogger(__name__)
 Work = Callable[[AsyncSession, datetime], Awaitable[int]]
@@ -39,11 +40,13 @@ class Rounds:
         *,
         clock: Callable[[], datetime],
         overdue_after: timedelta = DEFAULT_OVERDUE_AFTER,
+        keep_receipts: timedelta = KEEP_RECEIPTS,
     ) -> None:
         self.session_factory = session_factory
         self.outbox = outbox
         self.clock = clock
         self.overdue_after = overdue_after
+        self.keep_receipts = keep_receipts
 
     async def reminders(self) -> int:
         return await self._round("reminders", lambda s, now: enqueue_due_reminders(s, now=now))
@@ -65,9 +68,17 @@ class Rounds:
     async def digests(self) -> int:
         return await self._round("digests", lambda s, now: enqueue_due_digests(s, now=now))
 
-    async def _round(self, name: str, work: Work) -> int:
-        """The number of outbox rows written; none when the database could not be reached
-        (the next round tries again)."""
+    async def intake_receipts(self) -> int:
+        """Forget intake receipts older than ``keep_receipts``; how many. Nothing to send."""
+        return await self._round(
+            "intake receipts",
+            lambda s, now: forget_old_receipts(s, now=now, keep=self.keep_receipts),
+            writes_outbox=False,
+        )
+
+    async def _round(self, name: str, work: Work, *, writes_outbox: bool = True) -> int:
+        """The number of rows written (outbox rows, unless ``writes_outbox`` is False); none
+        when the database could not be reached (the next round tries again)."""
         try:
             async with self.session_factory() as session:
                 written = await work(session, self.clock())
@@ -75,6 +86,6 @@ class Rounds:
         except (SQLAlchemyError, OSError) as error:
             log.warning("scheduler: the %s round failed and will run again: %s", name, error)
             return 0
-        if written:
+        if written and writes_outbox:
             self.outbox.wake()
         return written

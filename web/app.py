@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from web import facebook
 from web.chat import allow_browsers, receive_chat_message
 from web.context import CONTEXT, WebContext
 from web.forms import receive_form
@@ -27,4 +28,6 @@ def create_web_app(context: WebContext) -> web.Application:
     app.router.add_route("OPTIONS", "/intake/chat/{key}", allow_browsers)
     app.router.add_get("/intake/whatsapp", verify_subscription)
     app.router.add_post("/intake/whatsapp", receive_delivery)
+    app.router.add_get("/intake/facebook", facebook.verify_subscription)
+    app.router.add_post("/intake/facebook", facebook.receive_leads)
     return app

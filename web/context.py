@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm.errors import CrmError
 from crm.notifications import commit_with_notifications
+from crm.services.lead_ads import LeadAdsLead
 from web.bodies import BODY_LIMIT
 from web.errors import Rejection
 from web.metrics import Metrics
@@ -30,6 +31,12 @@ class Wakeable(Protocol):
     def wake(self) -> None: ...
 
 
+class LeadAdsReader(Protocol):
+    """Where a Lead Ads lead's answers are read by its id (the Graph API, or a fake)."""
+
+    async def leadgen_lead(self, leadgen_id: str) -> LeadAdsLead: ...
+
+
 @dataclass(frozen=True, slots=True)
 class IntakeSettings:
     phone_region: str = "UA"
@@ -38,6 +45,8 @@ class IntakeSettings:
     body_limit: int = BODY_LIMIT
     whatsapp_verify_token: str | None = None
     whatsapp_app_secret: str | None = None
+    facebook_verify_token: str | None = None
+    facebook_app_secret: str | None = None
 
 
 @dataclass(slots=True)
@@ -46,6 +55,8 @@ class WebContext:
     outbox: Wakeable
     settings: IntakeSettings = field(default_factory=IntakeSettings)
     metrics: Metrics = field(default_factory=Metrics)
+    # Set while the server runs when Facebook Lead Ads is set up.
+    lead_ads: LeadAdsReader | None = None
     # The rate limiter's clock; tests pass one they move by hand.
     clock: Callable[[], float] = time.monotonic
     limiter: RateLimiter = field(init=False)

@@ -1,23 +1,19 @@
 """``/intake/whatsapp``: the WhatsApp Cloud API webhook.
 
-``GET`` is Meta's subscription check: ``hub.mode=subscribe`` with our verify token is answered
-with ``hub.challenge``. ``POST`` deliveries are signed: ``X-Hub-Signature-256`` is ``sha256=``
-and the hex HMAC-SHA256 of the raw body with the app secret, checked in constant time before
-the body is read. Each text becomes a message in the sender's conversation (and a lead, or a
-message on their open lead); each delivery report moves a message's status on. A redelivered
-message id changes nothing; statuses are never errors. Without the verify token and the app
-secret set, the endpoint is not there (404).
+``GET`` is Meta's subscription check and ``POST`` deliveries are signed, as
+:mod:`web.meta_webhooks` describes. Each text becomes a message in the sender's conversation
+(and a lead, or a message on their open lead); each delivery report moves a message's status
+on. A redelivered message id changes nothing; statuses are never errors. Without the verify
+token and the app secret set, the endpoint is not there (404).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import UTC, datetime
 from typing import Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from crm.models import LeadSource, MessageStatus
 from crm.services.conversations import (
@@ -25,40 +21,35 @@ from crm.services.conversations import (
     receive_message,
     record_delivery_status,
 )
-from web.bodies import read_body, storable_text
+from web.bodies import storable_text
 from web.context import IntakeSettings, context_of
 from web.errors import Rejection
+from web.meta_webhooks import Lenient, answer_subscription, parsed, signed_body
 from web.requests import mark
 
-SIGNATURE_HEADER = "X-Hub-Signature-256"
-SIGNATURE_PREFIX = "sha256="
 RECEIVED = {"status": "received"}
 # The most seconds since 1970 a timestamp may say (the year 9999).
 LATEST_TIMESTAMP = 253402300799
 
 
-class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _Profile(_Lenient):
+class _Profile(Lenient):
     name: str | None = None
 
 
-class _Contact(_Lenient):
+class _Contact(Lenient):
     wa_id: str
     profile: _Profile = Field(default_factory=_Profile)
 
 
-class _Text(_Lenient):
+class _Text(Lenient):
     body: str
 
 
-class _Media(_Lenient):
+class _Media(Lenient):
     caption: str | None = None
 
 
-class _Message(_Lenient):
+class _Message(Lenient):
     from_: str = Field(alias="from", min_length=1, max_length=32)
     id: str = Field(min_length=1, max_length=128)
     timestamp: int = Field(ge=0, le=LATEST_TIMESTAMP)
@@ -77,27 +68,27 @@ class _Message(_Lenient):
         return f"[{self.type}] {caption}".strip()
 
 
-class _Status(_Lenient):
+class _Status(Lenient):
     id: str = Field(min_length=1, max_length=128)
     status: str
 
 
-class _Value(_Lenient):
+class _Value(Lenient):
     contacts: list[_Contact] = Field(default_factory=list)
     messages: list[_Message] = Field(default_factory=list)
     statuses: list[_Status] = Field(default_factory=list)
 
 
-class _Change(_Lenient):
+class _Change(Lenient):
     field: str
     value: _Value
 
 
-class _Entry(_Lenient):
+class _Entry(Lenient):
     changes: list[_Change] = Field(default_factory=list)
 
 
-class _Delivery(_Lenient):
+class _Delivery(Lenient):
     object: Literal["whatsapp_business_account"]
     entry: list[_Entry]
 
@@ -113,30 +104,11 @@ async def verify_subscription(request: web.Request) -> web.Response:
     mark(request, channel="whatsapp")
     settings = _settings(request)
     assert settings.whatsapp_verify_token is not None
-    query = request.query
-    token = query.get("hub.verify_token", "").encode()
-    if query.get("hub.mode") != "subscribe" or not hmac.compare_digest(
-        token, settings.whatsapp_verify_token.encode()
-    ):
-        raise Rejection(401, "unauthorized")
-    mark(request, outcome="subscribed")
-    return web.Response(text=query.get("hub.challenge", ""))
-
-
-def signature_matches(secret: str, body: bytes, header: str | None) -> bool:
-    if header is None or not header.startswith(SIGNATURE_PREFIX):
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), header.removeprefix(SIGNATURE_PREFIX).encode())
+    return answer_subscription(request, settings.whatsapp_verify_token)
 
 
 def parsed_delivery(body: bytes) -> _Delivery:
-    try:
-        delivery = _Delivery.model_validate_json(body)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        raise Rejection(400, "delivery-invalid", field=field) from None
+    delivery = parsed(_Delivery, body)
     for entry in delivery.entry:
         for change in entry.changes:
             for contact in change.value.contacts:
@@ -173,7 +145,7 @@ def inbound_messages(delivery: _Delivery) -> list[InboundMessage]:
 
 def delivery_reports(delivery: _Delivery) -> list[tuple[str, MessageStatus]]:
     """(message id, status) of each report of a status we keep; others are left alone."""
-    kept = {status.value for status in MessageStatus}
+    kept = {status.value for status in MessageStatus} - {MessageStatus.QUEUED.value}
     return [
         (status.id, MessageStatus(status.status))
         for entry in delivery.entry
@@ -188,11 +160,9 @@ async def receive_delivery(request: web.Request) -> web.Response:
     settings = _settings(request)
     assert settings.whatsapp_app_secret is not None
     context = context_of(request)
-    body = await read_body(request, settings.body_limit)
-    if not signature_matches(
-        settings.whatsapp_app_secret, body, request.headers.get(SIGNATURE_HEADER)
-    ):
-        raise Rejection(401, "unauthorized")
+    body = await signed_body(
+        request, app_secret=settings.whatsapp_app_secret, limit=settings.body_limit
+    )
     delivery = parsed_delivery(body)
     outcomes = []
     async with context.unit_of_work() as session:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.delivery import digests, notifications, reminders, rules, webhooks_paused
+from bot.delivery import digests, notifications, reminders, replies, rules, webhooks_paused
 from bot.delivery.messages import Renderer
 
 RENDERERS: dict[str, Renderer] = {
@@ -11,4 +11,5 @@ RENDERERS: dict[str, Renderer] = {
     **digests.RENDERERS,
     **webhooks_paused.RENDERERS,
     **rules.RENDERERS,
+    **replies.RENDERERS,
 }

@@ -9,7 +9,6 @@ backoff and, after repeated failures, the message is marked failed (admins see t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -29,6 +28,7 @@ from aiogram.exceptions import (
 from aiogram_i18n.cores import FluentRuntimeCore
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery.loop import SendingLoop
 from bot.delivery.messages import Outgoing, Renderer, reader_of
 from bot.pacing import SendPacer, background_sending
 from crm import outbox
@@ -37,14 +37,13 @@ from crm.models import OutboxMessage, Staff, utcnow
 log = logging.getLogger(__name__)
 # About a second's worth of sends: a claim is never held much longer than it takes to send.
 BATCH = 25
-IDLE_POLL_SECONDS = 1.0
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class OutboxSender:
+class OutboxSender(SendingLoop):
     def __init__(
         self,
         bot: Bot,
@@ -58,6 +57,7 @@ class OutboxSender:
         pacer: SendPacer | None = None,
     ) -> None:
         """``pacer`` is the bot's own, so the outbox and people's replies share one pace."""
+        super().__init__()
         self.bot = bot
         self.session_factory = session_factory
         self.translator = translator
@@ -66,32 +66,11 @@ class OutboxSender:
         self.worker = worker or worker_name()
         self.lease = lease
         self.pacer = pacer or SendPacer()
-        self._woken = asyncio.Event()
-        self._stopping = asyncio.Event()
 
-    def wake(self) -> None:
-        """New messages may have been committed: look now rather than at the next poll."""
-        self._woken.set()
-
-    async def run(self) -> None:
-        """Send until :meth:`stop`; what was in flight is finished, the rest handed back."""
-        try:
-            while not self._stopping.is_set():
-                self._woken.clear()
-                if await self.send_due() == 0:
-                    await self._idle()
-        finally:
-            async with self.session_factory() as session:
-                await outbox.release_claims(session, worker=self.worker)
-                await session.commit()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._woken.set()
-
-    async def _idle(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._woken.wait(), IDLE_POLL_SECONDS)
+    async def release_claims(self) -> None:
+        async with self.session_factory() as session:
+            await outbox.release_claims(session, worker=self.worker)
+            await session.commit()
 
     async def send_due(self) -> int:
         """Claim one batch of due messages and send it; the number claimed."""
@@ -111,7 +90,7 @@ class OutboxSender:
         """One person's messages one after another, so they read them in order; on a stop,
         what has not started is left for :meth:`run` to hand back."""
         for message in messages:
-            if self._stopping.is_set():
+            if self.stopping:
                 return
             await self._deliver(message)
 
@@ -153,7 +132,7 @@ class OutboxSender:
         # The reads made while rendering end here: no transaction stays open over the wait.
         await session.commit()
         async with self.pacer.background_slot(recipient.telegram_id):
-            if self._stopping.is_set():
+            if self.stopping:
                 return  # handed back by run() for the next sender
             still_ours = await outbox.renew_claim(
                 session,

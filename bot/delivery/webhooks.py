@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook as Signer
 
+from bot.delivery.loop import SendingLoop
 from bot.delivery.sender import worker_name
 from crm import outbox, webhooks
 from crm.models import Webhook, WebhookDelivery, utcnow
@@ -38,7 +39,6 @@ from crm.webhook_targets import (
 
 log = logging.getLogger(__name__)
 BATCH = 50
-IDLE_POLL_SECONDS = 1.0
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 ANSWER_READ_MAX = 64 * 1024
 ERROR_ANSWER_SHOWN = 200
@@ -91,7 +91,7 @@ def _literal_address(host: str) -> IpAddress | None:
     return None
 
 
-class WebhookSender:
+class WebhookSender(SendingLoop):
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
@@ -102,36 +102,20 @@ class WebhookSender:
         lease: timedelta = outbox.LEASE,
         retries: outbox.RetryPolicy = webhooks.WEBHOOK_RETRIES,
     ) -> None:
+        super().__init__()
         self.session_factory = session_factory
         self.policy = policy
         self.clock = clock
         self.worker = worker or worker_name()
         self.lease = lease
         self.retries = retries
-        self._woken = asyncio.Event()
-        self._stopping = asyncio.Event()
         self._http: dict[str, aiohttp.ClientSession] = {}
 
-    def wake(self) -> None:
-        self._woken.set()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._woken.set()
-
-    async def run(self) -> None:
-        """Deliver until :meth:`stop`; what was in flight is finished, the rest handed back."""
-        try:
-            while not self._stopping.is_set():
-                self._woken.clear()
-                if await self.send_due() == 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._woken.wait(), IDLE_POLL_SECONDS)
-        finally:
-            await self.close()
-            async with self.session_factory() as session:
-                await webhooks.release_claims(session, worker=self.worker)
-                await session.commit()
+    async def release_claims(self) -> None:
+        await self.close()
+        async with self.session_factory() as session:
+            await webhooks.release_claims(session, worker=self.worker)
+            await session.commit()
 
     async def close(self) -> None:
         for http in self._http.values():
@@ -203,7 +187,7 @@ class WebhookSender:
                     lease=self.lease,
                     webhook_id=hook.id,
                 )
-                if result.delivered and claim_next and not self._stopping.is_set()
+                if result.delivered and claim_next and not self.stopping
                 else []
             )
             await session.commit()

@@ -93,6 +93,8 @@ class Notification(StrEnum):
 class MessageStatus(StrEnum):
     """How far a message in a customer conversation got, as its channel reports it."""
 
+    # A rep's reply waiting in the outbox for its turn to go out.
+    QUEUED = "queued"
     SENT = "sent"
     DELIVERED = "delivered"
     READ = "read"

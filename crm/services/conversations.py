@@ -6,13 +6,14 @@ message's status on."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm import events
+from crm import events, outbox
 from crm.contacts import normalize_email, normalize_phone
+from crm.errors import NotFound, ValidationFailed
 from crm.models import (
     NOTE_MAX_LENGTH,
     Conversation,
@@ -24,8 +25,9 @@ from crm.models import (
     Lead,
     LeadSource,
     MessageStatus,
+    Staff,
 )
-from crm.services.customers import customer_for_contacts
+from crm.services.customers import customer_for_contacts, visible_customer
 from crm.services.intake import (
     IncomingContact,
     Intake,
@@ -41,12 +43,20 @@ from crm.services.intake import (
 
 # How far each status is along the way; a report never moves a message back.
 STATUS_ORDER = {
+    MessageStatus.QUEUED: 0,
     MessageStatus.SENT: 1,
     MessageStatus.DELIVERED: 2,
     MessageStatus.READ: 3,
     MessageStatus.FAILED: 4,
 }
 NAME_MAX = 200
+# WhatsApp takes a business's free-form message only within 24 hours of the customer's last
+# message; after that only a template Meta approved, which this CRM does not send.
+WHATSAPP_WINDOW = timedelta(hours=24)
+# The Cloud API's limit on a text message's body.
+WHATSAPP_TEXT_MAX = 4096
+# Told to the rep whose reply did not go out.
+WHATSAPP_REPLY_FAILED = "whatsapp_reply_failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,3 +212,157 @@ async def _conversation(
     session.add(conversation)
     await session.flush()
     return conversation
+
+
+# A rep's reply to a customer on WhatsApp.
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyWindow:
+    """The customer's WhatsApp conversation and until when a free-form reply may go out;
+    ``open_until`` is None when they never wrote."""
+
+    conversation_id: int
+    open_until: datetime | None
+
+    def is_open(self, now: datetime) -> bool:
+        return self.open_until is not None and now < self.open_until
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyQueued:
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class WindowClosed:
+    """Too late for a free-form reply: the customer wrote last at ``last_inbound_at``."""
+
+    last_inbound_at: datetime | None
+
+
+async def has_whatsapp_conversation(session: AsyncSession, customer_id: int) -> bool:
+    return await _whatsapp_conversation_id(session, customer_id) is not None
+
+
+async def whatsapp_reply_window(
+    session: AsyncSession, *, actor: Staff, customer_id: int
+) -> ReplyWindow:
+    """The window of the customer's WhatsApp conversation, if ``actor`` may see them."""
+    await visible_customer(session, actor=actor, customer_id=customer_id)
+    conversation_id = await _whatsapp_conversation_id(session, customer_id)
+    if conversation_id is None:
+        raise NotFound(f"customer {customer_id} has no WhatsApp conversation")
+    last_inbound = await session.scalar(
+        select(func.max(ConversationMessage.sent_at)).where(
+            ConversationMessage.conversation_id == conversation_id,
+            ConversationMessage.direction == Direction.INBOUND,
+        )
+    )
+    open_until = None if last_inbound is None else last_inbound + WHATSAPP_WINDOW
+    return ReplyWindow(conversation_id, open_until)
+
+
+async def reply_on_whatsapp(
+    session: AsyncSession, *, actor: Staff, customer_id: int, text: str, now: datetime
+) -> ReplyQueued | WindowClosed:
+    """Queue ``actor``'s reply in the customer's WhatsApp conversation for the WhatsApp
+    sender, within the 24-hour window; outside it nothing is stored."""
+    window = await whatsapp_reply_window(session, actor=actor, customer_id=customer_id)
+    if not window.is_open(now):
+        return WindowClosed(
+            None if window.open_until is None else window.open_until - WHATSAPP_WINDOW
+        )
+    text = text.strip()
+    if not text:
+        raise ValidationFailed("reply-empty", field="text")
+    if len(text) > WHATSAPP_TEXT_MAX:
+        raise ValidationFailed("reply-too-long", field="text", details={"max": WHATSAPP_TEXT_MAX})
+    message = ConversationMessage(
+        conversation_id=window.conversation_id,
+        direction=Direction.OUTBOUND,
+        text=text,
+        sent_at=now,
+        status=MessageStatus.QUEUED,
+    )
+    session.add(message)
+    await session.flush()
+    outbox.enqueue(
+        session,
+        recipient_id=actor.id,
+        kind=outbox.WHATSAPP_REPLY,
+        payload={"message_id": message.id},
+        due_at=now,
+    )
+    await session.flush()
+    return ReplyQueued(message.id)
+
+
+async def _whatsapp_conversation_id(session: AsyncSession, customer_id: int) -> int | None:
+    return await session.scalar(
+        select(Conversation.id)
+        .where(
+            Conversation.customer_id == customer_id,
+            Conversation.channel == LeadSource.WHATSAPP.value,
+        )
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedReply:
+    """A queued reply as its sender needs it: the number it goes to and its words."""
+
+    message_id: int
+    to: str
+    text: str
+
+
+async def queued_reply(session: AsyncSession, message_id: int) -> QueuedReply | None:
+    """The reply, while it still waits to go out."""
+    row = (
+        await session.execute(
+            select(ConversationMessage.text, Conversation.external_id)
+            .join(Conversation, Conversation.id == ConversationMessage.conversation_id)
+            .where(
+                ConversationMessage.id == message_id,
+                ConversationMessage.status == MessageStatus.QUEUED,
+            )
+        )
+    ).first()
+    if row is None or row.external_id is None:
+        return None
+    return QueuedReply(message_id, row.external_id, row.text)
+
+
+async def settle_reply(
+    session: AsyncSession,
+    *,
+    message_id: int,
+    status: MessageStatus,
+    now: datetime,
+    provider_message_id: str | None = None,
+) -> None:
+    """The reply went out (with the channel's id for it, to match its delivery reports) or
+    was refused for good."""
+    message = await session.get_one(ConversationMessage, message_id)
+    message.status = status
+    message.sent_at = now
+    if provider_message_id is not None:
+        message.provider_message_id = provider_message_id
+    await session.flush()
+
+
+async def reply_not_sent(
+    session: AsyncSession, *, message_id: int, author_id: int, now: datetime
+) -> None:
+    """The reply was refused for good: marked failed, and its author told in the chat."""
+    await settle_reply(session, message_id=message_id, status=MessageStatus.FAILED, now=now)
+    outbox.enqueue(
+        session,
+        recipient_id=author_id,
+        kind=WHATSAPP_REPLY_FAILED,
+        payload={"message_id": message_id},
+        due_at=now,
+    )

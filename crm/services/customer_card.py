@@ -38,6 +38,7 @@ from crm.models import (
 from crm.money import from_minor_units
 from crm.services.access import visible_customer_records, visible_leads
 from crm.services.board import Page
+from crm.services.conversations import has_whatsapp_conversation
 from crm.services.customers import visible_customer
 from crm.services.duplicates import MERGING_ROLES, duplicate_count
 
@@ -88,6 +89,8 @@ class CustomerCard:
     latest_ticket: SupportTicket | None
     # Other customers likely the same person; counted for those who may merge them, else 0.
     possible_duplicates: int
+    # Whether the customer wrote in on WhatsApp, so a rep may answer them there.
+    on_whatsapp: bool = False
 
 
 async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int) -> CustomerCard:
@@ -143,6 +146,7 @@ async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int
         possible_duplicates=(
             await duplicate_count(session, customer) if actor.role in MERGING_ROLES else 0
         ),
+        on_whatsapp=await has_whatsapp_conversation(session, customer_id),
     )
 
 

@@ -10,9 +10,10 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, Select, Sequence, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events
@@ -46,6 +47,10 @@ KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 SECRET_BYTES = 24
 CHANNEL_NAME_MAX = 100
 EXTERNAL_ID_MAX = 128
+# Receipts outlive any provider's redeliveries (Meta retries for up to 36 hours, WooCommerce
+# for days) by far; after this a replay would be taken in anew.
+KEEP_RECEIPTS = timedelta(days=30)
+RECEIPTS_PER_ROUND = 5000
 
 
 class IntakeResult(StrEnum):
@@ -232,6 +237,24 @@ async def settle_receipt(session: AsyncSession, receipt_id: int, intake: Intake)
     )
 
 
+async def forget_old_receipts(
+    session: AsyncSession, *, now: datetime, keep: timedelta = KEEP_RECEIPTS
+) -> int:
+    """Delete receipts older than ``keep``, the oldest ``RECEIPTS_PER_ROUND`` at most; how
+    many. Receipts are numbered in the order they came, so the oldest are the first ids:
+    looking at those alone costs the same at any size of the table, with no index on time."""
+    oldest = select(IntakeReceipt.id).order_by(IntakeReceipt.id).limit(RECEIPTS_PER_ROUND)
+    result = await session.execute(
+        delete(IntakeReceipt)
+        .where(
+            IntakeReceipt.id.in_(oldest.scalar_subquery()),
+            IntakeReceipt.received_at < now - keep,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 # Who gets a new lead.
 
 
@@ -244,21 +267,44 @@ async def responsible_for(session: AsyncSession, channel: IntakeChannel) -> int 
     return await _next_rep_in_turn(session, channel)
 
 
+# Numbers round-robin turns on PostgreSQL (migration 0011).
+INTAKE_TURNS = Sequence("intake_turns")
+
+
 async def _next_rep_in_turn(session: AsyncSession, channel: IntakeChannel) -> int | None:
-    # The channel's row is locked (on PostgreSQL) so that two leads at once go to two reps.
-    await session.refresh(channel, attribute_names=["last_assigned_id"], with_for_update=True)
-    reps = list(
-        await session.scalars(
-            select(Staff.id)
-            .where(Staff.role == Role.REP, Staff.is_active.is_(True))
-            .order_by(Staff.id)
-        )
-    )
+    """The next active rep in turn.
+
+    On PostgreSQL turns are numbered by a sequence, which hands out numbers without locking
+    anything (a channel's row locked until each intake commits made every lead of the channel
+    wait for the one before); the reps take turns across all channels there. SQLite lets one
+    writer in at a time anyway: there the channel remembers whose turn it was, moved on in
+    one UPDATE so that leads arriving at once still go to the reps in turn."""
+    active_reps = select(Staff.id).where(Staff.role == Role.REP, Staff.is_active.is_(True))
+    if session.get_bind().dialect.name != "postgresql":
+        return await _take_channel_turn(session, channel.id, active_reps)
+    reps = list(await session.scalars(active_reps.order_by(Staff.id)))
     if not reps:
         return None
-    after = channel.last_assigned_id or 0
-    chosen = next((rep for rep in reps if rep > after), reps[0])
-    channel.last_assigned_id = chosen
+    turn = await session.scalar(select(INTAKE_TURNS.next_value()))
+    return reps[(int(turn or 1) - 1) % len(reps)]
+
+
+async def _take_channel_turn(
+    session: AsyncSession, channel_id: int, active_reps: Select[int]
+) -> int | None:
+    first = select(func.min(active_reps.subquery().c.id))
+    after_last = select(func.min(Staff.id)).where(
+        Staff.id.in_(active_reps), Staff.id > func.coalesce(IntakeChannel.last_assigned_id, 0)
+    )
+    chosen: int | None = await session.scalar(
+        update(IntakeChannel)
+        .where(IntakeChannel.id == channel_id)
+        .values(
+            last_assigned_id=func.coalesce(after_last.scalar_subquery(), first.scalar_subquery())
+        )
+        .returning(IntakeChannel.last_assigned_id)
+        .execution_options(synchronize_session=False)
+    )
     return chosen
 
 

@@ -56,6 +56,7 @@ async def test_every_round_runs_at_start_and_wakes_the_sender(
         "idle_deals": True,
         "digests": True,
         "rule_timers": True,
+        "intake_receipts": True,
     }
     (reminder,) = await outbox_rows(session_factory, reminders.REMINDER)
     assert reminder.payload["late"] is True

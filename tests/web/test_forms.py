@@ -191,11 +191,29 @@ async def test_without_a_chosen_person_leads_go_round_the_active_reps(
         )
         assert response.status == 200
 
-    assert [lead.responsible_id for lead in await leads(web_app)] == [
-        team.rep.id,
-        team.other_rep.id,
-        team.rep.id,
-    ]
+    first, second, third = [lead.responsible_id for lead in await leads(web_app)]
+    assert {first, second} == {team.rep.id, team.other_rep.id}
+    assert third == first
+
+
+async def test_leads_arriving_at_once_still_go_round_the_reps_evenly(
+    web_app: Web, session: AsyncSession, team: Team
+) -> None:
+    form = await new_form(session, team.admin, responsible=None)
+
+    async def submit(number: int) -> int:
+        response = await web_app.client.post(
+            form_url(form),
+            json={"name": f"Visitor {number}", "email": f"visitor{number}@example.com"},
+            headers=secret_of(form),
+        )
+        return response.status
+
+    statuses = await asyncio.gather(*(submit(number) for number in range(6)))
+
+    assert statuses == [200] * 6
+    owners = [lead.responsible_id for lead in await leads(web_app)]
+    assert sorted(owners) == sorted([team.rep.id, team.other_rep.id] * 3)
 
 
 async def test_a_form_whose_person_left_gives_its_leads_to_the_reps_in_turn(

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import IntakeChannel, IntakeKind
 from crm.services.intake import open_channel
+from crm.services.lead_ads import LeadAdsLead
 from tests.web.conftest import Team, Web
 from web.context import IntakeSettings
 
@@ -67,7 +69,11 @@ def as_json(value: Any) -> bytes:
 @pytest.fixture
 def intake_settings() -> IntakeSettings:
     return IntakeSettings(
-        per_minute=1_000_000, whatsapp_verify_token="token", whatsapp_app_secret=APP_SECRET
+        per_minute=1_000_000,
+        whatsapp_verify_token="token",
+        whatsapp_app_secret=APP_SECRET,
+        facebook_verify_token="token",
+        facebook_app_secret=APP_SECRET,
     )
 
 
@@ -219,3 +225,51 @@ async def test_no_key_or_header_is_a_server_error(
         response = await web_app.client.post(path, json={"name": "Olena"}, headers=headers)
         assert response.status < 500, (path, response.status)
     assert set((await web_app.stored_rows()).values()) == {0}
+
+
+@dataclass
+class JunkLeadAds:
+    """Meta answering each lead with whatever the test gives it."""
+
+    answers: dict[str, list[str]]
+
+    async def leadgen_lead(self, leadgen_id: str) -> LeadAdsLead:
+        return LeadAdsLead(leadgen_id, None, self.answers)
+
+
+leadgen_ids = st.integers(min_value=0, max_value=10**20).map(str) | json_values
+lead_ads_deliveries = st.tuples(leadgen_ids, json_values).map(
+    lambda parts: {
+        "object": "page",
+        "entry": [
+            {
+                "changes": [
+                    {"field": "leadgen", "value": {"leadgen_id": parts[0], "form_id": parts[1]}}
+                ]
+            }
+        ],
+    }
+)
+
+
+@PROPERTY
+@given(
+    body=json_values.map(as_json) | st.binary(max_size=300) | lead_ads_deliveries.map(as_json),
+    answers=st.dictionaries(texts, st.lists(texts, max_size=3), max_size=6),
+)
+async def test_no_signed_lead_ads_delivery_is_a_server_error(
+    web_app: Web, team: Team, body: bytes, answers: dict[str, list[str]]
+) -> None:
+    web_app.context.lead_ads = JunkLeadAds(answers)
+    before = await web_app.stored_rows()
+    signature = hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+    response = await web_app.client.post(
+        "/intake/facebook",
+        data=body,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={signature}"},
+    )
+
+    assert response.status < 500, response.status
+    if response.status >= 300:
+        assert await web_app.stored_rows() == before

@@ -1,0 +1,90 @@
+"""One HTTP server process for the intake benchmark: ``python -m bench.intake_server URL``
+serves the web app of ``crm-bot serve`` (its intake endpoints, with the outbox written but
+no bot sending it), or with ``--bare`` the baseline: an aiohttp handler that reads the JSON
+body and writes one row, nothing else. Prints ``port N`` once it listens; stops on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import uuid
+
+from aiohttp import web
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from crm.db import create_engine, create_session_factory
+from crm.models import IntakeReceipt, utcnow
+from web.app import create_web_app
+from web.context import IntakeSettings, WebContext
+
+# Enough connections for 50 clients on PostgreSQL; SQLite takes one writer at a time, and a
+# transaction that read before another committed cannot write at all ("database is locked"),
+# so there the requests queue for one connection.
+POOL_SIZE = {"postgresql": 20, "sqlite": 1}
+UNLIMITED_PACE = 10**9
+
+
+class NoSender:
+    """The outbox rows are written; sending them is not what is measured."""
+
+    def wake(self) -> None:
+        return None
+
+
+def intake_app(engine: AsyncEngine) -> web.Application:
+    context = WebContext(
+        create_session_factory(engine), NoSender(), IntakeSettings(per_minute=UNLIMITED_PACE)
+    )
+    return create_web_app(context)
+
+
+def bare_app(engine: AsyncEngine) -> web.Application:
+    """The floor: parse the body, insert one row in one transaction, answer."""
+
+    async def write_one_row(request: web.Request) -> web.Response:
+        body = await request.json()
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(IntakeReceipt).values(
+                    scope="bare", external_id=uuid.uuid4().hex, received_at=utcnow()
+                )
+            )
+        return web.json_response({"status": "received", "fields": len(body)})
+
+    app = web.Application()
+    app.router.add_post("/intake/forms/{key}", write_one_row)
+    return app
+
+
+async def serve(database_url: str, *, bare: bool) -> None:
+    backend = make_url(database_url).get_backend_name()
+    engine = create_engine(database_url, pool_size=POOL_SIZE[backend], max_overflow=0)
+    app = bare_app(engine) if bare else intake_app(engine)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    print(json.dumps({"port": port}), flush=True)
+    stopping = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
+    await stopping.wait()
+    await runner.cleanup()
+    await engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.intake_server")
+    parser.add_argument("database_url")
+    parser.add_argument("--bare", action="store_true")
+    args = parser.parse_args()
+    asyncio.run(serve(args.database_url, bare=args.bare))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The loop every sender runs: send what is due, at once when woken after a commit, else at
+the next poll; on a stop, finish what is in flight and hand the rest back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from abc import ABC, abstractmethod
+
+IDLE_POLL_SECONDS = 1.0
+
+
+class SendingLoop(ABC):
+    def __init__(self) -> None:
+        self._woken = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    @abstractmethod
+    async def send_due(self) -> int:
+        """Claim one batch of due messages and send it; the number claimed."""
+
+    @abstractmethod
+    async def release_claims(self) -> None:
+        """Hand back what this sender claimed but did not send."""
+
+    def wake(self) -> None:
+        """New messages may have been committed: look now rather than at the next poll."""
+        self._woken.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._woken.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    async def run(self) -> None:
+        """Send until :meth:`stop`; what was in flight is finished, the rest handed back."""
+        try:
+            while not self._stopping.is_set():
+                self._woken.clear()
+                if await self.send_due() == 0:
+                    await self._idle()
+        finally:
+            await self.release_claims()
+
+    async def _idle(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._woken.wait(), IDLE_POLL_SECONDS)
