@@ -138,6 +138,7 @@ async def run_serve(settings: Settings, engine: AsyncEngine) -> None:
                 dispatcher=dispatcher,
                 session_factory=session_factory,
                 outbox=sender,
+                translator=sender.translator,
             )
             await serve_until_stopped(
                 app, settings, once_listening=lambda: point_telegram_here(settings, bot, dispatcher)

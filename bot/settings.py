@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # A task still open this long after it was due is escalated to the managers, once.
     overdue_after_hours: int = Field(default=24, ge=1)
 
+    # The Mini App (the pipeline board): the https address ``crm-bot serve`` is reached at for
+    # it (PUBLIC_URL when unset), opened from the menu button, /pipeline and the lead card; and
+    # how old the ``initData`` Telegram signs may be before the board asks to be reopened.
+    miniapp_url: str | None = None
+    miniapp_init_data_max_age_seconds: int = Field(default=3600, ge=60)
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def split_admin_ids(cls, value: object) -> object:

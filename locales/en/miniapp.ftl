@@ -1,0 +1,36 @@
+# The Mini App: the pipeline as a board. Plain text, no HTML: the page shows it as text.
+
+miniapp-title = Pipeline
+miniapp-everyone = Everyone's
+miniapp-mine = Mine
+miniapp-any-tag = Any tag
+miniapp-any-source = Any source
+miniapp-anyone = Anyone responsible
+miniapp-search = Search: name, phone, e-mail or #tag
+miniapp-weighted = weighted
+miniapp-idle = idle
+miniapp-more = Show more
+miniapp-ask-value = A won deal needs a value. What is it worth?
+miniapp-value-placeholder = e.g. 12000
+miniapp-ask-lost-reason = Why was it lost?
+miniapp-ask-lost-words = Tell the reason in a few words.
+miniapp-save = Save
+miniapp-cancel = Cancel
+miniapp-back = Back
+miniapp-moved = Moved.
+miniapp-stale = Someone changed this lead a moment ago: the board shows it as it is now.
+miniapp-loading = Loading…
+miniapp-contact = Contact
+miniapp-stage = Stage
+miniapp-responsible = Responsible
+miniapp-source = Source
+miniapp-next-task = Next
+miniapp-latest = Latest
+miniapp-note-placeholder = Type a note
+miniapp-follow-up = Follow up
+miniapp-logged = Logged.
+miniapp-task-saved = Task saved.
+miniapp-not-staff = This board is for the sales team. Ask an admin for an invite.
+miniapp-open-in-telegram = Open the board from the bot in Telegram.
+miniapp-failed = Something went wrong. Please try again.
+miniapp-open-board = 📋 Open the board

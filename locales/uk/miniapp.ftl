@@ -1,0 +1,36 @@
+# Міні-застосунок: воронка як дошка. Звичайний текст, без HTML: сторінка показує його як текст.
+
+miniapp-title = Воронка
+miniapp-everyone = Усі
+miniapp-mine = Мої
+miniapp-any-tag = Будь-який тег
+miniapp-any-source = Будь-яке джерело
+miniapp-anyone = Будь-хто відповідальний
+miniapp-search = Пошук: ім’я, телефон, e-mail або #тег
+miniapp-weighted = з урахуванням імовірності
+miniapp-idle = без руху
+miniapp-more = Показати ще
+miniapp-ask-value = Успішна угода має мати суму. Скільки вона коштує?
+miniapp-value-placeholder = напр. 12000
+miniapp-ask-lost-reason = Чому угоду втрачено?
+miniapp-ask-lost-words = Коротко напишіть причину.
+miniapp-save = Зберегти
+miniapp-cancel = Скасувати
+miniapp-back = Назад
+miniapp-moved = Перенесено.
+miniapp-stale = Хтось щойно змінив цей лід: на дошці він уже такий, як є зараз.
+miniapp-loading = Завантаження…
+miniapp-contact = Контакт
+miniapp-stage = Статус
+miniapp-responsible = Відповідальний
+miniapp-source = Джерело
+miniapp-next-task = Далі
+miniapp-latest = Останнє
+miniapp-note-placeholder = Напишіть нотатку
+miniapp-follow-up = Нагадати
+miniapp-logged = Записано.
+miniapp-task-saved = Задачу збережено.
+miniapp-not-staff = Ця дошка — для команди продажів. Попросіть адміністратора про запрошення.
+miniapp-open-in-telegram = Відкрийте дошку з бота в Telegram.
+miniapp-failed = Щось пішло не так. Спробуйте ще раз.
+miniapp-open-board = 📋 Відкрити дошку
