@@ -94,7 +94,7 @@ function columnNode(column) {
   node.dataset.kind = column.stage.kind;
   state.columns.set(column.stage.id, { node, list, figures, next: null });
   Sortable.create(list, {
-    group: "board", sort: false, animation: 120, ghostClass: "card-ghost",
+    group: "board", sort: false, animation: 120, ghostClass: "card-ghost", forceFallback: true,
     delay: 120, delayOnTouchOnly: true, touchStartThreshold: 4, onEnd: dropped,
   });
   return node;
