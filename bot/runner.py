@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.commands import set_commands
+from bot.commands import set_board_menu_button, set_commands
 from bot.delivery.registry import RENDERERS
 from bot.delivery.sender import OutboxSender
 from bot.factory import create_bot, create_dispatcher
@@ -115,6 +115,7 @@ async def run_polling(settings: Settings, engine: AsyncEngine) -> None:
             settings, session_factory=session_factory, outbox=sender, translator=sender.translator
         )
         dispatcher.startup.register(set_commands)
+        await set_board_menu_button(bot, sender.translator, settings.board_address)
         await dispatcher.start_polling(bot)
 
 
@@ -132,6 +133,7 @@ async def run_serve(settings: Settings, engine: AsyncEngine) -> None:
                 translator=sender.translator,
             )
             await set_commands(bot, sender.translator)
+            await set_board_menu_button(bot, sender.translator, settings.board_address)
             app = create_serve_app(
                 settings,
                 bot=bot,

@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     miniapp_url: str | None = None
     miniapp_init_data_max_age_seconds: int = Field(default=3600, ge=60)
 
+    @property
+    def board_address(self) -> str | None:
+        """The Mini App's https address, if it has one: Telegram opens no other."""
+        address = self.miniapp_url or (
+            self.public_url.rstrip("/") + "/miniapp/" if self.public_url else None
+        )
+        return address if address and address.startswith("https://") else None
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def split_admin_ids(cls, value: object) -> object:

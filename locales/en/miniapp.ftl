@@ -34,3 +34,4 @@ miniapp-not-staff = This board is for the sales team. Ask an admin for an invite
 miniapp-open-in-telegram = Open the board from the bot in Telegram.
 miniapp-failed = Something went wrong. Please try again.
 miniapp-open-board = 📋 Open the board
+miniapp-menu-button = Board

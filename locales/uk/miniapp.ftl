@@ -34,3 +34,4 @@ miniapp-not-staff = Ця дошка — для команди продажів. 
 miniapp-open-in-telegram = Відкрийте дошку з бота в Telegram.
 miniapp-failed = Щось пішло не так. Спробуйте ще раз.
 miniapp-open-board = 📋 Відкрити дошку
+miniapp-menu-button = Дошка

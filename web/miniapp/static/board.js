@@ -350,6 +350,9 @@ async function start() {
     await loadBoard();
     tg.ready();
     tg.expand();
+    // Opened from a lead card in the chat: that lead's details first.
+    const lead = new URLSearchParams(location.search).get("lead");
+    if (lead) await openSheet(Number(lead));
   } catch (error) {
     $("board").textContent = (error.data && error.data.details && error.data.details.message)
       || (error.status === 403 ? "🔒" : "⚠️ " + (error.data ? error.data.error : error));
