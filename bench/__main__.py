@@ -3,7 +3,8 @@
 ``--reports`` for the reports over a million leads (see ``bench.reports``); ``--search`` for
 only the searches, inline queries and stage pages at the largest size (see ``bench.search``);
 ``--bot-only`` for the bot's per-update cost, ``--delivery [--messages N] [--tasks N]`` for the
-outbox sender, due reminders and quick-adds while the outbox drains (see ``bench.delivery``).
+outbox sender, due reminders and quick-adds while the outbox drains (see ``bench.delivery``);
+``--miniapp`` for the Mini App's board API, page and drop in Chromium (see ``bench.miniapp``).
 
 Each backend gets a fresh database: a SQLite file in a temporary folder and, when a
 PostgreSQL URL is given (or ``BENCH_DATABASE_URL`` / ``TEST_DATABASE_URL`` is set), that
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import crm_core, customers, delivery, reports, search
+from bench import crm_core, customers, delivery, miniapp, reports, search
 from bench.bot import measure_bot
 from bench.report import Measurement, print_table
 from crm.db import create_engine
@@ -57,12 +58,20 @@ def main() -> None:
         help="only the 360 card, the import of 100,000 rows and the export of 100,000 leads",
     )
     parser.add_argument(
+        "--miniapp",
+        action="store_true",
+        help="only the Mini App: board API, page ready and a drop, at 10,000 open leads",
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"),
     )
     args = parser.parse_args()
     if args.reports:
         print_table(asyncio.run(run_reports(args.postgres)))
+        return
+    if args.miniapp:
+        print_table(asyncio.run(on_each_backend(args.postgres, miniapp.measure_backend)))
         return
     if args.customers:
         print_table(asyncio.run(on_each_backend(args.postgres, customers.measure_backend)))

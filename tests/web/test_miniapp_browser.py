@@ -214,7 +214,13 @@ def drag_with_mouse(page: Any, lead: Lead, stage_id: int) -> None:
     page.mouse.down()
     page.mouse.move(start["x"] + 40, start["y"] + 20, steps=4)
     page.mouse.move(target["x"] + 40, target["y"] + 30, steps=12)
+    wait_until_held_over(page, stage_id)
     page.mouse.up()
+
+
+def wait_until_held_over(page: Any, stage_id: int) -> None:
+    """SortableJS places the carried card under the pointer on a timer of its own."""
+    column(page, stage_id).locator(".card-ghost").wait_for()
 
 
 def drag_with_touch(page: Any, lead: Lead, stage_id: int) -> None:
@@ -237,6 +243,7 @@ def drag_with_touch(page: Any, lead: Lead, stage_id: int) -> None:
             x + (target["x"] + 40 - x) * step / steps,
             y + (target["y"] + 30 - y) * step / steps,
         )
+    wait_until_held_over(page, stage_id)
     touch("touchEnd", 0, 0)
     cdp.detach()
 

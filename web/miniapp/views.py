@@ -150,16 +150,15 @@ def _page_fields(page: CardPage) -> dict[str, Any]:
 
 
 def _card_json(card: KanbanCard) -> dict[str, Any]:
-    lead = card.lead
     task = card.next_task
     return {
-        "id": lead.id,
-        "version": lead.version,
-        "stage_id": lead.stage_id,
-        "title": lead.title,
-        "value": None if lead.value is None else str(lead.value),
-        "currency": lead.currency,
-        "responsible": lead.responsible.display_name if lead.responsible else None,
+        "id": card.id,
+        "version": card.version,
+        "stage_id": card.stage_id,
+        "title": card.title,
+        "value": None if card.value is None else str(card.value),
+        "currency": card.currency,
+        "responsible": card.responsible,
         "tags": card.tags,
         "next_task": None if task is None else {"title": task.title, "due_at": _iso(task.due_at)},
         "idle": card.idle,
