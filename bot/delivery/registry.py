@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.delivery import digests, notifications, reminders
+from bot.delivery import digests, lead_cards, notifications, reminders
 from bot.delivery.messages import Renderer
 
 RENDERERS: dict[str, Renderer] = {
     **notifications.RENDERERS,
     **reminders.RENDERERS,
     **digests.RENDERERS,
+    **lead_cards.RENDERERS,
 }

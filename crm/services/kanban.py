@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, and_, select, true, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm import outbox
 from crm.idle_deals import idle_since
 from crm.models import Lead, LeadSource, Staff, Stage, StageKind, Tag, Task, lead_tags, utcnow
 from crm.money import from_minor_units
-from crm.services.access import require_active, visible_leads
+from crm.services.access import require_active, visible_lead, visible_leads
 from crm.services.board import Board, ListPosition, pipeline_board
 from crm.services.pipelines import get_stage
 from crm.services.search import search_leads
@@ -255,3 +256,14 @@ def _idle_before(stage: Stage, now: datetime) -> datetime | None:
     if stage.kind != StageKind.OPEN or stage.idle_days is None:
         return None
     return idle_since(stage, now)
+
+
+# The board's "open in the chat": the lead's card sent to the person's own chat with the bot.
+LEAD_CARD = "lead_card"
+
+
+async def send_card_to_chat(session: AsyncSession, *, actor: Staff, lead_id: int) -> None:
+    """Put the lead's card in ``actor``'s chat (through the outbox, after the commit)."""
+    lead = await visible_lead(session, actor=actor, lead_id=lead_id)
+    outbox.enqueue(session, recipient_id=actor.id, kind=LEAD_CARD, payload={"lead_id": lead.id})
+    await session.flush()

@@ -35,3 +35,5 @@ miniapp-open-in-telegram = Open the board from the bot in Telegram.
 miniapp-failed = Something went wrong. Please try again.
 miniapp-open-board = 📋 Open the board
 miniapp-menu-button = Board
+miniapp-open-in-chat = Open in the chat
+miniapp-sent-to-chat = The card is in your chat with the bot.

@@ -35,3 +35,5 @@ miniapp-open-in-telegram = Відкрийте дошку з бота в Telegram
 miniapp-failed = Щось пішло не так. Спробуйте ще раз.
 miniapp-open-board = 📋 Відкрити дошку
 miniapp-menu-button = Дошка
+miniapp-open-in-chat = Відкрити в чаті
+miniapp-sent-to-chat = Картка — у вашому чаті з ботом.

@@ -283,6 +283,17 @@ async def test_quick_actions_note_call_and_follow_up(
         )
 
 
+async def test_open_in_chat_sends_the_card_to_the_viewer_only(
+    miniapp: MiniApp, team: Team, session: AsyncSession
+) -> None:
+    mine = await new_lead(session, team.rep, "Mine", "100")
+    theirs = await new_lead(session, team.other_rep, "Theirs", "100")
+    before = await outbox_kinds(miniapp.sessions)
+    assert (await miniapp.call("POST", f"leads/{mine.id}/to-chat", team.rep))[0] == 200
+    assert (await miniapp.call("POST", f"leads/{theirs.id}/to-chat", team.rep))[0] == 403
+    assert (await outbox_kinds(miniapp.sessions))[len(before) :] == [(team.rep.id, "lead_card")]
+
+
 async def test_a_long_column_pages_in_order_to_the_end(
     miniapp: MiniApp, team: Team, session: AsyncSession
 ) -> None:

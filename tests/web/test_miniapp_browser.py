@@ -20,11 +20,12 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from aiohttp import web
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import PageWords, create_translator
 from crm.db import create_engine, create_session_factory
-from crm.models import Language, Lead, Role, Staff, StageKind
+from crm.models import Language, Lead, Role, Staff, StageKind, Task
 from crm.schemas import LeadDraft
 from crm.services.leads import create_lead
 from crm.services.pipelines import default_pipeline
@@ -119,6 +120,13 @@ class Server:
         async with self.sessions() as session:
             pipeline = await default_pipeline(session)
             return {stage.code or stage.name: stage.id for stage in pipeline.stages}
+
+    async def open_tasks(self, lead_id: int) -> list[str]:
+        async with self.sessions() as session:
+            titles = await session.scalars(
+                select(Task.title).where(Task.lead_id == lead_id, Task.done_at.is_(None))
+            )
+            return list(titles)
 
     def stages(self) -> dict[StageKind | str, int]:
         return self.run(self._stages())
@@ -318,3 +326,18 @@ def test_in_ukrainian_in_the_dark_lost_asks_why(server: Server, people: People, 
     prompt.locator('button[data-reason="price"]').click()
     moved_card(page, lead, stages["lost"])
     assert server.stored(lead.id).lost_reason_code == "price"
+
+
+def test_a_tapped_card_shows_its_details_and_logs_a_call_with_a_follow_up(
+    server: Server, people: People, page: Any
+) -> None:
+    lead = server.lead(people.rep, "Called Co", "700")
+    open_board(page, server, people.rep, LIGHT)
+    card(page, lead).click()
+    sheet = page.locator("#sheet-body")
+    sheet.get_by_text("Called Co").wait_for()
+    sheet.get_by_role("button", name="Called").click()
+    sheet.get_by_text("call").first.wait_for()
+    sheet.get_by_role("button", name="In 1 hour").click()
+    sheet.get_by_text("Follow up: Called Co").wait_for()
+    assert server.run(server.open_tasks(lead.id)) == ["Follow up: Called Co"]

@@ -37,3 +37,4 @@ def add_miniapp(app: web.Application, settings: MiniAppSettings) -> None:
     app.router.add_post("/miniapp/api/leads/{lead_id}/notes", api.add_note)
     app.router.add_post("/miniapp/api/leads/{lead_id}/contacts", api.log_contact)
     app.router.add_post("/miniapp/api/leads/{lead_id}/tasks", api.add_task)
+    app.router.add_post("/miniapp/api/leads/{lead_id}/to-chat", api.open_in_chat)

@@ -361,3 +361,13 @@ async def _act_then_show(request: web.Request, action: Any) -> web.Response:
         await context.commit(session)
         card = await cards.lead_card(session, actor=actor, lead_id=lead_id_of(request))
         return web.json_response({"lead": lead_details_json(card, settings.translator, actor)})
+
+
+async def open_in_chat(request: web.Request) -> web.Response:
+    """The lead's card in the person's chat with the bot, sent after the commit."""
+    return await _act_then_show(
+        request,
+        lambda session, actor: kanban.send_card_to_chat(
+            session, actor=actor, lead_id=lead_id_of(request)
+        ),
+    )

@@ -64,6 +64,8 @@ PAGE_OWN_KEYS = (
     "not-staff",
     "open-in-telegram",
     "failed",
+    "open-in-chat",
+    "sent-to-chat",
 )
 
 

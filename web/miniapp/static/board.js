@@ -115,14 +115,30 @@ function showPage(stageId, page) {
     const more = el("button", { className: "more", textContent: t("miniapp-more"), type: "button" });
     more.addEventListener("click", () => loadMore(stageId));
     shown.list.append(more);
+    nearTheEnd.observe(more);
   }
 }
 
+/* A long column loads its next page as its end scrolls into view (or on a tap). */
+const nearTheEnd = new IntersectionObserver((entries) => {
+  for (const entry of entries) {
+    if (!entry.isIntersecting) continue;
+    nearTheEnd.unobserve(entry.target);
+    loadMore(Number(entry.target.closest(".cards").dataset.stageId)).catch(told);
+  }
+}, { rootMargin: "200px" });
+
 async function loadMore(stageId) {
   const shown = state.columns.get(stageId);
+  if (!shown.next || shown.loading) return;
+  shown.loading = true;
   const query = filterQuery();
-  const page = await api("GET", `stages/${stageId}/cards?after=${encodeURIComponent(shown.next)}${query ? "&" + query : ""}`);
-  showPage(stageId, page);
+  try {
+    const page = await api("GET", `stages/${stageId}/cards?after=${encodeURIComponent(shown.next)}${query ? "&" + query : ""}`);
+    showPage(stageId, page);
+  } finally {
+    shown.loading = false;
+  }
 }
 
 async function loadBoard() {
@@ -175,11 +191,20 @@ function moved(move, lead) {
   refreshFigures();
 }
 
+function messageOf(error) {
+  return (error.data && error.data.details && error.data.details.message) || t("miniapp-failed");
+}
+
+/* A filter or search the server refused (a search too short): said, the board kept. */
+function told(error) {
+  notice(messageOf(error));
+}
+
 function refused(error) {
   closePrompt();
   tg.HapticFeedback.notificationOccurred("error");
   const message = error.status === 409 && error.data.error === "stale-lead"
-    ? t("miniapp-stale") : (error.data && error.data.details && error.data.details.message) || t("miniapp-failed");
+    ? t("miniapp-stale") : messageOf(error);
   notice(message);
   loadBoard();
 }
@@ -218,6 +243,7 @@ function askFor(need, move) {
   state.prompt = move;
   $("prompt").hidden = false;
   tg.BackButton.show();
+  if (need !== "lost_reason") tg.MainButton.setText(t("miniapp-save")).show();
 }
 
 function closePrompt() {
@@ -225,6 +251,7 @@ function closePrompt() {
   state.prompt.node.classList.remove("moving");
   state.prompt = null;
   $("prompt").hidden = true;
+  tg.MainButton.hide();
   if (!state.sheetLead) tg.BackButton.hide();
 }
 
@@ -266,7 +293,8 @@ function showSheet(lead) {
       action(t("btn-note"), () => quickAction("notes", { text: note.value }, t("note-saved"))),
       action(t("btn-called"), () => quickAction("contacts", { kind: "call" }, t("miniapp-logged")).then(showFollowUps)),
       action(t("btn-wrote"), () => quickAction("contacts", { kind: "message" }, t("miniapp-logged")).then(showFollowUps)),
-      action(t("btn-task"), showFollowUps)),
+      action(t("btn-task"), showFollowUps),
+      action(t("miniapp-open-in-chat"), () => quickAction("to-chat", {}, t("miniapp-sent-to-chat")).then(() => tg.close()))),
     followUps,
     el("h4", { textContent: t("miniapp-latest") }),
     el("ul", { className: "latest" }, ...lead.latest.map((a) =>
@@ -290,7 +318,7 @@ async function quickAction(path, body, done) {
     const old = document.querySelector(`.card[data-lead-id="${answer.lead.id}"]`);
     if (old) old.dataset.version = answer.lead.version;
   } catch (error) {
-    notice((error.data && error.data.details && error.data.details.message) || t("miniapp-failed"));
+    told(error);
     throw error;
   }
 }
@@ -318,13 +346,13 @@ function setUpFilters(offered, canFilterPeople) {
   options($("source"), t("miniapp-any-source"), offered.sources, (source) => t("source-" + source));
   const filterOf = { scope: "mine", responsible: "responsible", tag: "tag", source: "source" };
   for (const [id, name] of Object.entries(filterOf)) {
-    $(id).addEventListener("change", (event) => { state.filters[name] = event.target.value; loadBoard().catch(refused); });
+    $(id).addEventListener("change", (event) => { state.filters[name] = event.target.value; loadBoard().catch(told); });
   }
   const search = $("search");
   search.placeholder = t("miniapp-search");
   search.addEventListener("input", () => {
     clearTimeout(search.timer);
-    search.timer = setTimeout(() => { state.filters.q = search.value.trim(); loadBoard().catch(refused); }, 250);
+    search.timer = setTimeout(() => { state.filters.q = search.value.trim(); loadBoard().catch(told); }, 250);
   });
   $("toolbar").hidden = false;
 }
@@ -334,6 +362,7 @@ function setUpFilters(offered, canFilterPeople) {
 async function start() {
   applyTheme();
   tg.onEvent("themeChanged", applyTheme);
+  tg.onEvent("mainButtonClicked", () => { if (state.prompt) $("prompt-form").requestSubmit(); });
   tg.onEvent("backButtonClicked", () => (state.prompt ? (closePrompt(), loadBoard()) : closeSheet()));
   $("sheet").addEventListener("click", (event) => { if (event.target.id === "sheet") closeSheet(); });
   if (!tg.initData) {

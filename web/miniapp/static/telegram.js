@@ -27,6 +27,10 @@
     }
   }
 
+  function on(name, handler) {
+    (handlers[name] = handlers[name] || []).push(handler);
+  }
+
   function receiveEvent(eventType, eventData) {
     (handlers[eventType] || []).forEach((handler) => handler(eventData));
   }
@@ -45,7 +49,6 @@
     const initData = params.get("tgWebAppData") || "";
     let user = null;
     try { user = JSON.parse(new URLSearchParams(initData).get("user")); } catch (_) {}
-    const on = (name, handler) => { (handlers[name] = handlers[name] || []).push(handler); };
     const mainButton = { text: "", isVisible: false };
     return {
       initData,
@@ -55,6 +58,7 @@
       themeParams,
       ready: () => postEvent("web_app_ready"),
       expand: () => postEvent("web_app_expand"),
+      close: () => postEvent("web_app_close"),
       onEvent(name, handler) {
         const events = { themeChanged: "theme_changed", backButtonClicked: "back_button_pressed",
           mainButtonClicked: "main_button_pressed" };
@@ -87,8 +91,23 @@
     };
   }
 
+  /* Safe areas as telegram-web-app.js keeps them: CSS variables the page's padding reads. */
+  function keepInsets(kind) {
+    on(kind + "_changed", (inset) => {
+      const prefix = kind === "safe_area" ? "--tg-safe-area-inset-" : "--tg-content-safe-area-inset-";
+      for (const side of ["top", "bottom", "left", "right"]) {
+        document.documentElement.style.setProperty(prefix + side, (inset && inset[side] || 0) + "px");
+      }
+    });
+    postEvent("web_app_request_" + kind);
+  }
+
   window.Telegram = window.Telegram || {};
   // Mobile clients deliver events by calling Telegram.WebView.receiveEvent.
   window.Telegram.WebView = window.Telegram.WebView || { receiveEvent };
-  window.Telegram.WebApp = window.Telegram.WebApp || fromLaunchParams();
+  if (!window.Telegram.WebApp) {
+    window.Telegram.WebApp = fromLaunchParams();
+    keepInsets("safe_area");
+    keepInsets("content_safe_area");
+  }
 })();
