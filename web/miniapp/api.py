@@ -10,7 +10,7 @@ status, a code and the sentence the chat would say, in the person's language.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +30,7 @@ from crm.errors import (
 )
 from crm.models import ActivityKind, Language, LeadSource, LostReason, Role, Staff, StageKind
 from crm.services import cards, kanban, leads, tasks, timeline
+from crm.services.access import visible_lead
 from crm.services.board import ListPosition
 from crm.services.cards import (
     LeadCard,
@@ -70,6 +71,10 @@ ERROR_KEYS: dict[type[CrmError], str] = {
 # What a move still needs, as the page names its prompts.
 NEEDS = {NeedsValue: "value", NeedsLostReason: "lost_reason", NeedsLostReasonText: "lost_words"}
 LOGGED_KINDS = {"call": ActivityKind.CALL, "message": ActivityKind.MESSAGE}
+# As much of a lead's title as a follow-up's default title holds (as in the chat).
+LEAD_TITLE_IN_TASK = 150
+# One of the card's quick actions: a use case run in the request's session as its person.
+QuickAction = Callable[[AsyncSession, Staff], Awaitable[object]]
 
 
 def settings_of(request: web.Request) -> MiniAppSettings:
@@ -226,7 +231,7 @@ async def column_page(request: web.Request) -> web.Response:
             board_filter=board_filter_of(request),
             after=_position(request.query.get("after")),
         )
-        return web.json_response(card_page_json(page, actor))
+        return web.json_response(card_page_json(page))
 
 
 def _int_param(value: str, name: str) -> int:
@@ -331,9 +336,9 @@ async def add_task(request: web.Request) -> web.Response:
 
     async def create(session: AsyncSession, actor: Staff) -> object:
         lead_id = lead_id_of(request)
-        lead = (await cards.lead_card(session, actor=actor, lead_id=lead_id)).lead
+        lead = await visible_lead(session, actor=actor, lead_id=lead_id)
         default = settings.translator.get(
-            "task-default-title", actor.language.value, lead=lead.title[:60]
+            "task-default-title", actor.language.value, lead=lead.title[:LEAD_TITLE_IN_TASK]
         )
         return await tasks.create_task(
             session, actor=actor, title=title or default, due_at=due_at, lead_id=lead_id
@@ -352,7 +357,7 @@ def _moment(value: str | None) -> datetime:
     return moment.astimezone(UTC)
 
 
-async def _act_then_show(request: web.Request, action: Any) -> web.Response:
+async def _act_then_show(request: web.Request, action: QuickAction) -> web.Response:
     """Run one quick action, commit, and answer with the lead's card as it is now."""
     settings = settings_of(request)
     context = context_of(request)

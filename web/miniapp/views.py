@@ -139,7 +139,7 @@ def _column_json(
     }
 
 
-def card_page_json(page: CardPage, viewer: Staff) -> dict[str, Any]:
+def card_page_json(page: CardPage) -> dict[str, Any]:
     return {"stage_id": page.stage_id, **_page_fields(page)}
 
 
@@ -193,7 +193,6 @@ def lead_details_json(card: LeadCard, translator: Translator, viewer: Staff) -> 
         "next_task": None if task is None else {"title": task.title, "due_at": _iso(task.due_at)},
         "lost_reason": _lost_reason(lead.lost_reason_code, lead.lost_reason, translator, locale),
         "latest": [_activity_json(a, translator, locale) for a in card.recent_activities],
-        "idle": False,
     }
 
 
