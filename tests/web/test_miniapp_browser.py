@@ -27,7 +27,7 @@ from bot.i18n import PageWords, create_translator
 from crm.db import create_engine, create_session_factory
 from crm.models import Language, Lead, Role, Staff, StageKind, Task
 from crm.schemas import LeadDraft
-from crm.services.leads import create_lead
+from crm.services.leads import create_lead, move_to_stage
 from crm.services.pipelines import default_pipeline
 from web.app import create_web_app
 from web.context import WebContext
@@ -120,6 +120,18 @@ class Server:
         async with self.sessions() as session:
             pipeline = await default_pipeline(session)
             return {stage.code or stage.name: stage.id for stage in pipeline.stages}
+
+    async def move_behind_the_page(self, lead_id: int, stage_id: int) -> None:
+        """Another person's move, from the chat, after the page was shown."""
+        async with self.sessions() as session:
+            lead = await session.get(Lead, lead_id)
+            assert lead is not None and lead.responsible_id is not None
+            owner = await session.get(Staff, lead.responsible_id)
+            assert owner is not None
+            await move_to_stage(
+                session, actor=owner, lead_id=lead_id, stage_id=stage_id, seen_version=lead.version
+            )
+            await session.commit()
 
     async def open_tasks(self, lead_id: int) -> list[str]:
         async with self.sessions() as session:
@@ -326,6 +338,19 @@ def test_in_ukrainian_in_the_dark_lost_asks_why(server: Server, people: People, 
     prompt.locator('button[data-reason="price"]').click()
     moved_card(page, lead, stages["lost"])
     assert server.stored(lead.id).lost_reason_code == "price"
+
+
+def test_a_card_someone_moved_meanwhile_is_refused_and_the_board_refreshed(
+    server: Server, people: People, page: Any
+) -> None:
+    stages = server.stages()
+    lead = server.lead(people.rep, "Contested Ltd")
+    open_board(page, server, people.rep, LIGHT)
+    server.run(server.move_behind_the_page(lead.id, stages["proposal"]))
+    drag_with_mouse(page, lead, stages["qualified"])
+    page.get_by_text("Someone changed this lead a moment ago").wait_for()
+    column(page, stages["proposal"]).locator(f'.card[data-lead-id="{lead.id}"]').wait_for()
+    assert server.stored(lead.id).stage_id == stages["proposal"]
 
 
 def test_a_tapped_card_shows_its_details_and_logs_a_call_with_a_follow_up(
