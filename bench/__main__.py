@@ -1,14 +1,10 @@
 """Run the benchmarks: ``python -m bench [--sizes 100000,1000000] [--postgres URL]``;
-``--customers`` for the 360 card, import and export (see ``bench.customers``);
-``--reports`` for the reports over a million leads (see ``bench.reports``); ``--search`` for
-only the searches, inline queries and stage pages at the largest size (see ``bench.search``);
-``--bot-only`` for the bot's per-update cost, ``--delivery [--messages N] [--tasks N]`` for the
-outbox sender, due reminders and quick-adds while the outbox drains (see ``bench.delivery``);
-``--sandbox`` for the browser sandbox's start-up and a tap shown in its page (see
-``bench.sandbox``); ``--webhooks`` for the outgoing webhook sender against a bare aiohttp
-client (``bench.webhooks``); ``--rules`` for what 100 automation rules add to a change
-(see ``bench.rules``); ``--intake`` for web-form leads posted to the intake server by 50
-clients (see ``bench.intake``).
+``--bot-only`` for the bot's per-update cost, ``--search`` for only the searches, inline
+queries and stage pages at the largest size, ``--delivery [--messages N] [--tasks N]`` for the
+outbox sender, due reminders and quick-adds while the outbox drains, ``--reports`` for the
+reports over a million leads, ``--sandbox`` for the browser sandbox's start-up and a tap shown
+in its page; and one flag per module of ``ON_EACH_BACKEND`` (``--customers``, ``--webhooks``,
+``--rules``, ``--intake``, ``--miniapp``): see each module.
 
 Each backend gets a fresh database: a SQLite file in a temporary folder and, when a
 PostgreSQL URL is given (or ``BENCH_DATABASE_URL`` / ``TEST_DATABASE_URL`` is set), that
@@ -26,7 +22,17 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench import crm_core, customers, delivery, intake, reports, rules, search, webhooks
+from bench import (
+    crm_core,
+    customers,
+    delivery,
+    intake,
+    miniapp,
+    reports,
+    rules,
+    search,
+    webhooks,
+)
 from bench.bot import measure_bot
 from bench.report import Measurement, print_table
 from bench.sandbox import measure_sandbox
@@ -34,6 +40,24 @@ from crm.db import create_engine
 from crm.migrate import upgrade_to_head
 
 BOT_LEADS = 100_000
+Measure = Callable[[str, str], Awaitable[list[Measurement]]]
+# Benchmarks run alone on each backend's fresh database: flag -> (what it measures, how).
+ON_EACH_BACKEND: dict[str, tuple[str, Measure]] = {
+    "customers": (
+        "the 360 card, the import of 100,000 rows and the export of 100,000 leads",
+        customers.measure_backend,
+    ),
+    "webhooks": ("the outgoing webhook sender's rate", webhooks.measure_backend),
+    "rules": ("what 100 automation rules add to a change", rules.measure_backend),
+    "intake": (
+        "lead intake: 50 clients posting web-form leads, 1 and 2 server processes",
+        intake.measure_backend,
+    ),
+    "miniapp": (
+        "the Mini App: board API, page ready and a drop, at 10,000 open leads",
+        miniapp.measure_backend,
+    ),
+}
 
 
 def main() -> None:
@@ -57,22 +81,8 @@ def main() -> None:
         action="store_true",
         help="only the reports over 1,000,000 leads with stage histories, and their charts",
     )
-    parser.add_argument(
-        "--customers",
-        action="store_true",
-        help="only the 360 card, the import of 100,000 rows and the export of 100,000 leads",
-    )
-    parser.add_argument(
-        "--webhooks", action="store_true", help="only the outgoing webhook sender's rate"
-    )
-    parser.add_argument(
-        "--rules", action="store_true", help="only what 100 automation rules add to a change"
-    )
-    parser.add_argument(
-        "--intake",
-        action="store_true",
-        help="only lead intake: 50 clients posting web-form leads, 1 and 2 server processes",
-    )
+    for flag, (measures, _) in ON_EACH_BACKEND.items():
+        parser.add_argument(f"--{flag}", action="store_true", help=f"only {measures}")
     parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"),
@@ -89,17 +99,10 @@ def main() -> None:
     if args.reports:
         print_table(asyncio.run(run_reports(args.postgres)))
         return
-    if args.rules:
-        print_table(asyncio.run(on_each_backend(args.postgres, rules.measure_backend)))
-    if args.intake:
-        print_table(asyncio.run(on_each_backend(args.postgres, intake.measure_backend)))
-        return
-    if args.customers:
-        print_table(asyncio.run(on_each_backend(args.postgres, customers.measure_backend)))
-        return
-    if args.webhooks:
-        print_table(asyncio.run(on_each_backend(args.postgres, webhooks.measure_backend)))
-        return
+    for flag, (_, measure) in ON_EACH_BACKEND.items():
+        if getattr(args, flag):
+            print_table(asyncio.run(on_each_backend(args.postgres, measure)))
+            return
     sizes = sorted(int(size) for size in args.sizes.split(","))
     if args.delivery:
         rows = asyncio.run(run_delivery(args.messages, args.tasks, args.postgres))
@@ -140,9 +143,7 @@ async def run_delivery(messages: int, tasks: int, postgres_url: str | None) -> l
     )
 
 
-async def on_each_backend(
-    postgres_url: str | None, measure: Callable[[str, str], Awaitable[list[Measurement]]]
-) -> list[Measurement]:
+async def on_each_backend(postgres_url: str | None, measure: Measure) -> list[Measurement]:
     """``measure`` on a fresh SQLite file, then on the emptied PostgreSQL database if given."""
     rows: list[Measurement] = []
     with tempfile.TemporaryDirectory() as folder:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, MenuButtonWebApp, WebAppInfo
 from aiogram_i18n.cores import FluentRuntimeCore
 
 from crm.models import Language
@@ -46,3 +46,16 @@ async def set_commands(bot: Bot, translator: FluentRuntimeCore) -> None:
         await bot.set_my_commands(
             commands_in(translator, language.value), language_code=language.value
         )
+
+
+async def set_board_menu_button(
+    bot: Bot, translator: FluentRuntimeCore, address: str | None
+) -> None:
+    """The menu button opens the pipeline board when it has an address. Telegram keeps one
+    default menu button for every chat, so its words are English."""
+    if address is None:
+        return
+    text = translator.get("miniapp-menu-button", Language.EN.value)
+    await bot.set_chat_menu_button(
+        menu_button=MenuButtonWebApp(text=text, web_app=WebAppInfo(url=address))
+    )

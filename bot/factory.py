@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import create_i18n_middleware
 from bot.middlewares.access import StaffAccess
+from bot.middlewares.board_address import BoardAddress
 from bot.middlewares.database import CommitBeforeSending, DatabaseSession, Wakeable
 from bot.middlewares.private_chats import PrivateChatsOnly
 from bot.pacing import PacedSending, SendPacer
@@ -150,6 +151,7 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(PrivateChatsOnly(translator))
     dispatcher.update.outer_middleware(DatabaseSession(session_factory, outbox))
     dispatcher.update.outer_middleware(StaffAccess(frozenset(settings.admin_ids), translator))
+    dispatcher.update.outer_middleware(BoardAddress(settings.board_address))
     create_i18n_middleware(translator).setup(dispatcher)
     dispatcher.include_routers(*(feature.create_router() for feature in FEATURES))
     return dispatcher

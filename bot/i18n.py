@@ -60,6 +60,21 @@ class Translations(FluentRuntimeCore):
         return None
 
 
+class PageWords:
+    """The translations as the web app reads them (``web.miniapp.settings.Translator``):
+    a key rendered in a locale, and whether a key exists."""
+
+    def __init__(self, core: FluentRuntimeCore) -> None:
+        self.core = core
+
+    def get(self, message_id: str, locale: str, /, **kwargs: Any) -> str:
+        return self.core.get(message_id, locale, **kwargs)
+
+    def has(self, message_id: str, locale: str) -> bool:
+        bundle = self.core.get_translator(self.core.get_locale(locale))
+        return bool(bundle.has_message(message_id))
+
+
 def create_translator() -> FluentRuntimeCore:
     return Translations()
 

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.commands import set_commands
+from bot.commands import set_board_menu_button, set_commands
 from bot.delivery.registry import RENDERERS
 from bot.delivery.sender import OutboxSender
 from bot.delivery.webhooks import WebhookSender
@@ -175,6 +175,7 @@ async def run_polling(settings: Settings, engine: AsyncEngine) -> None:
             settings, session_factory=session_factory, outbox=sender, translator=sender.translator
         )
         dispatcher.startup.register(set_commands)
+        await set_board_menu_button(bot, sender.translator, settings.board_address)
         await dispatcher.start_polling(bot)
 
 
@@ -192,12 +193,14 @@ async def run_serve(settings: Settings, engine: AsyncEngine) -> None:
                 translator=sender.translator,
             )
             await set_commands(bot, sender.translator)
+            await set_board_menu_button(bot, sender.translator, settings.board_address)
             app = create_serve_app(
                 settings,
                 bot=bot,
                 dispatcher=dispatcher,
                 session_factory=session_factory,
                 outbox=sender,
+                translator=sender.translator,
             )
             await serve_until_stopped(
                 app, settings, once_listening=lambda: point_telegram_here(settings, bot, dispatcher)

@@ -67,6 +67,20 @@ class Settings(BaseSettings):
         """Whether reps' replies can go out on WhatsApp."""
         return self.whatsapp_phone_number_id is not None and self.whatsapp_access_token is not None
 
+    # The Mini App (the pipeline board): the https address ``crm-bot serve`` is reached at for
+    # it (PUBLIC_URL when unset), opened from the menu button, /pipeline and the lead card; and
+    # how old the ``initData`` Telegram signs may be before the board asks to be reopened.
+    miniapp_url: str | None = None
+    miniapp_init_data_max_age_seconds: int = Field(default=3600, ge=60)
+
+    @property
+    def board_address(self) -> str | None:
+        """The Mini App's https address, if it has one: Telegram opens no other."""
+        address = self.miniapp_url or (
+            self.public_url.rstrip("/") + "/miniapp/" if self.public_url else None
+        )
+        return address if address and address.startswith("https://") else None
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def split_admin_ids(cls, value: object) -> object:

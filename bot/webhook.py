@@ -16,14 +16,17 @@ import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 
 import aiohttp
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
+from aiogram_i18n.cores import FluentRuntimeCore
 from aiohttp import web
 from pydantic import SecretStr, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.i18n import PageWords, create_translator
 from bot.settings import Settings
 from web.app import create_web_app
 from web.bodies import read_body
@@ -31,6 +34,7 @@ from web.context import IntakeSettings, Wakeable, WebContext
 from web.errors import Rejection
 from web.graph_api import GraphApi
 from web.metrics import Metrics
+from web.miniapp.settings import MiniAppSettings, Translator
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -84,6 +88,15 @@ def intake_settings(settings: Settings) -> IntakeSettings:
     )
 
 
+def miniapp_settings(settings: Settings, bot: Bot, translator: Translator) -> MiniAppSettings:
+    """The Mini App checks ``initData`` with the bot's own token."""
+    return MiniAppSettings(
+        bot_token=bot.token,
+        translator=translator,
+        init_data_max_age=timedelta(seconds=settings.miniapp_init_data_max_age_seconds),
+    )
+
+
 def _revealed(secret: SecretStr | None) -> str | None:
     return secret.get_secret_value() if secret is not None else None
 
@@ -101,9 +114,12 @@ def create_serve_app(
     dispatcher: Dispatcher,
     session_factory: async_sessionmaker[AsyncSession],
     outbox: Wakeable,
+    translator: FluentRuntimeCore | None = None,
 ) -> web.Application:
     context = WebContext(session_factory, outbox, intake_settings(settings))
-    app = create_web_app(context)
+    app = create_web_app(
+        context, miniapp_settings(settings, bot, PageWords(translator or create_translator()))
+    )
     if settings.facebook_access_token is not None:
         app.cleanup_ctx.append(_reading_lead_ads(context, settings, settings.facebook_access_token))
     app.router.add_post(

@@ -57,6 +57,18 @@ def validate_inline_keyboard(markup: object) -> JsonObject | None:
     return markup
 
 
+def require_private_chat_for_web_apps(markup: JsonObject | None, *, private: bool) -> None:
+    """Mini App buttons are "available only in private chats between a user and the bot";
+    Telegram refuses them anywhere else (groups, channels, inline results) this way."""
+    if not private and any("web_app" in button for button in _all_buttons(markup)):
+        raise bad_request("BUTTON_TYPE_INVALID")
+
+
+def _all_buttons(markup: JsonObject | None) -> list[JsonObject]:
+    rows = (markup or {}).get("inline_keyboard") or (markup or {}).get("keyboard") or []
+    return [button for row in rows for button in row if isinstance(button, dict)]
+
+
 def inline_buttons(markup: JsonObject | None) -> list[JsonObject]:
     """All buttons of an inline keyboard, row by row."""
     if markup is None:

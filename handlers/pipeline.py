@@ -22,6 +22,7 @@ from crm.services.board import (
     stage_leads,
 )
 from crm.services.pipelines import get_stage
+from handlers.board_app import board_button
 from handlers.common.editing import show_in_place
 from handlers.common.text import pipeline_name, shorten, stage_name, tr
 from handlers.leads.keyboards import LeadAction, LeadActionKind
@@ -97,6 +98,9 @@ def board_keyboard(board: Board, i18n: I18nContext) -> InlineKeyboardMarkup:
             callback_data=StageList(stage_id=column.stage.id, page=0, total=column.count),
         )
     kb.adjust(2)
+    board_app = board_button(i18n)
+    if board_app is not None:
+        kb.row(board_app)
     return kb.as_markup()
 
 

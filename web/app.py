@@ -10,12 +10,14 @@ from web.chat import allow_browsers, receive_chat_message
 from web.context import CONTEXT, WebContext
 from web.forms import receive_form
 from web.health import healthz, metrics, readyz
+from web.miniapp import add_miniapp
+from web.miniapp.settings import MiniAppSettings
 from web.requests import log_and_count
 from web.whatsapp import receive_delivery, verify_subscription
 from web.woocommerce import receive_order
 
 
-def create_web_app(context: WebContext) -> web.Application:
+def create_web_app(context: WebContext, miniapp: MiniAppSettings | None = None) -> web.Application:
     # aiohttp's own cap on what a handler may read whole; intake reads the body itself.
     app = web.Application(middlewares=[log_and_count], client_max_size=context.settings.body_limit)
     app[CONTEXT] = context
@@ -30,4 +32,6 @@ def create_web_app(context: WebContext) -> web.Application:
     app.router.add_post("/intake/whatsapp", receive_delivery)
     app.router.add_get("/intake/facebook", facebook.verify_subscription)
     app.router.add_post("/intake/facebook", facebook.receive_leads)
+    if miniapp is not None:
+        add_miniapp(app, miniapp)
     return app

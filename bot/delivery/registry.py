@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from bot.delivery import digests, notifications, reminders, replies, rules, webhooks_paused
+from bot.delivery import (
+    digests,
+    lead_cards,
+    notifications,
+    reminders,
+    replies,
+    rules,
+    webhooks_paused,
+)
 from bot.delivery.messages import Renderer
 
 RENDERERS: dict[str, Renderer] = {
@@ -12,4 +20,5 @@ RENDERERS: dict[str, Renderer] = {
     **webhooks_paused.RENDERERS,
     **rules.RENDERERS,
     **replies.RENDERERS,
+    **lead_cards.RENDERERS,
 }

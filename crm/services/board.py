@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Generic, TypeVar
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import ColumnElement, func, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import NotFound
@@ -39,15 +39,24 @@ class Board:
 
 
 async def pipeline_board(
-    session: AsyncSession, *, actor: Staff, pipeline_id: int | None = None
+    session: AsyncSession,
+    *,
+    actor: Staff,
+    pipeline_id: int | None = None,
+    matching: ColumnElement[bool] | None = None,
 ) -> Board:
-    """Figures per stage over the leads ``actor`` may see; sums kept apart per currency."""
+    """Figures per stage over the leads ``actor`` may see (and ``matching``, a filter); sums
+    kept apart per currency."""
     pipeline = await _pipeline(session, pipeline_id)
     stages = await pipeline_stages(session, pipeline_id=pipeline.id)
     columns = {stage.id: StageColumn(stage) for stage in stages}
     rows = await session.execute(
         select(Lead.stage_id, Lead.currency, func.count(), func.sum(Lead.value_minor))
-        .where(Lead.stage_id.in_(columns), visible_leads(actor))
+        .where(
+            Lead.stage_id.in_(columns),
+            visible_leads(actor),
+            true() if matching is None else matching,
+        )
         .group_by(Lead.stage_id, Lead.currency)
     )
     for stage_id, currency, count, total_minor in rows:

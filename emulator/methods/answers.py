@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from emulator.errors import JsonObject, bad_request
 from emulator.formatting import format_text
-from emulator.keyboards import validate_inline_keyboard
+from emulator.keyboards import require_private_chat_for_web_apps, validate_inline_keyboard
 from emulator.methods.registry import ApiCall, MethodHandler
 
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
@@ -67,7 +67,9 @@ def _valid_results(results: object) -> list[JsonObject]:
 
 
 def _validate_result_content(result: JsonObject) -> None:
-    validate_inline_keyboard(result.get("reply_markup"))
+    # An inline result may be sent to any chat, so it may not carry a Mini App button.
+    markup = validate_inline_keyboard(result.get("reply_markup"))
+    require_private_chat_for_web_apps(markup, private=False)
     content = result.get("input_message_content")
     if isinstance(content, dict) and "message_text" in content:
         format_text(content["message_text"], content.get("parse_mode"), content.get("entities"))

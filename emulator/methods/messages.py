@@ -9,7 +9,11 @@ from dataclasses import replace
 from emulator.errors import JsonObject, bad_request, forbidden, too_many_requests
 from emulator.formatting import format_caption, format_text
 from emulator.html_entities import checked_link
-from emulator.keyboards import validate_inline_keyboard, validate_reply_markup
+from emulator.keyboards import (
+    require_private_chat_for_web_apps,
+    validate_inline_keyboard,
+    validate_reply_markup,
+)
 from emulator.limits import RateLimitHit
 from emulator.methods.registry import ApiCall, MethodHandler
 from emulator.params import UploadedFile
@@ -45,7 +49,9 @@ CHAT_ACTIONS = frozenset(
 
 async def send_message(call: ApiCall) -> JsonObject:
     chat = _writable_chat(call)
-    body = _text_body(call, validate_reply_markup(call.params.get_json("reply_markup")))
+    markup = validate_reply_markup(call.params.get_json("reply_markup"))
+    require_private_chat_for_web_apps(markup, private=chat.is_private)
+    body = _text_body(call, markup)
     reply_to = _replied_message(call, chat)
     _count_send(call, chat)
     message = chat.add(sender=call.bot.identity(), sent_by_bot=True, body=body, reply_to=reply_to)
@@ -65,13 +71,13 @@ async def edit_message_text(call: ApiCall) -> JsonObject:
     if message.body.text is None:
         raise bad_request("there is no text in the message to edit")
     # Telegram drops the keyboard of an edited message unless the edit repeats it.
-    markup = validate_inline_keyboard(call.params.get_json("reply_markup"))
+    markup = _edited_markup(call)
     return _apply_edit(message, _text_body(call, markup))
 
 
 async def edit_message_reply_markup(call: ApiCall) -> JsonObject:
     message = _editable_message(call)
-    markup = validate_inline_keyboard(call.params.get_json("reply_markup"))
+    markup = _edited_markup(call)
     return _apply_edit(message, replace(message.body, reply_markup=markup))
 
 
@@ -95,6 +101,12 @@ async def send_chat_action(call: ApiCall) -> bool:
     return True
 
 
+def _edited_markup(call: ApiCall) -> JsonObject | None:
+    markup = validate_inline_keyboard(call.params.get_json("reply_markup"))
+    require_private_chat_for_web_apps(markup, private=_existing_chat(call).is_private)
+    return markup
+
+
 def _text_body(call: ApiCall, reply_markup: JsonObject | None) -> MessageBody:
     source, parse_mode = call.params.get_str("text"), call.params.get_str("parse_mode")
     return MessageBody(
@@ -111,11 +123,13 @@ def _send_file(call: ApiCall, kind: FileKind) -> JsonObject:
     file = _input_file(call, kind)
     source, parse_mode = params.get_str("caption"), params.get_str("parse_mode")
     caption = format_caption(source, parse_mode, params.get_json("caption_entities"))
+    markup = validate_reply_markup(params.get_json("reply_markup"))
+    require_private_chat_for_web_apps(markup, private=chat.is_private)
     body = MessageBody(
         caption=caption if caption.text else None,
         source=source,
         parse_mode=parse_mode,
-        reply_markup=validate_reply_markup(params.get_json("reply_markup")),
+        reply_markup=markup,
     )
     reply_to = _replied_message(call, chat)
     _count_send(call, chat)

@@ -11,6 +11,7 @@ from aiogram_i18n import I18nContext
 
 from crm.models import LostReason, Staff, Stage, StageKind
 from crm.services.cards import LeadCard, NeedsLostReason
+from handlers.board_app import board_button
 from handlers.common.text import stage_name
 from handlers.leads.rendering import lost_reason_key
 
@@ -82,11 +83,11 @@ def lead_card_keyboard(card: LeadCard, viewer: Staff, i18n: I18nContext) -> Inli
         ],
         _last_row(card, viewer),
     ]
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_button(i18n, key, card, kind) for key, kind in row] for row in rows if row
-        ]
-    )
+    keyboard = [[_button(i18n, key, card, kind) for key, kind in row] for row in rows if row]
+    board = board_button(i18n, lead_id=card.lead.id)
+    if board is not None:
+        keyboard.append([board])
+    return InlineKeyboardMarkup(inline_keyboard=keyboard)
 
 
 def _last_row(card: LeadCard, viewer: Staff) -> list[tuple[str, LeadActionKind]]:

@@ -1,0 +1,29 @@
+"""What the Mini App needs from the server's settings: the bot token its ``initData`` is
+signed with, how old ``initData`` may be, and the Fluent translations the chat uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from aiohttp import web
+
+
+class Translator(Protocol):
+    """The bot's Fluent files (``bot.i18n.PageWords``): a key rendered in a locale (another
+    locale falls back to the default one), and whether a key exists."""
+
+    def get(self, message_id: str, locale: str, /, **kwargs: Any) -> str: ...
+
+    def has(self, message_id: str, locale: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MiniAppSettings:
+    bot_token: str
+    translator: Translator
+    init_data_max_age: timedelta = timedelta(hours=1)
+
+
+MINIAPP = web.AppKey("miniapp", MiniAppSettings)
