@@ -57,7 +57,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A cursor whose statement runs, fetches and closes in one trip; the rows are buffered
     as SQLAlchemy's adapter buffers them anyway."""
 
-    __slots__ = ("_outcome",)
+    __slots__ = ("_arraysize", "_outcome")
     _awaitable_cursor_close = False
 
     def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection) -> None:
@@ -67,6 +67,15 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._soft_closed_memoized = EMPTY_DICT
         self._rows = deque()
         self._outcome: _Outcome | None = None
+        self._arraysize = 1
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
 
     @property
     def description(self) -> Any:
@@ -78,7 +87,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     @property
     def lastrowid(self) -> int:
-        return 0 if self._outcome is None else self._outcome.lastrowid or 0
+        return None if self._outcome is None else self._outcome.lastrowid  # type: ignore[return-value]
 
     async def _async_soft_close(self) -> None:
         return None
