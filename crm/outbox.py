@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.claims import picked_once
@@ -130,6 +130,26 @@ async def _settle(session: AsyncSession, *, message_id: int, worker: str, **valu
 async def mark_sent(session: AsyncSession, *, message_id: int, worker: str, now: datetime) -> None:
     await _settle(
         session, message_id=message_id, worker=worker, status=OutboxStatus.SENT, sent_at=now
+    )
+
+
+async def mark_all_sent(
+    session: AsyncSession, *, worker: str, sent: Sequence[tuple[int, datetime]]
+) -> None:
+    """Settle many sent messages, given as (id, sent at), in one statement."""
+    if not sent:
+        return
+    table = cast(Table, OutboxMessage.__table__)
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("sent_id"), table.c.claimed_by == worker)
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=bindparam("sent_time"),
+            claimed_by=None,
+            claimed_until=None,
+        ),
+        [{"sent_id": message_id, "sent_time": at} for message_id, at in sent],
     )
 
 

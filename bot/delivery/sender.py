@@ -15,6 +15,7 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import groupby
@@ -38,6 +39,22 @@ from crm.models import OutboxMessage, Staff, utcnow
 log = logging.getLogger(__name__)
 # What to write about a message once its batch is through, in the batch's one transaction.
 Settle = Callable[[AsyncSession], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A message sent at ``at``: the batch's sent messages are written in one statement."""
+
+    message_id: int
+    at: datetime
+
+
+@dataclass(slots=True)
+class _Batch:
+    sent: list[Sent] = field(default_factory=list)
+    settles: list[Settle] = field(default_factory=list)
+
+
 # About a second's worth of sends: a claim is never held much longer than it takes to send.
 BATCH = 25
 IDLE_POLL_SECONDS = 1.0
@@ -107,37 +124,42 @@ class OutboxSender:
             sorted(claimed, key=lambda m: (m.recipient_id, m.due_at, m.id)),
             key=lambda m: m.recipient_id,
         )
-        settles: list[Settle] = []
-        sending = (self._send_in_order(list(messages), settles) for _, messages in by_recipient)
+        batch = _Batch()
+        sending = (self._send_in_order(list(messages), batch) for _, messages in by_recipient)
         outcomes = await asyncio.gather(*sending, return_exceptions=True)
-        await self._settle(settles)
+        await self._settle(batch)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
         return len(claimed)
 
-    async def _settle(self, settles: list[Settle]) -> None:
-        """What became of a batch, written in one transaction: SQLite has one writer, and
-        a commit per message would make people's own updates queue behind them. A process
-        killed before this may send the batch again: those messages were in flight."""
-        if not settles:
+    async def _settle(self, batch: _Batch) -> None:
+        """What became of a batch, written in one short transaction (the sent messages in
+        one statement): SQLite has one writer, and a commit per message would make people's
+        own updates queue behind them. A process killed before this may send the batch
+        again: those messages were in flight."""
+        if not batch.sent and not batch.settles:
             return
         async with self.session_factory() as session:
-            for settle in settles:
+            sent = [(each.message_id, each.at) for each in batch.sent]
+            await outbox.mark_all_sent(session, worker=self.worker, sent=sent)
+            for settle in batch.settles:
                 await settle(session)
             await session.commit()
 
-    async def _send_in_order(self, messages: list[OutboxMessage], settles: list[Settle]) -> None:
+    async def _send_in_order(self, messages: list[OutboxMessage], batch: _Batch) -> None:
         """One person's messages one after another, so they read them in order; on a stop,
         what has not started is left for :meth:`run` to hand back."""
         for message in messages:
             if self._stopping.is_set():
                 return
-            settle = await self._deliver(message)
-            if settle is not None:
-                settles.append(settle)
+            outcome = await self._deliver(message)
+            if isinstance(outcome, Sent):
+                batch.sent.append(outcome)
+            elif outcome is not None:
+                batch.settles.append(outcome)
 
-    async def _deliver(self, message: OutboxMessage) -> Settle | None:
+    async def _deliver(self, message: OutboxMessage) -> Sent | Settle | None:
         """Render and send ``message``; what to write about it (None: nothing)."""
         async with self.session_factory() as session:
             recipient = await session.get(Staff, message.recipient_id)
@@ -169,7 +191,7 @@ class OutboxSender:
 
     async def _send_and_settle(
         self, session: AsyncSession, message: OutboxMessage, recipient: Staff, outgoing: Outgoing
-    ) -> Settle | None:
+    ) -> Sent | Settle | None:
         # The reads made while rendering end here: no transaction stays open over the wait.
         await session.commit()
         async with self.pacer.background_slot(recipient.telegram_id):
@@ -194,7 +216,7 @@ class OutboxSender:
 
     async def _send_now(
         self, message: OutboxMessage, recipient: Staff, outgoing: Outgoing
-    ) -> Settle:
+    ) -> Sent | Settle:
         """Send; what to write about the message, by how it went."""
         message_id, worker = message.id, self.worker
         try:
@@ -213,7 +235,7 @@ class OutboxSender:
             )
         except (TelegramNetworkError, TelegramServerError, OSError, TimeoutError) as error:
             return partial(self._failed, message=message, error=repr(error))
-        return partial(outbox.mark_sent, message_id=message_id, worker=worker, now=self.clock())
+        return Sent(message_id, self.clock())
 
     async def _blocked(
         self, session: AsyncSession, *, message: OutboxMessage, staff_id: int, now: datetime
