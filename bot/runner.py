@@ -8,6 +8,7 @@ beside the bot at once: the database decides what is due and who sends it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -107,6 +108,13 @@ async def delivering(settings: Settings, bot: Bot, pacer: SendPacer) -> AsyncIte
         await engine.dispose()
 
 
+def keep_start_up_out_of_collections() -> None:
+    """What start-up made (modules, routers, translations) lives as long as the process:
+    frozen, the garbage collector's full passes skip it instead of pausing an update."""
+    gc.collect()
+    gc.freeze()
+
+
 async def run_polling(settings: Settings, engine: AsyncEngine) -> None:
     session_factory = await prepare_database(engine)
     bot, pacer = await reachable_bot(settings)
@@ -115,6 +123,7 @@ async def run_polling(settings: Settings, engine: AsyncEngine) -> None:
             settings, session_factory=session_factory, outbox=sender, translator=sender.translator
         )
         dispatcher.startup.register(set_commands)
+        keep_start_up_out_of_collections()
         await dispatcher.start_polling(bot)
 
 
@@ -139,6 +148,7 @@ async def run_serve(settings: Settings, engine: AsyncEngine) -> None:
                 session_factory=session_factory,
                 outbox=sender,
             )
+            keep_start_up_out_of_collections()
             await serve_until_stopped(
                 app, settings, once_listening=lambda: point_telegram_here(settings, bot, dispatcher)
             )
