@@ -8,6 +8,7 @@ beside the bot at once: the database decides what is due and who sends it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -167,6 +168,13 @@ async def whatsapp_sender(
     )
 
 
+def keep_start_up_out_of_collections() -> None:
+    """What start-up made (modules, routers, translations) lives as long as the process:
+    frozen, the garbage collector's full passes skip it instead of pausing an update."""
+    gc.collect()
+    gc.freeze()
+
+
 async def run_polling(settings: Settings, engine: AsyncEngine) -> None:
     session_factory = await prepare_database(engine)
     bot, pacer = await reachable_bot(settings)
@@ -176,6 +184,7 @@ async def run_polling(settings: Settings, engine: AsyncEngine) -> None:
         )
         dispatcher.startup.register(set_commands)
         await set_board_menu_button(bot, sender.translator, settings.board_address)
+        keep_start_up_out_of_collections()
         await dispatcher.start_polling(bot)
 
 
@@ -202,6 +211,7 @@ async def run_serve(settings: Settings, engine: AsyncEngine) -> None:
                 outbox=sender,
                 translator=sender.translator,
             )
+            keep_start_up_out_of_collections()
             await serve_until_stopped(
                 app, settings, once_listening=lambda: point_telegram_here(settings, bot, dispatcher)
             )

@@ -14,9 +14,9 @@ import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.claims import picked_once
@@ -243,6 +243,26 @@ async def mark_sent(
         queue=queue,
         status=OutboxStatus.SENT,
         sent_at=now,
+    )
+
+
+async def mark_all_sent(
+    session: AsyncSession, *, worker: str, sent: Sequence[tuple[int, datetime]]
+) -> None:
+    """Settle many sent messages, given as (id, sent at), in one statement."""
+    if not sent:
+        return
+    table = cast(Table, OutboxMessage.__table__)
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("sent_id"), table.c.claimed_by == worker)
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=bindparam("sent_time"),
+            claimed_by=None,
+            claimed_until=None,
+        ),
+        [{"sent_id": message_id, "sent_time": at} for message_id, at in sent],
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -42,6 +42,15 @@ CHUNK = 5000
 # built once afterwards: one sorted build beats a million random inserts into each index.
 BULK_LOAD_FROM = 50_000
 BULK_LOADED_TABLES = ("leads", "activities", "tasks")
+# Rows seeded with ids of their own (the ids tie their chunks together).
+EXPLICIT_ID_TABLES = ("leads", "customers")
+# SQLite's trigram index of lead names (migration 0005): fed row by row by this trigger, or
+# for a bulk load all at once by the statement after it.
+FTS_INSERT_TRIGGER = "leads_fts_insert"
+FTS_INDEX_NEW_LEADS = (
+    "INSERT INTO leads_fts (rowid, search_text) "
+    "SELECT id, search_text FROM leads WHERE id > :first_lead"
+)
 DEMO_TELEGRAM_ID_BASE = 9_000_000_000
 FIRST_NAMES_UK = [
     "Олена",
@@ -135,23 +144,32 @@ async def seed_demo(
         customer_count = max(1, leads // 10)
         first_customer = await _seed_customers(session, rng, customer_count)
         first_lead = (await session.scalar(select(func.max(Lead.id)))) or 0
+        sqlite = session.get_bind().dialect.name == "sqlite"
         await session.commit()
     generator = _LeadGenerator(rng, staff_ids, stages, first_customer, customer_count)
-    indexes = _bulk_loaded_indexes() if leads >= BULK_LOAD_FROM else []
-    await _run_ddl(session_factory, [index.drop for index in indexes])
-    try:
-        await _insert_leads(
-            session_factory, generator, first_lead=first_lead, leads=leads, progress=progress
-        )
-    finally:
-        await _run_ddl(session_factory, [index.create for index in indexes])
+    load = _load_leads_in_one_sqlite_transaction if sqlite else _load_leads_chunk_by_chunk
+    await load(session_factory, generator, first_lead=first_lead, leads=leads, progress=progress)
     async with session_factory() as session:
+        if not sqlite:
+            await _advance_id_sequences(session)
         # Fresh planner statistics: without them PostgreSQL misjudges a million new rows.
         await session.execute(text("ANALYZE"))
         await session.commit()
     return SeedReport(
         staff=len(staff_ids), customers=customer_count, leads=leads, tasks=generator.task_count
     )
+
+
+async def _advance_id_sequences(session: AsyncSession) -> None:
+    """PostgreSQL's id sequences past the ids given to seeded rows, so the next lead or
+    customer made one at a time gets a free id."""
+    for table in EXPLICIT_ID_TABLES:
+        await session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            )
+        )
 
 
 def _bulk_loaded_indexes() -> list[Index]:
@@ -162,14 +180,84 @@ async def _run_ddl(
     session_factory: async_sessionmaker[AsyncSession], statements: list[Callable[[Any], None]]
 ) -> None:
     async with session_factory() as session:
-        connection = await session.connection()
-        for statement in statements:
-            await connection.run_sync(statement)
+        await _run_ddl_in(session, statements)
         await session.commit()
 
 
-async def _insert_leads(
+async def _run_ddl_in(session: AsyncSession, statements: list[Callable[[Any], None]]) -> None:
+    connection = await session.connection()
+    for statement in statements:
+        await connection.run_sync(statement)
+
+
+async def _load_leads_chunk_by_chunk(
     session_factory: async_sessionmaker[AsyncSession],
+    generator: _LeadGenerator,
+    *,
+    first_lead: int,
+    leads: int,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Each chunk committed on its own (PostgreSQL), the indexes of a bulk load dropped for it
+    and built again at the end."""
+    indexes = _bulk_loaded_indexes() if leads >= BULK_LOAD_FROM else []
+
+    async def write(rows: list[LeadRows]) -> None:
+        async with session_factory() as session:
+            await _write_lead_chunk(session, rows)
+            await session.commit()
+
+    await _run_ddl(session_factory, [index.drop for index in indexes])
+    try:
+        await _insert_leads(write, generator, first_lead=first_lead, leads=leads, progress=progress)
+    finally:
+        await _run_ddl(session_factory, [index.create for index in indexes])
+
+
+async def _load_leads_in_one_sqlite_transaction(
+    session_factory: async_sessionmaker[AsyncSession],
+    generator: _LeadGenerator,
+    *,
+    first_lead: int,
+    leads: int,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """All of it one transaction, since SQLite's DDL is transactional: for a bulk load the
+    indexes and the trigger that feeds the trigram index row by row are dropped inside it, and
+    made again with the new rows indexed in one pass before it commits. A crash midway leaves
+    the database as it was, indexes and trigger included."""
+    bulk = leads >= BULK_LOAD_FROM
+    indexes = _bulk_loaded_indexes() if bulk else []
+    async with session_factory() as session:
+        await session.execute(text("BEGIN IMMEDIATE"))
+        trigger = await _drop_fts_insert_trigger(session) if bulk else None
+        await _run_ddl_in(session, [index.drop for index in indexes])
+
+        async def write(rows: list[LeadRows]) -> None:
+            await _write_lead_chunk(session, rows)
+
+        await _insert_leads(write, generator, first_lead=first_lead, leads=leads, progress=progress)
+        await _run_ddl_in(session, [index.create for index in indexes])
+        if trigger is not None:
+            await session.execute(text(FTS_INDEX_NEW_LEADS), {"first_lead": first_lead})
+            await session.execute(text(trigger))
+        await session.commit()
+
+
+async def _drop_fts_insert_trigger(session: AsyncSession) -> str | None:
+    """Drop the trigger of migration 0005 that indexes each new lead for name search; its
+    SQL, to make it again as it was (None where it does not exist)."""
+    trigger: str | None = await session.scalar(
+        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
+        {"name": FTS_INSERT_TRIGGER},
+    )
+    if trigger is not None:
+        await session.execute(text(f"DROP TRIGGER {FTS_INSERT_TRIGGER}"))
+    return trigger
+
+
+async def _insert_leads(
+    write: Callable[[list[LeadRows]], Coroutine[Any, Any, None]],
     generator: _LeadGenerator,
     *,
     first_lead: int,
@@ -186,7 +274,7 @@ async def _insert_leads(
                 progress(start - written)
             written = start
         # The database writes this chunk in its own thread while the next one is made.
-        writing = asyncio.create_task(_insert_lead_chunk(session_factory, rows))
+        writing = asyncio.create_task(write(rows))
     if writing is not None:
         await writing
         if progress is not None:
@@ -383,13 +471,9 @@ def _created_entries(first_id: int, last_id: int) -> Insert:
     )
 
 
-async def _insert_lead_chunk(
-    session_factory: async_sessionmaker[AsyncSession], rows: list[LeadRows]
-) -> None:
-    async with session_factory() as session:
-        await session.execute(insert(table_of(Lead)), [row.lead for row in rows])
-        await session.execute(_created_entries(rows[0].lead["id"], rows[-1].lead["id"]))
-        tasks = [row.task for row in rows if row.task is not None]
-        if tasks:
-            await session.execute(insert(table_of(Task)), tasks)
-        await session.commit()
+async def _write_lead_chunk(session: AsyncSession, rows: list[LeadRows]) -> None:
+    await session.execute(insert(table_of(Lead)), [row.lead for row in rows])
+    await session.execute(_created_entries(rows[0].lead["id"], rows[-1].lead["id"]))
+    tasks = [row.task for row in rows if row.task is not None]
+    if tasks:
+        await session.execute(insert(table_of(Task)), tasks)

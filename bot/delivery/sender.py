@@ -13,8 +13,10 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from itertools import groupby
 
 from aiogram import Bot
@@ -35,6 +37,24 @@ from crm import outbox
 from crm.models import OutboxMessage, Staff, utcnow
 
 log = logging.getLogger(__name__)
+# What to write about a message once its batch is through, in the batch's one transaction.
+Settle = Callable[[AsyncSession], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A message sent at ``at``: the batch's sent messages are written in one statement."""
+
+    message_id: int
+    at: datetime
+
+
+@dataclass(slots=True)
+class _Batch:
+    sent: list[Sent] = field(default_factory=list)
+    settles: list[Settle] = field(default_factory=list)
+
+
 # About a second's worth of sends: a claim is never held much longer than it takes to send.
 BATCH = 25
 
@@ -83,38 +103,60 @@ class OutboxSender(SendingLoop):
             sorted(claimed, key=lambda m: (m.recipient_id, m.due_at, m.id)),
             key=lambda m: m.recipient_id,
         )
-        await asyncio.gather(*(self._send_in_order(list(messages)) for _, messages in by_recipient))
+        batch = _Batch()
+        sending = (self._send_in_order(list(messages), batch) for _, messages in by_recipient)
+        outcomes = await asyncio.gather(*sending, return_exceptions=True)
+        await self._settle(batch)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         return len(claimed)
 
-    async def _send_in_order(self, messages: list[OutboxMessage]) -> None:
+    async def _settle(self, batch: _Batch) -> None:
+        """What became of a batch, written in one short transaction (the sent messages in
+        one statement): SQLite has one writer, and a commit per message would make people's
+        own updates queue behind them. A process killed before this may send the batch
+        again: those messages were in flight."""
+        if not batch.sent and not batch.settles:
+            return
+        async with self.session_factory() as session:
+            sent = [(each.message_id, each.at) for each in batch.sent]
+            await outbox.mark_all_sent(session, worker=self.worker, sent=sent)
+            for settle in batch.settles:
+                await settle(session)
+            await session.commit()
+
+    async def _send_in_order(self, messages: list[OutboxMessage], batch: _Batch) -> None:
         """One person's messages one after another, so they read them in order; on a stop,
         what has not started is left for :meth:`run` to hand back."""
         for message in messages:
             if self.stopping:
                 return
-            await self._deliver(message)
+            outcome = await self._deliver(message)
+            if isinstance(outcome, Sent):
+                batch.sent.append(outcome)
+            elif outcome is not None:
+                batch.settles.append(outcome)
 
-    async def _deliver(self, message: OutboxMessage) -> None:
+    async def _deliver(self, message: OutboxMessage) -> Sent | Settle | None:
+        """Render and send ``message``; what to write about it (None: nothing)."""
         async with self.session_factory() as session:
             recipient = await session.get(Staff, message.recipient_id)
             try:
                 outgoing = await self._render(session, recipient, message)
             except Exception as error:  # a renderer's bug must not stop the sender
                 log.exception("outbox %s (%s) could not be rendered", message.id, message.kind)
-                await self._failed(session, message, repr(error))
-                return
+                return partial(self._failed, message=message, error=repr(error))
             if outgoing is None:
-                await outbox.mark_skipped(
-                    session,
+                return partial(
+                    outbox.mark_skipped,
                     message_id=message.id,
                     worker=self.worker,
                     now=self.clock(),
                     why="nothing left to say",
                 )
-            else:
-                assert recipient is not None
-                await self._send_and_settle(session, message, recipient, outgoing)
-            await session.commit()
+            assert recipient is not None
+            return await self._send_and_settle(session, message, recipient, outgoing)
 
     async def _render(
         self, session: AsyncSession, recipient: Staff | None, message: OutboxMessage
@@ -128,51 +170,59 @@ class OutboxSender(SendingLoop):
 
     async def _send_and_settle(
         self, session: AsyncSession, message: OutboxMessage, recipient: Staff, outgoing: Outgoing
-    ) -> None:
+    ) -> Sent | Settle | None:
         # The reads made while rendering end here: no transaction stays open over the wait.
         await session.commit()
         async with self.pacer.background_slot(recipient.telegram_id):
             if self.stopping:
-                return  # handed back by run() for the next sender
-            still_ours = await outbox.renew_claim(
-                session,
-                message_id=message.id,
-                worker=self.worker,
-                now=self.clock(),
-                lease=self.lease,
-            )
-            await session.commit()
-            if still_ours:
-                await self._send_now_and_settle(session, message, recipient, outgoing)
+                return None  # handed back by run() for the next sender
+            if not await self._still_ours(session, message):
+                return None
+            return await self._send_now(message, recipient, outgoing)
 
-    async def _send_now_and_settle(
-        self, session: AsyncSession, message: OutboxMessage, recipient: Staff, outgoing: Outgoing
-    ) -> None:
+    async def _still_ours(self, session: AsyncSession, message: OutboxMessage) -> bool:
+        """Whether the claim holds right before sending. While most of its lease is left
+        nobody else may take it, so the database is not asked: each write is a moment the
+        people's own updates wait for SQLite's one writer. A claim near its end is renewed."""
+        now = self.clock()
+        if message.claimed_until is not None and message.claimed_until - now > self.lease / 2:
+            return True
+        still_ours = await outbox.renew_claim(
+            session, message_id=message.id, worker=self.worker, now=now, lease=self.lease
+        )
+        await session.commit()
+        return still_ours
+
+    async def _send_now(
+        self, message: OutboxMessage, recipient: Staff, outgoing: Outgoing
+    ) -> Sent | Settle:
+        """Send; what to write about the message, by how it went."""
+        message_id, worker = message.id, self.worker
         try:
             await self._send(recipient.telegram_id, outgoing)
         except TelegramRetryAfter as limit:
             until = self.clock() + timedelta(seconds=limit.retry_after)
-            await outbox.postpone(session, message_id=message.id, worker=self.worker, until=until)
+            return partial(outbox.postpone, message_id=message_id, worker=worker, until=until)
         except TelegramForbiddenError:
             log.info("staff %s blocked the bot; their messages wait", recipient.id)
-            await outbox.mark_blocked(session, staff_id=recipient.id, now=self.clock())
-            await outbox.postpone(
-                session, message_id=message.id, worker=self.worker, until=self.clock()
-            )
+            return partial(self._blocked, message=message, staff_id=recipient.id, now=self.clock())
         except TelegramBadRequest as refused:
             # Telegram will refuse the same message again: no point retrying it.
             log.error("outbox %s refused by Telegram: %s", message.id, refused.message)
-            await outbox.give_up(
-                session, message_id=message.id, worker=self.worker, error=refused.message
+            return partial(
+                outbox.give_up, message_id=message_id, worker=worker, error=refused.message
             )
         except (TelegramNetworkError, TelegramServerError, OSError, TimeoutError) as error:
-            await self._failed(session, message, repr(error))
-        else:
-            await outbox.mark_sent(
-                session, message_id=message.id, worker=self.worker, now=self.clock()
-            )
+            return partial(self._failed, message=message, error=repr(error))
+        return Sent(message_id, self.clock())
 
-    async def _failed(self, session: AsyncSession, message: OutboxMessage, error: str) -> None:
+    async def _blocked(
+        self, session: AsyncSession, *, message: OutboxMessage, staff_id: int, now: datetime
+    ) -> None:
+        await outbox.mark_blocked(session, staff_id=staff_id, now=now)
+        await outbox.postpone(session, message_id=message.id, worker=self.worker, until=now)
+
+    async def _failed(self, session: AsyncSession, *, message: OutboxMessage, error: str) -> None:
         outcome = await outbox.record_failure(
             session, message=message, worker=self.worker, now=self.clock(), error=error
         )

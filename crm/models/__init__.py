@@ -29,7 +29,7 @@ from crm.models.enums import (
 from crm.models.intake import FieldPreset, IntakeChannel, IntakeKind, IntakeReceipt
 from crm.models.lead import Lead
 from crm.models.outbox import OutboxMessage, OutboxStatus
-from crm.models.pipeline import Pipeline, Stage
+from crm.models.pipeline import CacheVersion, Pipeline, Stage
 from crm.models.settings import FieldDefinition, Segment
 from crm.models.staff import AccessRequest, Invite, Staff
 from crm.models.tags import Tag, customer_tags, lead_tags
@@ -44,6 +44,7 @@ __all__ = [
     "ActivityKind",
     "AuditEntry",
     "Base",
+    "CacheVersion",
     "Conversation",
     "ConversationMessage",
     "Customer",

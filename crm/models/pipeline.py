@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.models.base import Base, str_enum
@@ -40,3 +40,14 @@ class Stage(Base):
     idle_days: Mapped[int | None] = mapped_column(Integer)
 
     pipeline: Mapped[Pipeline] = relationship(back_populates="stages", lazy="raise")
+
+
+class CacheVersion(Base):
+    """A counter the database bumps (by triggers) on every change to what a process caches:
+    a process compares it with the version of its cache to know whether the cache still
+    holds. ``stages`` counts changes to pipelines and stages, by anyone, anywhere."""
+
+    __tablename__ = "cache_versions"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

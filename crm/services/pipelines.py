@@ -8,6 +8,7 @@ from typing import NamedTuple
 from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm import stage_cache
 from crm.errors import NotFound, ValidationFailed
 from crm.models import Activity, ActivityKind, Lead, Pipeline, Role, Staff, Stage, StageKind, utcnow
 from crm.services.access import require_role
@@ -63,16 +64,26 @@ async def default_pipeline(session: AsyncSession) -> Pipeline:
 
 
 async def pipeline_stages(session: AsyncSession, *, pipeline_id: int) -> list[Stage]:
-    rows = await session.scalars(
-        select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
+    cached = await stage_cache.cached_pipeline_stages(session, pipeline_id)
+    if cached is not None:
+        return cached
+    stages = list(
+        await session.scalars(
+            select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
+        )
     )
-    return list(rows)
+    stage_cache.keep_pipeline_stages(session, pipeline_id, stages)
+    return stages
 
 
 async def get_stage(session: AsyncSession, stage_id: int) -> Stage:
+    stage = await stage_cache.cached_stage(session, stage_id)
+    if stage is not None:
+        return stage
     stage = await session.get(Stage, stage_id)
     if stage is None:
         raise NotFound(f"stage {stage_id}")
+    stage_cache.keep_stage(session, stage)
     return stage
 
 

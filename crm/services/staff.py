@@ -11,11 +11,13 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from crm import stage_cache
 from crm.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crm.models import (
     AccessRequest,
     Activity,
     ActivityKind,
+    CacheVersion,
     Invite,
     Language,
     Lead,
@@ -41,9 +43,21 @@ INVITABLE_ROLES = {
 
 
 async def staff_by_telegram_id(session: AsyncSession, telegram_id: int) -> Staff | None:
-    staff: Staff | None = await session.scalar(
-        select(Staff).where(Staff.telegram_id == telegram_id)
+    """The staff member, read fresh on every update (a removed rep loses access at once);
+    the same statement reads the stages version, so the update may use the stage cache."""
+    stages_version = (
+        select(CacheVersion.version)
+        .where(CacheVersion.name == "stages")
+        .scalar_subquery()
+        .label("version")
     )
+    row = (
+        await session.execute(select(Staff, stages_version).where(Staff.telegram_id == telegram_id))
+    ).first()
+    if row is None:
+        return None
+    stage_cache.remember_version(session, row.version)
+    staff: Staff = row.Staff
     return staff
 
 

@@ -200,3 +200,31 @@ async def test_a_claim_or_a_reminder_round_rolled_back_takes_nothing(
 
     assert len(await outbox.claim_due(session, worker="next", now=NOW, limit=9)) == 3
     assert await enqueue_due_reminders(session, now=NOW) == 1
+
+
+async def test_a_batch_marked_sent_at_once_settles_only_what_the_worker_still_holds(
+    session: AsyncSession, team: Team
+) -> None:
+    await fill(session, team.rep, 3)
+    first, second, third = await outbox.claim_due(session, worker="w", now=NOW, limit=3)
+    third.claimed_by = "other"  # its claim lapsed and passed on meanwhile
+    await session.commit()
+    sent_times = [NOW + timedelta(seconds=n) for n in (1, 2, 3)]
+
+    await outbox.mark_all_sent(
+        session,
+        worker="w",
+        sent=[(m.id, at) for m, at in zip((first, second, third), sent_times, strict=True)],
+    )
+    await session.commit()
+
+    rows = await session.execute(
+        select(OutboxMessage.status, OutboxMessage.sent_at, OutboxMessage.claimed_by)
+        .where(OutboxMessage.id.in_([first.id, second.id, third.id]))
+        .order_by(OutboxMessage.id)
+    )
+    assert [tuple(row) for row in rows] == [
+        (OutboxStatus.SENT, sent_times[0], None),
+        (OutboxStatus.SENT, sent_times[1], None),
+        (OutboxStatus.PENDING, None, "other"),
+    ]

@@ -1,7 +1,7 @@
 """outgoing webhooks: the addresses, the queue of deliveries and the log of attempts
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-06 05:00:00
 """
 

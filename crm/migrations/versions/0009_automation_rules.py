@@ -1,7 +1,7 @@
 """automation rules: the rules, the durable record of events they look at, and who did it
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-06 04:50:00
 """
 

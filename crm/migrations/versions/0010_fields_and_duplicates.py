@@ -1,7 +1,7 @@
 """custom fields in two languages, required from a stage on; customers matched by name, merged
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-06 04:50:00
 """
 

@@ -1,7 +1,7 @@
 """intake turns: a sequence that numbers round-robin turns without locking a row (PostgreSQL)
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0010
 Create Date: 2026-12-06 05:30:00
 """
 

@@ -1,0 +1,130 @@
+"""Pipelines' stages kept in memory, per engine, while the database says they are current.
+
+Every change to ``pipelines`` or ``stages``, by any process, bumps the ``stages`` row of
+``cache_versions`` (triggers of migration 0012). A unit of work that read that version
+(:func:`remember_version`, done by the staff lookup that starts each update, in the same
+statement) takes stages from the cache filled at that version, or reads them and fills it.
+A session that read no version, or that changed stages itself, always asks the database, so
+nobody is shown a stage older than the version their update started with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, make_transient_to_detached
+
+from crm.models import Pipeline, Stage
+
+_VERSION_KEY = "stages_version"
+_CACHED_MODELS = (Pipeline, Stage)
+_CACHED_TABLES = frozenset(model.__tablename__ for model in _CACHED_MODELS)
+
+
+@dataclass(slots=True)
+class _Stages:
+    version: int
+    by_id: dict[int, Stage] = field(default_factory=dict)
+    by_pipeline: dict[int, list[Stage]] = field(default_factory=dict)
+
+
+_caches: WeakKeyDictionary[Engine, _Stages] = WeakKeyDictionary()
+
+
+def remember_version(session: AsyncSession, version: int | None) -> None:
+    """The stages version this unit of work read from the database (None: not known)."""
+    if version is None:
+        session.sync_session.info.pop(_VERSION_KEY, None)
+    else:
+        session.sync_session.info[_VERSION_KEY] = version
+
+
+async def cached_stage(session: AsyncSession, stage_id: int) -> Stage | None:
+    cache = _current(session)
+    stage = None if cache is None else cache.by_id.get(stage_id)
+    return None if stage is None else await _attached(session, stage)
+
+
+async def cached_pipeline_stages(session: AsyncSession, pipeline_id: int) -> list[Stage] | None:
+    cache = _current(session)
+    stages = None if cache is None else cache.by_pipeline.get(pipeline_id)
+    return None if stages is None else [await _attached(session, stage) for stage in stages]
+
+
+def keep_stage(session: AsyncSession, stage: Stage) -> None:
+    cache = _current(session, filling=True)
+    if cache is not None and not inspect(stage).modified:
+        cache.by_id[stage.id] = _detached_copy(stage)
+
+
+def keep_pipeline_stages(session: AsyncSession, pipeline_id: int, stages: list[Stage]) -> None:
+    cache = _current(session, filling=True)
+    if cache is None or any(inspect(stage).modified for stage in stages):
+        return
+    copies = [_detached_copy(stage) for stage in stages]
+    cache.by_pipeline[pipeline_id] = copies
+    cache.by_id.update((stage.id, stage) for stage in copies)
+
+
+def _detached_copy(stage: Stage) -> Stage:
+    """A copy that belongs to no session: what the session later does to its own instance
+    (a change it rolls back, an expiry) never reaches the cache."""
+    columns = inspect(Stage).column_attrs
+    copy = Stage(**{column.key: getattr(stage, column.key) for column in columns})
+    make_transient_to_detached(copy)
+    return copy
+
+
+def _current(session: AsyncSession, *, filling: bool = False) -> _Stages | None:
+    """The cache at the version this unit of work read; when ``filling``, an empty one
+    replaces a cache of another version. Rows read after the version are at least as new
+    as it, so what is filled in is never older than its version says."""
+    version = session.sync_session.info.get(_VERSION_KEY)
+    if version is None:
+        return None
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    cache = _caches.get(engine)
+    if cache is not None and cache.version == version:
+        return cache
+    if not filling:
+        return None
+    cache = _caches[engine] = _Stages(version)
+    return cache
+
+
+async def _attached(session: AsyncSession, stage: Stage) -> Stage:
+    """The session's own instance of a cached stage: the one it holds already, or a copy
+    made without asking the database."""
+    key = inspect(stage).key
+    held = None if key is None else session.sync_session.identity_map.get(key)
+    if isinstance(held, Stage):
+        return held
+    return await session.merge(stage, load=False)
+
+
+def _forget_version(session: Session) -> None:
+    session.info.pop(_VERSION_KEY, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed_stages(session: Session, flush_context: UOWTransaction) -> None:
+    """A unit of work that changed stages reads them from the database from then on."""
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(instance, _CACHED_MODELS) for instance in changed):
+        _forget_version(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _stages_written(state: ORMExecuteState) -> None:
+    """The same for bulk INSERT, UPDATE and DELETE statements on pipelines or stages."""
+    if state.is_select:
+        return
+    tables: Any = getattr(state.statement, "table", None)
+    if getattr(tables, "name", None) in _CACHED_TABLES:
+        _forget_version(state.session)
