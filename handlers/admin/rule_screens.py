@@ -62,7 +62,7 @@ class RuleSwitch(CallbackData, prefix="rw"):
     enabled: bool
 
 
-class RuleMove(CallbackData, prefix="rm"):
+class RuleMove(CallbackData, prefix="ro"):
     rule_id: int
     offset: int
 

@@ -282,7 +282,7 @@ def moved_card(page: Any, lead: Lead, stage_id: int) -> Any:
 
 
 def screenshot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name))
 
 
