@@ -67,29 +67,41 @@ async def enqueue_deliveries(
         receivers = [hook for hook in hooks if hook.receives(event_type)]
         if not receivers:
             continue
-        event_id = f"evt_{uuid.uuid4().hex}"
-        body = json.dumps(
-            {
-                "id": event_id,
-                "type": event_type.value,
-                "timestamp": _iso(now),
-                "data": await _event_data(session, event),
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
+        data = await _event_data(session, event)
+        enqueue_event(
+            session,
+            receivers,
+            event_id=f"evt_{uuid.uuid4().hex}",
+            event_type=event_type.value,
+            data=data,
+            now=now,
         )
-        for hook in receivers:
-            session.add(
-                WebhookDelivery(
-                    webhook_id=hook.id,
-                    event_id=event_id,
-                    event_type=event_type.value,
-                    body=body,
-                    due_at=now,
-                )
-            )
-            added += 1
+        added += len(receivers)
     return added
+
+
+def enqueue_event(
+    session: AsyncSession,
+    receivers: Sequence[Webhook],
+    *,
+    event_id: str,
+    event_type: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> None:
+    """One delivery row of the event for each receiver, its body fixed now; ``event_id`` is
+    the receivers' idempotency key."""
+    body = json.dumps(
+        {"id": event_id, "type": event_type, "timestamp": _iso(now), "data": data},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    for hook in receivers:
+        session.add(
+            WebhookDelivery(
+                webhook_id=hook.id, event_id=event_id, event_type=event_type, body=body, due_at=now
+            )
+        )
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -104,7 +116,7 @@ async def _event_data(session: AsyncSession, event: events.DomainEvent) -> dict[
     lead_id: int | None = getattr(event, "lead_id", None)
     data: dict[str, Any] = {
         "actor_id": event.actor_id,
-        "lead": await _lead_data(session, lead_id) if lead_id is not None else None,
+        "lead": await lead_data(session, lead_id) if lead_id is not None else None,
     }
     match event:
         case events.StageChanged(from_stage_id=from_stage_id, to_stage_id=to_stage_id):
@@ -132,7 +144,7 @@ async def _event_data(session: AsyncSession, event: events.DomainEvent) -> dict[
     return data
 
 
-async def _lead_data(session: AsyncSession, lead_id: int) -> dict[str, Any] | None:
+async def lead_data(session: AsyncSession, lead_id: int) -> dict[str, Any] | None:
     lead = await session.scalar(
         select(Lead).where(Lead.id == lead_id).options(selectinload(Lead.tags))
     )

@@ -13,14 +13,18 @@ from crm.automation.spec import (
     NAME_MAX,
     TIMED_TRIGGERS,
     AddTag,
+    AssignInTeam,
     AssignInTurn,
     FieldEquals,
     HasTag,
     MoveToStage,
     NotifyPerson,
+    NotifyTeam,
     RemoveTag,
+    ResponsibleInTeam,
     ResponsibleIs,
     RuleSpec,
+    SendWebhook,
     StageIs,
     Trigger,
     ValueBetween,
@@ -38,6 +42,8 @@ from crm.models import (
     Stage,
     StageKind,
     Task,
+    Team,
+    Webhook,
     utcnow,
 )
 from crm.money import parse_amount, to_minor_units
@@ -92,9 +98,12 @@ async def create_rule(
 
 
 async def check_references(session: AsyncSession, spec: RuleSpec) -> None:
-    """Every stage, person, tag and field the rule names exists (and people are active)."""
+    """Every stage, person, team, webhook, tag and field the rule names exists (and people
+    are active)."""
     stage_ids = {spec.when.stage_id} if spec.when.stage_id is not None else set()
     staff_ids: set[int] = set()
+    team_ids: set[int] = set()
+    webhook_ids: set[int] = set()
     for part in (*spec.conditions, *spec.actions):
         match part:
             case StageIs(stage_id=stage_id) | MoveToStage(stage_id=stage_id):
@@ -103,6 +112,14 @@ async def check_references(session: AsyncSession, spec: RuleSpec) -> None:
                 staff_ids.add(staff_id)
             case AssignInTurn(staff_ids=picked):
                 staff_ids.update(picked)
+            case (
+                ResponsibleInTeam(team_id=team_id)
+                | AssignInTeam(team_id=team_id)
+                | NotifyTeam(team_id=team_id)
+            ):
+                team_ids.add(team_id)
+            case SendWebhook(webhook_id=webhook_id):
+                webhook_ids.add(webhook_id)
             case HasTag(tag=tag) | AddTag(tag=tag) | RemoveTag(tag=tag):
                 if normalize_tag(tag) != tag:
                     raise ValidationFailed("tag-invalid", field="tags")
@@ -124,6 +141,16 @@ async def check_references(session: AsyncSession, spec: RuleSpec) -> None:
     )
     if active != staff_ids:
         raise ValidationFailed("rule-person-gone", field="staff_id")
+    teams = set(await session.scalars(select(Team.id).where(Team.id.in_(team_ids))))
+    if teams != team_ids:
+        raise ValidationFailed("rule-team-gone", field="team_id")
+    hooks = set(
+        await session.scalars(
+            select(Webhook.id).where(Webhook.id.in_(webhook_ids), Webhook.deleted_at.is_(None))
+        )
+    )
+    if hooks != webhook_ids:
+        raise ValidationFailed("rule-webhook-gone", field="webhook_id")
 
 
 async def set_enabled(
@@ -251,11 +278,13 @@ def _equal(column: Any, value: object | None) -> ColumnElement[bool]:
 @dataclass(frozen=True, slots=True)
 class Vocabulary:
     """What a rule's ids name, for showing and building rules: the default pipeline's
-    stages, the people, the custom fields."""
+    stages, the people, the custom fields, the teams and the webhooks (those not deleted)."""
 
     stages: list[Stage]
     people: list[Staff]
     fields: list[FieldDefinition]
+    teams: list[Team]
+    webhooks: list[Webhook]
 
     def stage(self, stage_id: int) -> Stage | None:
         return next((s for s in self.stages if s.id == stage_id), None)
@@ -265,6 +294,12 @@ class Vocabulary:
 
     def field(self, key: str) -> FieldDefinition | None:
         return next((f for f in self.fields if f.key == key), None)
+
+    def team(self, team_id: int) -> Team | None:
+        return next((t for t in self.teams if t.id == team_id), None)
+
+    def webhook(self, webhook_id: int) -> Webhook | None:
+        return next((w for w in self.webhooks if w.id == webhook_id), None)
 
     @property
     def active_people(self) -> list[Staff]:
@@ -278,6 +313,12 @@ async def rule_vocabulary(session: AsyncSession, *, actor: Staff) -> Vocabulary:
         stages=await pipeline_stages(session, pipeline_id=pipeline.id),
         people=list(await session.scalars(select(Staff).order_by(Staff.display_name, Staff.id))),
         fields=await field_definitions(session),
+        teams=list(await session.scalars(select(Team).order_by(Team.name, Team.id))),
+        webhooks=list(
+            await session.scalars(
+                select(Webhook).where(Webhook.deleted_at.is_(None)).order_by(Webhook.id)
+            )
+        ),
     )
 
 

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm import events, outbox
 from crm.automation.acting import acting_as_rule
 from crm.automation.actions import ACTIONS, Acting, RuleBroken
-from crm.automation.spec import HasTag, LeadFacts, RuleSpec
+from crm.automation.spec import HasTag, LeadFacts, ResponsibleInTeam, RuleSpec
 from crm.errors import Conflict, CrmError
-from crm.models import Lead, Role, Rule, RuleEvent, Staff, utcnow
+from crm.models import Lead, Role, Rule, RuleEvent, Staff, TeamMember, utcnow
 
 RULE_FAILED = "rule_failed"
 
@@ -81,7 +81,7 @@ async def run_rules(
     known = await (specs or SpecCache()).specs_for(session, record)
     fired = [(rule_id, spec) for rule_id, spec in known if spec.when.accepts(record.facts)]
     acted: list[str] = []
-    facts = await _facts(lead, [spec for _, spec in fired])
+    facts = await _facts(session, lead, [spec for _, spec in fired])
     for rule_id, spec in fired:
         if not spec.matches(facts):
             continue
@@ -89,14 +89,25 @@ async def run_rules(
         if await _acted(session, rule, spec, lead, record=record, now=now):
             acted.append(rule.name)
         await session.refresh(lead)
-        facts = await _facts(lead, [spec for _, spec in fired])
+        facts = await _facts(session, lead, [spec for _, spec in fired])
     return acted
 
 
-async def _facts(lead: Lead, specs: list[RuleSpec]) -> LeadFacts:
-    """The lead as conditions see it; its tags are read only when a condition asks."""
-    asks_tags = any(isinstance(c, HasTag) for spec in specs for c in spec.conditions)
-    return LeadFacts.of(lead, await lead.awaitable_attrs.tags if asks_tags else [])
+async def _facts(session: AsyncSession, lead: Lead, specs: list[RuleSpec]) -> LeadFacts:
+    """The lead as conditions see it; its tags and its responsible's teams are read only
+    when a condition asks."""
+    conditions = [c for spec in specs for c in spec.conditions]
+    asks_tags = any(isinstance(c, HasTag) for c in conditions)
+    teams: frozenset[int] = frozenset()
+    if lead.responsible_id is not None and any(
+        isinstance(c, ResponsibleInTeam) for c in conditions
+    ):
+        teams = frozenset(
+            await session.scalars(
+                select(TeamMember.team_id).where(TeamMember.staff_id == lead.responsible_id)
+            )
+        )
+    return LeadFacts.of(lead, await lead.awaitable_attrs.tags if asks_tags else [], teams)
 
 
 async def _acted(
@@ -115,7 +126,7 @@ async def _acted(
     try:
         async with session.begin_nested():
             author = await _author(session, rule)
-            acting = Acting(session, rule, author, lead, now)
+            acting = Acting(session, rule, author, lead, now, record)
             with acting_as_rule(session, name=rule.name, depth=record.depth):
                 for action in spec.actions:
                     await ACTIONS[type(action)](acting, action)

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, exists, not_, select
 
-from crm.models import Lead, LeadSource, LostReason, Tag, lead_tags
+from crm.models import Lead, LeadSource, LostReason, Tag, TeamMember, lead_tags
 
 NAME_MAX = 64
 IDLE_DAYS_MAX = 365
@@ -74,9 +74,11 @@ class LeadFacts(_Frozen):
     responsible_id: int | None
     tags: frozenset[str]
     custom_fields: dict[str, str]
+    # The teams the responsible is in.
+    teams: frozenset[int] = frozenset()
 
     @classmethod
-    def of(cls, lead: Lead, tags: list[Tag]) -> LeadFacts:
+    def of(cls, lead: Lead, tags: list[Tag], teams: frozenset[int] = frozenset()) -> LeadFacts:
         return cls(
             source=lead.source,
             stage_id=lead.stage_id,
@@ -84,6 +86,7 @@ class LeadFacts(_Frozen):
             responsible_id=lead.responsible_id,
             tags=frozenset(tag.name for tag in tags),
             custom_fields={key: str(value) for key, value in lead.custom_fields.items()},
+            teams=teams,
         )
 
 
@@ -160,6 +163,18 @@ class ResponsibleIs(_Frozen):
         return Lead.responsible_id == self.staff_id
 
 
+class ResponsibleInTeam(_Frozen):
+    kind: Literal["team"] = "team"
+    team_id: int
+
+    def holds(self, lead: LeadFacts) -> bool:
+        return self.team_id in lead.teams
+
+    def where(self) -> ColumnElement[bool]:
+        members = select(TeamMember.staff_id).where(TeamMember.team_id == self.team_id)
+        return Lead.responsible_id.in_(members)
+
+
 class FieldEquals(_Frozen):
     kind: Literal["field"] = "field"
     key: str
@@ -174,7 +189,7 @@ class FieldEquals(_Frozen):
 
 
 Condition = Annotated[
-    SourceIs | StageIs | ValueBetween | HasTag | ResponsibleIs | FieldEquals,
+    SourceIs | StageIs | ValueBetween | HasTag | ResponsibleIs | ResponsibleInTeam | FieldEquals,
     Field(discriminator="kind"),
 ]
 
@@ -194,6 +209,13 @@ class AssignInTurn(_Frozen):
     staff_ids: tuple[int, ...] = Field(min_length=1, max_length=ROUND_ROBIN_MAX)
 
 
+class AssignInTeam(_Frozen):
+    """Round-robin among a team's active members, as they are when the rule acts."""
+
+    kind: Literal["assign_team"] = "assign_team"
+    team_id: int
+
+
 class AddTag(_Frozen):
     kind: Literal["add_tag"] = "add_tag"
     tag: str
@@ -209,14 +231,35 @@ class NotifyPerson(_Frozen):
     staff_id: int
 
 
+class NotifyTeam(_Frozen):
+    """The team's head and members, those of them who may see the lead."""
+
+    kind: Literal["notify_team"] = "notify_team"
+    team_id: int
+
+
 class MoveToStage(_Frozen):
     kind: Literal["move"] = "move"
     stage_id: int
 
 
-# One more entry each, later: round-robin within a team, a team's chat, an outgoing webhook.
+class SendWebhook(_Frozen):
+    """The lead, as a ``rule.fired`` event, to one of the outgoing webhooks."""
+
+    kind: Literal["webhook"] = "webhook"
+    webhook_id: int
+
+
 Action = Annotated[
-    CreateTask | AssignInTurn | AddTag | RemoveTag | NotifyPerson | MoveToStage,
+    CreateTask
+    | AssignInTurn
+    | AssignInTeam
+    | AddTag
+    | RemoveTag
+    | NotifyPerson
+    | NotifyTeam
+    | MoveToStage
+    | SendWebhook,
     Field(discriminator="kind"),
 ]
 

@@ -15,6 +15,7 @@ from crm.automation.spec import (
     MESSAGING_CHANNELS,
     Action,
     AddTag,
+    AssignInTeam,
     AssignInTurn,
     Condition,
     CreateTask,
@@ -22,9 +23,12 @@ from crm.automation.spec import (
     HasTag,
     MoveToStage,
     NotifyPerson,
+    NotifyTeam,
     RemoveTag,
+    ResponsibleInTeam,
     ResponsibleIs,
     RuleSpec,
+    SendWebhook,
     SourceIs,
     StageIs,
     Trigger,
@@ -88,10 +92,14 @@ class Build(StrEnum):
     IF_STAGE = "it"
     IF_RESPONSIBLE = "ir"
     IF_FIELD = "if"
+    IF_TEAM = "im"
     THEN_TASK = "tt"
     THEN_ASSIGN = "ta"
     THEN_NOTIFY = "tn"
     THEN_MOVE = "tm"
+    THEN_ASSIGN_TEAM = "te"
+    THEN_NOTIFY_TEAM = "tb"
+    THEN_WEBHOOK = "tw"
     # Answered by typing.
     IF_VALUE = "iv"
     IF_TAG = "ig"
@@ -124,11 +132,15 @@ class Picked(StrEnum):
     IF_RESPONSIBLE = "ir"
     IF_FIELD = "if"
     IF_FIELD_CHOICE = "ic"
+    IF_TEAM = "im"
     THEN_TASK = "tt"
     THEN_ASSIGN = "ta"
     THEN_ASSIGN_DONE = "td"
     THEN_NOTIFY = "tn"
     THEN_MOVE = "tm"
+    THEN_ASSIGN_TEAM = "te"
+    THEN_NOTIFY_TEAM = "tb"
+    THEN_WEBHOOK = "tw"
     UNDO = "u"
     SAVE = "s"
     CANCEL = "x"
@@ -191,6 +203,16 @@ def _person_text(staff_id: int, vocabulary: Vocabulary, i18n: I18nContext) -> st
     return person.display_name if person else i18n.get("rule-gone")
 
 
+def _team_text(team_id: int, vocabulary: Vocabulary, i18n: I18nContext) -> str:
+    team = vocabulary.team(team_id)
+    return team.name if team else i18n.get("rule-gone")
+
+
+def _webhook_text(webhook_id: int, vocabulary: Vocabulary, i18n: I18nContext) -> str:
+    hook = vocabulary.webhook(webhook_id)
+    return shorten(hook.url, NAME_SHOWN) if hook else i18n.get("rule-gone")
+
+
 def _money(minor: int | None) -> str:
     """An amount as typed: whole amounts without cents, thousands apart."""
     if minor is None:
@@ -213,6 +235,8 @@ def condition_text(condition: Condition, vocabulary: Vocabulary, i18n: I18nConte
             return tr(i18n, "rule-if-no-tag", tag=tag)
         case ResponsibleIs(staff_id=staff_id):
             return tr(i18n, "rule-if-responsible", person=_person_text(staff_id, vocabulary, i18n))
+        case ResponsibleInTeam(team_id=team_id):
+            return tr(i18n, "rule-if-team", team=_team_text(team_id, vocabulary, i18n))
         case FieldEquals(key=key, value=value):
             field = vocabulary.field(key)
             return tr(
@@ -227,12 +251,19 @@ def action_text(action: Action, vocabulary: Vocabulary, i18n: I18nContext) -> st
         case AssignInTurn(staff_ids=picked):
             names = ", ".join(_person_text(p, vocabulary, i18n) for p in picked)
             return tr(i18n, "rule-then-assign", people=names)
+        case AssignInTeam(team_id=team_id):
+            return tr(i18n, "rule-then-assign-team", team=_team_text(team_id, vocabulary, i18n))
         case AddTag(tag=tag):
             return tr(i18n, "rule-then-add-tag", tag=tag)
         case RemoveTag(tag=tag):
             return tr(i18n, "rule-then-remove-tag", tag=tag)
         case NotifyPerson(staff_id=staff_id):
             return tr(i18n, "rule-then-notify", person=_person_text(staff_id, vocabulary, i18n))
+        case NotifyTeam(team_id=team_id):
+            return tr(i18n, "rule-then-notify-team", team=_team_text(team_id, vocabulary, i18n))
+        case SendWebhook(webhook_id=webhook_id):
+            url = _webhook_text(webhook_id, vocabulary, i18n)
+            return tr(i18n, "rule-then-webhook", url=url)
         case MoveToStage(stage_id=stage_id):
             return tr(i18n, "rule-then-move", stage=_stage_text(stage_id, vocabulary, i18n))
 
@@ -362,6 +393,8 @@ def build_screen(
             ]
             if vocabulary.fields:
                 menu.append(Build.IF_FIELD)
+            if vocabulary.teams:
+                menu.append(Build.IF_TEAM)
             return Screen(prompt, _menu(menu, i18n))
         case Build.ACTIONS:
             menu = [
@@ -372,6 +405,10 @@ def build_screen(
                 Build.THEN_NOTIFY,
                 Build.THEN_MOVE,
             ]
+            if vocabulary.teams:
+                menu += [Build.THEN_ASSIGN_TEAM, Build.THEN_NOTIFY_TEAM]
+            if vocabulary.webhooks:
+                menu.append(Build.THEN_WEBHOOK)
             return Screen(prompt, _menu(menu, i18n))
     if screen in TYPED or screen == Build.NAME:
         back = one_per_row(button(i18n.get("rule-back"), BuildScreen(screen=Build.HOME)))
@@ -404,6 +441,7 @@ def _options(
         (stage_name(s, i18n), s.id) for s in vocabulary.stages if s.kind != StageKind.LOST
     ]
     people = [(p.display_name, p.id) for p in vocabulary.active_people]
+    teams = [(t.name, t.id) for t in vocabulary.teams]
     sources = [(source_text(s, i18n), i) for i, s in enumerate(SOURCES)]
     any_one = [(i18n.get("rule-any"), ANY)]
     choices: dict[Build, tuple[Picked, list[tuple[str, int]]]] = {
@@ -434,6 +472,13 @@ def _options(
         ),
         Build.THEN_NOTIFY: (Picked.THEN_NOTIFY, people),
         Build.THEN_MOVE: (Picked.THEN_MOVE, open_or_won),
+        Build.IF_TEAM: (Picked.IF_TEAM, teams),
+        Build.THEN_ASSIGN_TEAM: (Picked.THEN_ASSIGN_TEAM, teams),
+        Build.THEN_NOTIFY_TEAM: (Picked.THEN_NOTIFY_TEAM, teams),
+        Build.THEN_WEBHOOK: (
+            Picked.THEN_WEBHOOK,
+            [(shorten(w.url, NAME_SHOWN), w.id) for w in vocabulary.webhooks],
+        ),
     }
     picked, labelled = choices[screen]
     return [(label, BuildPick(picked=picked, value=value)) for label, value in labelled]

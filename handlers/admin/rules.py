@@ -20,15 +20,19 @@ from crm.automation.spec import (
     ACTIONS_MAX,
     NAME_MAX,
     AddTag,
+    AssignInTeam,
     AssignInTurn,
     CreateTask,
     FieldEquals,
     HasTag,
     MoveToStage,
     NotifyPerson,
+    NotifyTeam,
     RemoveTag,
+    ResponsibleInTeam,
     ResponsibleIs,
     RuleSpec,
+    SendWebhook,
     SourceIs,
     StageIs,
     Trigger,
@@ -305,6 +309,8 @@ def applied(
             return _with_condition(draft, StageIs(stage_id=_stage(value, vocabulary)))
         case Picked.IF_RESPONSIBLE:
             return _with_condition(draft, ResponsibleIs(staff_id=_person(value, vocabulary)))
+        case Picked.IF_TEAM:
+            return _with_condition(draft, ResponsibleInTeam(team_id=_team(value, vocabulary)))
         case Picked.IF_FIELD_CHOICE:
             field = vocabulary.field(draft.field_key or "")
             if field is None:
@@ -320,6 +326,12 @@ def applied(
             return _with_action(draft, NotifyPerson(staff_id=_person(value, vocabulary)))
         case Picked.THEN_MOVE:
             return _with_action(draft, MoveToStage(stage_id=_stage(value, vocabulary)))
+        case Picked.THEN_ASSIGN_TEAM:
+            return _with_action(draft, AssignInTeam(team_id=_team(value, vocabulary)))
+        case Picked.THEN_NOTIFY_TEAM:
+            return _with_action(draft, NotifyTeam(team_id=_team(value, vocabulary)))
+        case Picked.THEN_WEBHOOK:
+            return _with_action(draft, SendWebhook(webhook_id=_webhook(value, vocabulary)))
         case Picked.UNDO if draft.actions:
             return draft.model_copy(update={"actions": draft.actions[:-1]}), Build.HOME
         case Picked.UNDO:
@@ -344,6 +356,18 @@ def _person(staff_id: int, vocabulary: admin.Vocabulary) -> int:
     if person is None or not person.is_active:
         raise ValidationFailed("rule-person-gone", field="staff_id")
     return staff_id
+
+
+def _team(team_id: int, vocabulary: admin.Vocabulary) -> int:
+    if vocabulary.team(team_id) is None:
+        raise ValidationFailed("rule-team-gone", field="team_id")
+    return team_id
+
+
+def _webhook(webhook_id: int, vocabulary: admin.Vocabulary) -> int:
+    if vocabulary.webhook(webhook_id) is None:
+        raise ValidationFailed("rule-webhook-gone", field="webhook_id")
+    return webhook_id
 
 
 def _with_when(draft: RuleDraft, when: When) -> RuleDraft:

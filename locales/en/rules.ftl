@@ -130,3 +130,21 @@ error-rule-step-invalid = That choice is not available any more.
 error-rule-actions-too-many = A rule does at most 10 things.
 error-rule-field-value-invalid = Type a value of up to 500 characters.
 error-custom-field-unknown = There is no such field.
+
+# Rules that use teams and outgoing webhooks
+rule-failure-rule-team-gone = a team it names was deleted.
+rule-failure-rule-webhook-gone = its webhook was deleted.
+rule-if-team = responsible is in the team { $team }
+rule-then-assign-team = assign in turn within the team { $team }
+rule-then-notify-team = notify the team { $team }
+rule-then-webhook = send to the webhook { $url }
+rule-build-im = The responsible is in the team:
+rule-build-te = Share leads in turn within which team? Its active members take them one after another.
+rule-build-tb = Notify which team? Its head and members who may see the lead are told.
+rule-build-tw = Send the lead to which webhook?
+rule-menu-im = Responsible's team
+rule-menu-te = Assign in turn within a team
+rule-menu-tb = Notify a team
+rule-menu-tw = Send a webhook
+error-rule-team-gone = That team no longer exists.
+error-rule-webhook-gone = That webhook no longer exists.

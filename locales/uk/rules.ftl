@@ -134,3 +134,21 @@ error-rule-step-invalid = Цей вибір уже недоступний.
 error-rule-actions-too-many = Правило може робити щонайбільше 10 дій.
 error-rule-field-value-invalid = Напишіть значення до 500 символів.
 error-custom-field-unknown = Такого поля немає.
+
+# Правила з відділами та вихідними вебхуками
+rule-failure-rule-team-gone = відділ, який воно згадує, видалено.
+rule-failure-rule-webhook-gone = його вебхук видалено.
+rule-if-team = відповідальний у відділі { $team }
+rule-then-assign-team = призначати по черзі у відділі { $team }
+rule-then-notify-team = повідомити відділ { $team }
+rule-then-webhook = надіслати на вебхук { $url }
+rule-build-im = Відповідальний у відділі:
+rule-build-te = У якому відділі розподіляти ліди по черзі? Їх по одному отримуватимуть активні працівники відділу.
+rule-build-tb = Який відділ повідомити? Повідомлення отримають керівник і працівники, яким видно лід.
+rule-build-tw = На який вебхук надіслати лід?
+rule-menu-im = Відділ відповідального
+rule-menu-te = По черзі у відділі
+rule-menu-tb = Повідомити відділ
+rule-menu-tw = Надіслати вебхук
+error-rule-team-gone = Такого відділу вже немає.
+error-rule-webhook-gone = Такого вебхука вже немає.

@@ -3,43 +3,56 @@ never looping; surviving a runner that dies mid-way; switched off when they fail
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm.automation import records
-from crm.automation.actions import RULE_NOTICE
+from crm.automation.actions import RULE_FIRED, RULE_NOTICE
 from crm.automation.admin import create_rule, dry_run, move_rule, set_enabled
 from crm.automation.engine import RULE_FAILED
 from crm.automation.runner import RuleRunner
 from crm.automation.spec import (
     AddTag,
+    AssignInTeam,
     AssignInTurn,
     CreateTask,
     HasTag,
     LeadFacts,
     MoveToStage,
     NotifyPerson,
+    NotifyTeam,
+    ResponsibleInTeam,
     RuleSpec,
+    SendWebhook,
     SourceIs,
     Trigger,
     ValueBetween,
     When,
 )
 from crm.automation.timers import record_timed_events
+from crm.errors import ValidationFailed
 from crm.models import (
     Activity,
     Lead,
     LeadSource,
     OutboxMessage,
+    Role,
     Rule,
     RuleEvent,
     RuleEventStatus,
+    Staff,
     Stage,
     Task,
+    TeamMember,
+    Webhook,
+    WebhookDelivery,
 )
+from crm.models import Team as Branch
 from crm.notifications import commit_with_notifications
 from crm.schemas import LeadDraft
 from crm.services.conversations import InboundMessage, receive_message
@@ -396,3 +409,152 @@ async def test_each_condition_asks_the_same_of_one_lead_as_of_the_database(
             if condition.holds(facts):
                 in_memory.add(lead.id)
         assert in_sql == in_memory, condition
+
+
+# Rules that name a team or an outgoing webhook.
+
+
+async def new_branch(
+    session: AsyncSession, name: str, members: Sequence[Staff], head: Staff | None = None
+) -> Branch:
+    branch = Branch(name=name, head_id=head.id if head else None)
+    session.add(branch)
+    await session.flush()
+    session.add_all(TeamMember(team_id=branch.id, staff_id=person.id) for person in members)
+    await session.commit()
+    return branch
+
+
+async def test_round_robin_within_a_team_takes_its_active_members_in_turn(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    gone = Staff(telegram_id=1009, display_name="Left", role=Role.REP, is_active=False)
+    session.add(gone)
+    await session.commit()
+    branch = await new_branch(session, "Kyiv", [team.other_rep, gone, team.rep])
+    await new_rule(session, team, "Share", CREATED, [AssignInTeam(team_id=branch.id)])
+    leads = [await add_lead(session, team, f"Lead {n}") for n in range(3)]
+    await run_all(session_factory)
+    owners = [
+        (await session.get_one(Lead, lead.id, populate_existing=True)).responsible_id
+        for lead in leads
+    ]
+    assert owners == [team.rep.id, team.other_rep.id, team.rep.id]
+
+
+async def test_round_robin_within_an_emptied_team_switches_the_rule_off(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    branch = await new_branch(session, "Empty", [])
+    rule = await new_rule(session, team, "Share", CREATED, [AssignInTeam(team_id=branch.id)])
+    lead = await add_lead(session, team)
+    await run_all(session_factory)
+    off = await session.get_one(Rule, rule.id, populate_existing=True)
+    assert (off.enabled, off.failure) == (False, "rule-nobody-to-assign")
+    assert (await session.get_one(Lead, lead.id)).responsible_id == team.rep.id
+
+
+async def test_the_team_condition_asks_the_responsible_s_teams(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    reps = await new_branch(session, "Reps", [team.rep])
+    others = await new_branch(session, "Others", [team.other_rep])
+    for branch in (reps, others):
+        await new_rule(
+            session,
+            team,
+            branch.name,
+            CREATED,
+            [AddTag(tag=branch.name.lower())],
+            conditions=[ResponsibleInTeam(team_id=branch.id)],
+        )
+    lead = await add_lead(session, team)
+    await run_all(session_factory)
+    assert await tags_of(session, lead.id) == ["reps"]
+    # The dry run's SQL agrees with the runner.
+    for branch, expected in ((reps, {lead.id}), (others, set())):
+        where = ResponsibleInTeam(team_id=branch.id).where()
+        assert set(await session.scalars(select(Lead.id).where(where))) == expected
+
+
+async def test_notifying_a_team_tells_its_head_and_members_who_may_see_the_lead(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    branch = await new_branch(
+        session, "Lviv", [team.manager, team.rep, team.other_rep], head=team.manager
+    )
+    await new_rule(session, team, "Tell Lviv", CREATED, [NotifyTeam(team_id=branch.id)])
+    lead = await add_lead(session, team)
+    await run_all(session_factory)
+    notices = await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == RULE_NOTICE).order_by(OutboxMessage.id)
+    )
+    # The other rep may not see the rep's lead; the admin is not in the team.
+    assert [(n.recipient_id, n.payload) for n in notices] == [
+        (team.manager.id, {"lead_id": lead.id, "rule": "Tell Lviv"}),
+        (team.rep.id, {"lead_id": lead.id, "rule": "Tell Lviv"}),
+    ]
+    assert await activities_by_rule(session, lead.id) == [("Tell Lviv", "system")]
+
+
+async def test_a_rule_sends_the_lead_to_a_webhook_once_per_rule_and_event(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    hook = Webhook(url="https://example.com/hook", secret="whsec_c2VjcmV0", events=[])
+    session.add(hook)
+    await session.commit()
+    first = await new_rule(session, team, "Push", CREATED, [SendWebhook(webhook_id=hook.id)])
+    second = await new_rule(
+        session,
+        team,
+        "Push twice",
+        CREATED,
+        [SendWebhook(webhook_id=hook.id), SendWebhook(webhook_id=hook.id)],
+    )
+    lead = await add_lead(session, team)
+    await run_all(session_factory)
+    await run_all(session_factory)
+
+    record = await session.scalar(select(RuleEvent).where(RuleEvent.lead_id == lead.id))
+    assert record is not None
+    deliveries = list(await session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
+    assert [(d.webhook_id, d.event_id, d.event_type) for d in deliveries] == [
+        (hook.id, f"evt_rule_{first.id}_{record.id}", RULE_FIRED),
+        (hook.id, f"evt_rule_{second.id}_{record.id}", RULE_FIRED),
+    ]
+    body = json.loads(deliveries[0].body)
+    assert (body["id"], body["type"]) == (deliveries[0].event_id, "rule.fired")
+    assert body["data"]["rule"] == {"id": first.id, "name": "Push"}
+    assert body["data"]["trigger"] == "lead_created"
+    assert (body["data"]["lead"]["id"], body["data"]["lead"]["title"]) == (lead.id, lead.title)
+
+
+async def test_a_rule_whose_webhook_was_deleted_is_switched_off(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    hook = Webhook(url="https://example.com/hook", secret="whsec_c2VjcmV0", events=[])
+    session.add(hook)
+    await session.commit()
+    rule = await new_rule(session, team, "Push", CREATED, [SendWebhook(webhook_id=hook.id)])
+    hook.deleted_at = datetime.now(UTC)
+    await session.commit()
+    await add_lead(session, team)
+    await run_all(session_factory)
+    off = await session.get_one(Rule, rule.id, populate_existing=True)
+    assert (off.enabled, off.failure) == (False, "rule-webhook-gone")
+    assert await session.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
+
+
+async def test_a_rule_naming_a_missing_team_or_webhook_is_refused(
+    session: AsyncSession, team: Team
+) -> None:
+    for action, code in (
+        (NotifyTeam(team_id=404), "rule-team-gone"),
+        (AssignInTeam(team_id=404), "rule-team-gone"),
+        (SendWebhook(webhook_id=404), "rule-webhook-gone"),
+    ):
+        spec = RuleSpec(when=CREATED, actions=(action,))
+        with pytest.raises(ValidationFailed) as refused:
+            await create_rule(session, actor=team.admin, name="Bad", spec=spec)
+        assert refused.value.code == code
+    assert await session.scalar(select(func.count()).select_from(Rule)) == 0
