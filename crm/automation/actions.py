@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -211,9 +212,9 @@ async def send_webhook(acting: Acting, action: SendWebhook) -> None:
     webhooks.enqueue_event(
         session, [hook], event_id=event_id, event_type=RULE_FIRED, data=data, now=acting.now
     )
-    add_lead_activity(
-        session, acting.lead, kind=ActivityKind.SYSTEM, author=None, text=f"↗ {hook.url}"
-    )
+    # The host only: a webhook's address may carry a token that the lead's readers must not see.
+    host = urlsplit(hook.url).hostname or ""
+    add_lead_activity(session, acting.lead, kind=ActivityKind.SYSTEM, author=None, text=f"↗ {host}")
 
 
 async def move_lead(acting: Acting, action: MoveToStage) -> None:

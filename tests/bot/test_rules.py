@@ -9,8 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.delivery.sender import OutboxSender
 from crm.automation.admin import create_rule
 from crm.automation.runner import RuleRunner
-from crm.automation.spec import AddTag, NotifyPerson, RuleSpec, Trigger, When
-from crm.models import Rule
+from crm.automation.spec import (
+    AddTag,
+    AssignInTeam,
+    NotifyPerson,
+    NotifyTeam,
+    ResponsibleInTeam,
+    RuleSpec,
+    SendWebhook,
+    Trigger,
+    When,
+)
+from crm.models import Rule, TeamMember, Webhook
+from crm.models import Team as Branch
 from crm.notifications import commit_with_notifications
 from crm.schemas import LeadDraft
 from crm.services.leads import create_lead
@@ -78,6 +89,55 @@ async def test_round_robin_and_a_task_are_picked_by_buttons(
     assert "A lead is idle 3 days in its stage" in screen.text
     assert "1. assign in turn: Taras, Оля" in screen.text
     assert "2. a task for the responsible, due in 24 hours (outside quiet hours)" in screen.text
+
+
+async def test_a_team_and_a_webhook_are_picked_by_buttons(
+    telegram: Telegram, team: Team, session: AsyncSession
+) -> None:
+    assert team.rep.staff is not None
+    branch = Branch(name="Київ")
+    hook = Webhook(url="https://example.com/crm", secret="whsec_c2VjcmV0", events=[])
+    session.add_all([branch, hook])
+    await session.flush()
+    session.add(TeamMember(team_id=branch.id, staff_id=team.rep.staff.id))
+    await session.commit()
+
+    listing = await telegram.say(team.admin, "/rules")
+    screen = await telegram.press(team.admin, listing, "➕ New rule")
+    screen = await telegram.press(team.admin, screen, "A lead is won")
+    screen = await telegram.press(team.admin, screen, "➕ Condition")
+    screen = await telegram.press(team.admin, screen, "Responsible's team")
+    assert screen.text == "The responsible is in the team:"
+    screen = await telegram.press(team.admin, screen, "Київ")
+    for menu, choice in (
+        ("Assign in turn within a team", "Київ"),
+        ("Notify a team", "Київ"),
+        ("Send a webhook", "https://example.com/crm"),
+    ):
+        screen = await telegram.press(team.admin, screen, "➕ Action")
+        screen = await telegram.press(team.admin, screen, menu)
+        screen = await telegram.press(team.admin, screen, choice)
+    # A team that does not exist is no button's: a forged press is refused.
+    forged = BuildPick(picked=Picked.THEN_NOTIFY_TEAM, value=branch.id + 1).pack()
+    refused = await telegram.press_for_answer(team.admin, screen, data=forged, forged=True)
+    await telegram.press(team.admin, screen, "Next: name it ›")
+    preview = await telegram.say(team.admin, "Won in Kyiv")
+    await telegram.press(team.admin, preview, "✅ Save the rule")
+
+    assert refused == "That team no longer exists."
+    assert screen.text is not None
+    assert "responsible is in the team Київ" in screen.text
+    assert "1. assign in turn within the team Київ" in screen.text
+    assert "2. notify the team Київ" in screen.text
+    assert "3. send to the webhook https://example.com/crm" in screen.text
+    (rule,) = await rules_in_order(session)
+    spec = RuleSpec.model_validate(rule.spec)
+    assert spec.conditions == (ResponsibleInTeam(team_id=branch.id),)
+    assert spec.actions == (
+        AssignInTeam(team_id=branch.id),
+        NotifyTeam(team_id=branch.id),
+        SendWebhook(webhook_id=hook.id),
+    )
 
 
 async def test_bad_typed_input_is_answered_and_changes_nothing(
@@ -183,5 +243,6 @@ def test_every_rules_button_fits_telegram_with_the_largest_ids() -> None:
     for data in (
         RuleSwitch(rule_id=LARGEST_ID, enabled=False),
         RuleDelete(rule_id=LARGEST_ID, confirmed=True),
+        BuildPick(picked=Picked.THEN_NOTIFY_TEAM, value=LARGEST_ID),
     ):
         assert len(data.pack().encode()) <= CALLBACK_DATA_LIMIT
