@@ -16,6 +16,7 @@ from crm.dates import checked_day
 from crm.errors import Conflict, DuplicateLead, Forbidden, ValidationFailed
 from crm.models import (
     ActivityKind,
+    FieldDefinition,
     Lead,
     LostReason,
     Order,
@@ -157,6 +158,14 @@ async def create_lead(
     )
     await session.flush()
     return lead
+
+
+async def field_missing_at_start(
+    session: AsyncSession, *, stage_id: int | None, custom_fields: dict[str, Any]
+) -> FieldDefinition | None:
+    """The first field a new lead holding ``custom_fields`` lacks to start in ``stage_id``
+    (None: the first open stage); the wizard asks for each before it creates the lead."""
+    return await missing_field(session, custom_fields, await _initial_stage(session, stage_id))
 
 
 def _expected_close(day: date | None) -> date | None:

@@ -80,7 +80,7 @@ async def answer_pressed(
         field_id=definition.id,
         stage_id=callback_data.stage_id,
     )
-    outcome = await _fill(session, actor, pending, pressed_value(definition, callback_data))
+    outcome = await _fill(session, actor, pending, pressed_value(definition, callback_data.choice))
     if await CustomFieldAsked.load(state) == pending:
         await answered(state, CustomFieldAsked)
     await query.answer()

@@ -6,6 +6,7 @@ field (then ``stage_id`` is the stage the lead goes to once the field is filled)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import ClassVar
 
@@ -73,35 +74,49 @@ async def ask_for_field(
 ) -> None:
     """Wait for the field's value in ``message``'s chat."""
     await ask(state, CustomFieldInput.value, pending)
-    label = definition.label(i18n.locale)
     key = "field-ask-for-move" if pending.stage_id != NO_MOVE else "field-ask"
-    prompt = tr(i18n, key, label=label) + "\n" + i18n.get(f"field-hint-{definition.kind.value}")
+    prompt = field_prompt(definition, i18n, key=key)
     if clearable:
         prompt += "\n" + i18n.get("edit-ask-clear")
-    await message.answer(prompt, reply_markup=_answer_keyboard(definition, pending, i18n))
+
+    def pressed(choice: int) -> CallbackData:
+        return FieldAnswer(
+            lead_id=pending.lead_id,
+            version=pending.version,
+            field_id=pending.field_id,
+            stage_id=pending.stage_id,
+            choice=choice,
+        )
+
+    await message.answer(prompt, reply_markup=answer_keyboard(definition, i18n, pressed))
 
 
-def _answer_keyboard(
-    definition: FieldDefinition, pending: CustomFieldAsked, i18n: I18nContext
+def field_prompt(definition: FieldDefinition, i18n: I18nContext, *, key: str) -> str:
+    """The question (``key`` names its wording) and a hint of what the field's kind takes."""
+    label = definition.label(i18n.locale)
+    return tr(i18n, key, label=label) + "\n" + i18n.get(f"field-hint-{definition.kind.value}")
+
+
+def answer_keyboard(
+    definition: FieldDefinition, i18n: I18nContext, pressed: Callable[[int], CallbackData]
 ) -> InlineKeyboardMarkup | None:
+    """A button per answer of a choice or yes/no field; ``pressed`` makes the data of the
+    answer at that place."""
     answers = answers_of(definition)
     if not answers:
         return None
     kb = InlineKeyboardBuilder()
     for index, answer in enumerate(answers):
-        text = i18n.get(f"field-answer-{answer}") if definition.kind == FieldKind.YES_NO else answer
-        kb.button(
-            text=text,
-            callback_data=FieldAnswer(
-                lead_id=pending.lead_id,
-                version=pending.version,
-                field_id=pending.field_id,
-                stage_id=pending.stage_id,
-                choice=index,
-            ),
-        )
+        kb.button(text=answer_text(definition, answer, i18n), callback_data=pressed(index))
     kb.adjust(2)
     return kb.as_markup()
+
+
+def answer_text(definition: FieldDefinition, answer: str, i18n: I18nContext) -> str:
+    """A stored value as the person reads it: yes/no in their language."""
+    if definition.kind == FieldKind.YES_NO:
+        return i18n.get(f"field-answer-{answer}")
+    return answer
 
 
 def typed_value(definition: FieldDefinition, typed: str, today: date) -> str:
@@ -118,8 +133,8 @@ def typed_value(definition: FieldDefinition, typed: str, today: date) -> str:
     return day.isoformat()
 
 
-def pressed_value(definition: FieldDefinition, pressed: FieldAnswer) -> str:
+def pressed_value(definition: FieldDefinition, choice: int) -> str:
     answers = answers_of(definition)
-    if not 0 <= pressed.choice < len(answers):
+    if not 0 <= choice < len(answers):
         raise ValidationFailed("custom-field-not-a-choice", field=definition.key)
-    return answers[pressed.choice]
+    return answers[choice]

@@ -1,4 +1,6 @@
-"""➕ New lead step by step: name, phone or e-mail, value, source, stage, each one skippable.
+"""➕ New lead step by step: name, phone or e-mail, value, source, stage, each one skippable;
+then each custom field the chosen stage requires, which cannot be skipped. The lead is created
+only once all is answered.
 
 ``/lead`` without arguments starts from nothing; a customer's message forwarded to the bot or
 a contact card shared with it starts a draft already holding what they tell.
@@ -27,20 +29,31 @@ from aiogram.types import (
     TelegramObject,
 )
 from aiogram_i18n import I18nContext
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.contacts import normalize_email, normalize_phone
 from crm.errors import ValidationFailed
-from crm.models import LeadSource, Staff, StageKind
+from crm.models import FieldDefinition, LeadSource, Staff, StageKind, utcnow
 from crm.money import parse_amount, parse_currency, typed_amount
 from crm.schemas import LeadDraft, parse
+from crm.services.fields import checked_value, get_field
+from crm.services.leads import field_missing_at_start
 from crm.services.pipelines import default_pipeline, get_stage
 from handlers.common.editing import show_in_place
 from handlers.common.filters import TYPED_ANSWER
 from handlers.common.flows import FlowData, answered
-from handlers.common.text import shorten, stage_name, tr
+from handlers.common.text import local_time, shorten, stage_name, tr
 from handlers.leads.create import create_or_offer_duplicate
+from handlers.leads.field_questions import (
+    answer_keyboard,
+    answer_text,
+    field_prompt,
+    pressed_value,
+)
+from handlers.leads.field_questions import typed_value as typed_field_value
 from handlers.leads.wizard_keyboards import (
+    PickFieldAnswer,
     PickSource,
     PickStage,
     SkipStep,
@@ -61,13 +74,17 @@ class LeadWizard(StatesGroup):
     value = State()
     source = State()
     stage = State()
+    custom_field = State()
 
 
 class WizardDraft(FlowData):
-    """The lead taking shape, as JSON primitives, until the last step creates it."""
+    """The lead taking shape, as JSON primitives, until the last step creates it; the custom
+    fields answered so far, and the one asked now (``asking``, a field's id)."""
 
     destiny: ClassVar[str] = "wizard"
     fields: Draft
+    custom_fields: dict[str, str] = Field(default_factory=dict)
+    asking: int | None = None
 
 
 STEP_STATES: dict[WizardStep, State] = {
@@ -126,6 +143,24 @@ class Wizard:
         await WizardDraft(fields=draft).save(self.state)
         await self._go_on(draft, after=step)
 
+    async def asked_field(self) -> FieldDefinition | None:
+        pending = await WizardDraft.load(self.state)
+        if pending is None or pending.asking is None:
+            return None
+        return await get_field(self.session, pending.asking)
+
+    async def fill_field(self, definition: FieldDefinition, value: str) -> None:
+        """Keep the field's value (a bad one raises, and the question stays) and ask the next
+        field still missing, or create the lead."""
+        checked = checked_value(definition, value)
+        pending = await WizardDraft.load(self.state)
+        assert pending is not None  # asked_field found the question
+        filled = pending.model_copy(
+            update={"custom_fields": {**pending.custom_fields, definition.key: checked}}
+        )
+        await filled.save(self.state)
+        await self._ask_field_or_finish(filled)
+
     async def leave_contact_step(self, answer: Draft) -> None:
         """Say what was taken; that message takes the contact keyboard away."""
         contact = answer.get("phone") or answer.get("email")
@@ -146,7 +181,8 @@ class Wizard:
     ) -> None:
         step = next_step(draft, after=after)
         if step is None:
-            await self._finish(draft)
+            pending = await WizardDraft.load(self.state)
+            await self._ask_field_or_finish(pending or WizardDraft(fields=draft))
             return
         await self.state.set_state(STEP_STATES[step])
         text, keyboard = await self._prompt(step)
@@ -172,14 +208,36 @@ class Wizard:
                 open_stages = [s for s in pipeline.stages if s.kind == StageKind.OPEN]
                 return i18n.get("wizard-ask-stage"), stage_keyboard(open_stages, i18n)
 
-    async def _finish(self, draft: Draft) -> None:
+    async def _ask_field_or_finish(self, pending: WizardDraft) -> None:
+        stage_id = pending.fields.get("stage_id")
+        definition = await field_missing_at_start(
+            self.session,
+            stage_id=stage_id if isinstance(stage_id, int) else None,
+            custom_fields=pending.custom_fields,
+        )
+        if definition is None:
+            await self._finish(pending)
+            return
+        await pending.model_copy(update={"asking": definition.id}).save(self.state)
+        await self.state.set_state(LeadWizard.custom_field)
+
+        def pressed(choice: int) -> PickFieldAnswer:
+            return PickFieldAnswer(field_id=definition.id, choice=choice)
+
+        await self.chat.answer(
+            field_prompt(definition, self.i18n, key="field-ask"),
+            reply_markup=answer_keyboard(definition, self.i18n, pressed),
+        )
+
+    async def _finish(self, pending: WizardDraft) -> None:
         # The state goes first, so a second press on the last step finds no wizard.
         await answered(self.state, WizardDraft)
+        fields = {"currency": self.default_currency, **pending.fields}
         await create_or_offer_duplicate(
             self.chat,
             session=self.session,
             actor=self.actor,
-            draft=parse(LeadDraft, {"currency": self.default_currency, **draft}),
+            draft=parse(LeadDraft, {**fields, "custom_fields": pending.custom_fields}),
             state=self.state,
             i18n=self.i18n,
             phone_region=self.phone_region,
@@ -352,6 +410,29 @@ async def step_skipped(
     await query.answer()
 
 
+async def field_typed(message: Message, wizard: Wizard, actor: Staff) -> None:
+    definition = await wizard.asked_field()
+    if definition is None:
+        return
+    today = local_time(utcnow(), actor).date()
+    await wizard.fill_field(definition, typed_field_value(definition, message.text or "", today))
+
+
+async def field_answer_picked(
+    query: CallbackQuery, callback_data: PickFieldAnswer, wizard: Wizard, i18n: I18nContext
+) -> None:
+    definition = await wizard.asked_field()
+    if definition is None or definition.id != callback_data.field_id:
+        await query.answer(i18n.get("wizard-step-over"))
+        return
+    value = pressed_value(definition, callback_data.choice)
+    await wizard.close_prompt(
+        tr(i18n, "wizard-chosen", choice=answer_text(definition, value, i18n))
+    )
+    await wizard.fill_field(definition, value)
+    await query.answer()
+
+
 async def step_already_done(query: CallbackQuery, i18n: I18nContext) -> None:
     await query.answer(i18n.get("wizard-step-over"))
 
@@ -371,8 +452,13 @@ def create_router() -> Router:
     router.message.register(value_typed, LeadWizard.value, TYPED_ANSWER)
     router.callback_query.register(source_picked, LeadWizard.source, PickSource.filter())
     router.callback_query.register(stage_picked, LeadWizard.stage, PickStage.filter())
+    router.message.register(field_typed, LeadWizard.custom_field, TYPED_ANSWER)
+    router.callback_query.register(
+        field_answer_picked, LeadWizard.custom_field, PickFieldAnswer.filter()
+    )
     router.callback_query.register(step_skipped, SkipStep.filter(), _is_on_its_step)
     router.callback_query.register(
-        step_already_done, or_f(SkipStep.filter(), PickSource.filter(), PickStage.filter())
+        step_already_done,
+        or_f(SkipStep.filter(), PickSource.filter(), PickStage.filter(), PickFieldAnswer.filter()),
     )
     return router

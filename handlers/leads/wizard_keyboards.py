@@ -43,6 +43,14 @@ class PickStage(CallbackData, prefix="wt"):
     stage_id: int
 
 
+class PickFieldAnswer(CallbackData, prefix="wf"):
+    """A choice (by its place in the field's list) or yes/no (0 yes, 1 no) of a custom field
+    the start stage requires."""
+
+    field_id: int
+    choice: int
+
+
 class CreateAnyway(CallbackData, prefix="dp"):
     """Create the draft kept for the duplicate warning about lead ``duplicate_of``."""
 

@@ -8,10 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import FieldDefinition, FieldKind, Lead, Stage
 from crm.services.fields import FieldDraft, define_field
-from tests.bot.conftest import Team, Telegram
+from emulator import SentMessage
+from tests.bot.conftest import Person, Team, Telegram
 from tests.bot.test_deal import current_rows, the_lead
 from tests.bot.test_export import staff_of
 from tests.bot.test_import import send_file
+from tests.bot.test_lead_creation import lead_count, press_on, type_in
 from tests.bot.test_search_and_customers import add_lead
 
 
@@ -110,3 +112,79 @@ async def test_a_file_with_a_custom_field_column_fills_the_field(
     assert mapping.text is not None and "• Бюджет → Budget" in mapping.text
     assert report.text is not None and "row 3, Бюджет" in report.text
     assert lead.custom_fields == {"budget": "1500"}
+
+
+async def define_required_fields(session: AsyncSession, team: Team) -> dict[str, int]:
+    """Size (a choice) required from Qualified, Budget (a number) from New, Contract (text)
+    from Proposal; the stages' ids by code."""
+    rows = await session.execute(select(Stage.code, Stage.id))
+    stages = {code: stage_id for code, stage_id in rows if code}
+    admin = await staff_of(session, team.admin)
+    for draft in (
+        FieldDraft("Size", "Розмір", FieldKind.CHOICE, ("S", "M", "L"), stages["qualified"]),
+        FieldDraft("Budget", "Бюджет", FieldKind.NUMBER, required_from_stage_id=stages["new"]),
+        FieldDraft("Contract", "Договір", FieldKind.TEXT, (), stages["proposal"]),
+    ):
+        await define_field(session, actor=admin, draft=draft)
+    await session.commit()
+    return stages
+
+
+async def test_the_wizard_asks_for_the_fields_its_start_stage_requires(
+    telegram: Telegram, team: Team, session: AsyncSession
+) -> None:
+    stages = await define_required_fields(session, team)
+    rep = team.rep
+    await telegram.say(rep, "/lead")
+    await telegram.say(rep, "Olena")
+    _, value_prompt = await type_in(telegram, rep, "+380671234567", count=2)
+    source_prompt = await press_on(telegram, rep, value_prompt, "⏭ Skip")
+    stage_prompt = await press_on(telegram, rep, source_prompt, "⏭ Skip")
+    size_question = await press_on(telegram, rep, stage_prompt, "Qualified")
+    budget_question = await press_on(telegram, rep, size_question, "M")
+    refused = await telegram.say(rep, "a lot")
+    leads_before_the_answer = await lead_count(session)
+    card = await telegram.say(rep, "2 500")
+
+    lead: Lead = await the_lead(session)
+    assert size_question.text is not None and "Send the value of «Size»." in size_question.text
+    assert [b["text"] for b in size_question.buttons] == ["S", "M", "L"]
+    answered = await telegram.control.message(rep.user.id, size_question.message_id)
+    assert (answered.text or "").endswith("✓ M") and answered.buttons == []
+    assert budget_question.text is not None and "«Budget»" in budget_question.text
+    assert refused.text is not None and refused.text.startswith("That is not a number.")
+    assert leads_before_the_answer == 0
+    assert card.text is not None and "▫️ Budget: 2500" in card.text and "▫️ Size: M" in card.text
+    assert (lead.stage_id, lead.custom_fields) == (
+        stages["qualified"],
+        {"size": "M", "budget": "2500"},
+    )
+
+
+async def skip_to_the_first_field(telegram: Telegram, rep: Person, name: str) -> SentMessage:
+    """A wizard answering only the name: the lead starts in the first stage."""
+    await telegram.say(rep, "/lead")
+    await telegram.say(rep, name)
+    _, prompt = await type_in(telegram, rep, "⏭ Skip", count=2)
+    for _ in range(3):  # value, source, stage
+        prompt = await press_on(telegram, rep, prompt, "⏭ Skip")
+    return prompt
+
+
+async def test_cancel_leaves_no_lead_and_a_later_stages_field_is_not_asked(
+    telegram: Telegram, team: Team, session: AsyncSession
+) -> None:
+    stages = await define_required_fields(session, team)
+    budget_question = await skip_to_the_first_field(telegram, team.rep, "Petro")
+    cancelled = await telegram.say(team.rep, "/cancel")
+    leads_after_cancel = await lead_count(session)
+    budget_question_again = await skip_to_the_first_field(telegram, team.rep, "Petro")
+    card = await telegram.say(team.rep, "100")
+
+    lead: Lead = await the_lead(session)
+    assert budget_question.text is not None and "«Budget»" in budget_question.text
+    assert cancelled.text == "Cancelled."
+    assert leads_after_cancel == 0
+    assert budget_question_again.text == budget_question.text
+    assert card.text is not None and "Petro" in card.text
+    assert (lead.stage_id, lead.custom_fields) == (stages["new"], {"budget": "100"})
