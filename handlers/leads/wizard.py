@@ -181,8 +181,7 @@ class Wizard:
     ) -> None:
         step = next_step(draft, after=after)
         if step is None:
-            pending = await WizardDraft.load(self.state)
-            await self._ask_field_or_finish(pending or WizardDraft(fields=draft))
+            await self._ask_field_or_finish(WizardDraft(fields=draft))
             return
         await self.state.set_state(STEP_STATES[step])
         text, keyboard = await self._prompt(step)
@@ -410,9 +409,10 @@ async def step_skipped(
     await query.answer()
 
 
-async def field_typed(message: Message, wizard: Wizard, actor: Staff) -> None:
+async def field_typed(message: Message, wizard: Wizard, actor: Staff, i18n: I18nContext) -> None:
     definition = await wizard.asked_field()
     if definition is None:
+        await message.answer(i18n.get("wizard-step-over"))
         return
     today = local_time(utcnow(), actor).date()
     await wizard.fill_field(definition, typed_field_value(definition, message.text or "", today))
