@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events
@@ -78,21 +78,42 @@ async def record_for_rules(session: AsyncSession, happened: Sequence[events.Doma
     return len(written)
 
 
-async def claim_due(
-    session: AsyncSession, *, worker: str, now: datetime, limit: int, lease: timedelta = LEASE
-) -> list[RuleEvent]:
-    """Claim up to ``limit`` pending rows, oldest first; the caller commits at once."""
-    candidates = (
+def _due(now: datetime, *, limit: int, also_claimed_by: str | None = None) -> Select[Any]:
+    """The oldest ``limit`` pending rows that are due and nobody else's (a claim whose lease
+    ran out is nobody's), locked ``FOR UPDATE SKIP LOCKED``."""
+    free = or_(RuleEvent.claimed_until.is_(None), RuleEvent.claimed_until < now)
+    if also_claimed_by is not None:
+        free = or_(free, RuleEvent.claimed_by == also_claimed_by)
+    return (
         select(RuleEvent.id)
-        .where(
-            RuleEvent.status == RuleEventStatus.PENDING,
-            RuleEvent.due_at <= now,
-            or_(RuleEvent.claimed_until.is_(None), RuleEvent.claimed_until < now),
-        )
+        .where(RuleEvent.status == RuleEventStatus.PENDING, RuleEvent.due_at <= now, free)
         .order_by(RuleEvent.due_at, RuleEvent.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+
+
+async def take_due(session: AsyncSession, *, worker: str, now: datetime) -> RuleEvent | None:
+    """The oldest due row, claimed and marked done in one statement: the first write of the
+    transaction that applies its rules, so that transaction's commit is what makes it done and
+    its rollback (or a crash) leaves it to run again. Two runners never take the same row: the
+    lock is held until the commit, and the other skips the row or, once it is committed, sees
+    it done. None when no row is due."""
+    candidates = _due(now, limit=1, also_claimed_by=worker)
+    return await session.scalar(
+        update(RuleEvent)
+        .where(RuleEvent.id.in_(picked_once(session, candidates, "next_rule_event")))
+        .values(status=RuleEventStatus.DONE, done_at=now, claimed_by=None, claimed_until=None)
+        .returning(RuleEvent)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
+async def claim_due(
+    session: AsyncSession, *, worker: str, now: datetime, limit: int, lease: timedelta = LEASE
+) -> list[RuleEvent]:
+    """Claim up to ``limit`` pending rows, oldest first; the caller commits at once."""
+    candidates = _due(now, limit=limit)
     claimed = await session.scalars(
         update(RuleEvent)
         .where(RuleEvent.id.in_(picked_once(session, candidates, "due_rule_events")))
@@ -125,7 +146,8 @@ async def record_error(
     session: AsyncSession, *, record: RuleEvent, worker: str, now: datetime, error: str
 ) -> None:
     """An error that was not the rule's (the database, a bug): try again later, with backoff,
-    and give up after ``MAX_ATTEMPTS``."""
+    and give up after ``MAX_ATTEMPTS``. The row is ``worker``'s claim or, when taken by
+    :func:`take_due`, nobody's once that transaction rolled back."""
     attempts = record.attempts + 1
     values: dict[str, Any] = {"attempts": attempts, "last_error": error[:ERROR_MAX]}
     if attempts >= MAX_ATTEMPTS:
@@ -134,7 +156,11 @@ async def record_error(
         values["due_at"] = now + min(BACKOFF_CAP, timedelta(seconds=2**attempts))
     await session.execute(
         update(RuleEvent)
-        .where(RuleEvent.id == record.id, RuleEvent.claimed_by == worker)
+        .where(
+            RuleEvent.id == record.id,
+            RuleEvent.status == RuleEventStatus.PENDING,
+            or_(RuleEvent.claimed_by == worker, RuleEvent.claimed_by.is_(None)),
+        )
         .values(claimed_by=None, claimed_until=None, **values)
         .execution_options(synchronize_session=False)
     )
