@@ -93,10 +93,16 @@ async def run_rules(
     return acted
 
 
+# Conditions on what the lead row does not hold, read from the database only when asked.
+_READ_WHEN_ASKED = (HasTag, ResponsibleInTeam)
+
+
 async def _facts(session: AsyncSession, lead: Lead, specs: list[RuleSpec]) -> LeadFacts:
     """The lead as conditions see it; its tags and its responsible's teams are read only
-    when a condition asks."""
-    conditions = [c for spec in specs for c in spec.conditions]
+    when a condition asks, in a rule whose other conditions hold (all of a rule's conditions
+    must hold, so the others failing is its answer whatever the tags and teams)."""
+    known = LeadFacts.of(lead, [])
+    conditions = [c for spec in specs if _may_match(spec, known) for c in spec.conditions]
     asks_tags = any(isinstance(c, HasTag) for c in conditions)
     teams: frozenset[int] = frozenset()
     if lead.responsible_id is not None and any(
@@ -108,6 +114,10 @@ async def _facts(session: AsyncSession, lead: Lead, specs: list[RuleSpec]) -> Le
             )
         )
     return LeadFacts.of(lead, await lead.awaitable_attrs.tags if asks_tags else [], teams)
+
+
+def _may_match(spec: RuleSpec, known: LeadFacts) -> bool:
+    return all(c.holds(known) for c in spec.conditions if not isinstance(c, _READ_WHEN_ASKED))
 
 
 async def _acted(

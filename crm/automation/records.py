@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Insert, Select, exists, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events
 from crm.automation.acting import change_depth
 from crm.automation.spec import Trigger
 from crm.claims import picked_once
-from crm.models import Rule, RuleEvent, RuleEventStatus
+from crm.models import Rule, RuleEvent, RuleEventStatus, utcnow
 
 # A person's change fires rules (depth 1); a rule's change fires rules once more (depth 2);
 # what those change fires nothing, so no set of rules can loop.
@@ -55,27 +55,33 @@ def what_happened(event: events.DomainEvent) -> Happened | None:
             return None
 
 
-async def record_for_rules(session: AsyncSession, happened: Sequence[events.DomainEvent]) -> int:
-    """Write a row for each event an enabled rule listens for; the number written. Called
-    with the events of the transaction, right before its commit."""
+async def record_for_rules(session: AsyncSession, happened: Sequence[events.DomainEvent]) -> None:
+    """Write a row for each event an enabled rule listens for. Called with the events of the
+    transaction, right before its commit."""
     depth = change_depth(session) + 1
     if depth > MAX_DEPTH:
-        return 0
-    triggers = [h for h in map(what_happened, happened) if h is not None]
-    if not triggers:
-        return 0
-    listened = set(
-        await session.scalars(
-            select(Rule.trigger)
-            .where(Rule.enabled.is_(True), Rule.trigger.in_({h.trigger for h in triggers}))
-            .distinct()
-        )
-    )
-    written = [h for h in triggers if h.trigger in listened]
-    session.add_all(
-        RuleEvent(trigger=h.trigger, lead_id=h.lead_id, facts=h.facts, depth=depth) for h in written
-    )
-    return len(written)
+        return
+    for each in filter(None, map(what_happened, happened)):
+        await session.execute(_insert_if_listened(each, depth=depth, now=utcnow()))
+
+
+def _insert_if_listened(happened: Happened, *, depth: int, now: datetime) -> Insert:
+    """One statement that writes the row only when an enabled rule listens for its trigger:
+    asking first and writing then would take two round trips."""
+    columns = RuleEvent.__table__.c
+    values = {
+        "trigger": happened.trigger,
+        "lead_id": happened.lead_id,
+        "facts": happened.facts,
+        "depth": depth,
+        "status": RuleEventStatus.PENDING,
+        "due_at": now,
+        "attempts": 0,
+        "created_at": now,
+    }
+    listened = exists().where(Rule.enabled.is_(True), Rule.trigger == happened.trigger)
+    row = select(*(literal(value, columns[name].type) for name, value in values.items()))
+    return insert(RuleEvent).from_select(list(values), row.where(listened))
 
 
 def _due(now: datetime, *, limit: int, also_claimed_by: str | None = None) -> Select[Any]:
