@@ -17,7 +17,7 @@ from crm import events
 from crm.automation.acting import change_depth
 from crm.automation.spec import Trigger
 from crm.claims import picked_once
-from crm.models import Rule, RuleEvent, RuleEventStatus, utcnow
+from crm.models import CacheVersion, Rule, RuleEvent, RuleEventStatus, utcnow
 
 # A person's change fires rules (depth 1); a rule's change fires rules once more (depth 2);
 # what those change fires nothing, so no set of rules can loop.
@@ -26,6 +26,8 @@ LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = timedelta(minutes=10)
 ERROR_MAX = 500
+# The ``cache_versions`` row that every change to ``rules`` bumps (triggers of migration 0014).
+RULES_VERSION = "rules"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,20 +101,29 @@ def _due(now: datetime, *, limit: int, also_claimed_by: str | None = None) -> Se
     )
 
 
-async def take_due(session: AsyncSession, *, worker: str, now: datetime) -> RuleEvent | None:
+async def take_due(
+    session: AsyncSession, *, worker: str, now: datetime
+) -> tuple[RuleEvent, int | None] | None:
     """The oldest due row, claimed and marked done in one statement: the first write of the
     transaction that applies its rules, so that transaction's commit is what makes it done and
     its rollback (or a crash) leaves it to run again. Two runners never take the same row: the
     lock is held until the commit, and the other skips the row or, once it is committed, sees
-    it done. None when no row is due."""
+    it done. With it, the rules' version (None: not known), read in the same round trip. None
+    when no row is due."""
     candidates = _due(now, limit=1, also_claimed_by=worker)
-    return await session.scalar(
-        update(RuleEvent)
-        .where(RuleEvent.id.in_(picked_once(session, candidates, "next_rule_event")))
-        .values(status=RuleEventStatus.DONE, done_at=now, claimed_by=None, claimed_until=None)
-        .returning(RuleEvent)
-        .execution_options(synchronize_session=False, populate_existing=True)
+    rules_version = (
+        select(CacheVersion.version).where(CacheVersion.name == RULES_VERSION).scalar_subquery()
     )
+    taken = (
+        await session.execute(
+            update(RuleEvent)
+            .where(RuleEvent.id.in_(picked_once(session, candidates, "next_rule_event")))
+            .values(status=RuleEventStatus.DONE, done_at=now, claimed_by=None, claimed_until=None)
+            .returning(RuleEvent, rules_version)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+    ).one_or_none()
+    return None if taken is None else (taken[0], taken[1])
 
 
 async def claim_due(

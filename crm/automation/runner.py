@@ -85,12 +85,15 @@ class RuleRunner:
         record: RuleEvent | None = None
         try:
             async with self.session_factory() as session:
-                record = await records.take_due(session, worker=self.worker, now=now)
-                if record is None:
+                taken = await records.take_due(session, worker=self.worker, now=now)
+                if taken is None:
                     return False
+                record, rules_version = taken
                 # Kept as taken: a rollback would expire it, and an error needs its attempts.
                 session.expunge(record)
-                await run_rules(session, record, now=now, specs=self.specs)
+                await run_rules(
+                    session, record, now=now, specs=self.specs, rules_version=rules_version
+                )
                 await commit_with_notifications(session)
         except Exception as error:
             if record is None:
