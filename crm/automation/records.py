@@ -10,14 +10,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, Select, exists, insert, literal, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Insert,
+    Select,
+    String,
+    bindparam,
+    exists,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from crm import events
 from crm.automation.acting import change_depth
 from crm.automation.spec import Trigger
 from crm.claims import picked_once
 from crm.models import CacheVersion, Rule, RuleEvent, RuleEventStatus, utcnow
+from crm.models.base import UtcDateTime
 
 # A person's change fires rules (depth 1); a rule's change fires rules once more (depth 2);
 # what those change fires nothing, so no set of rules can loop.
@@ -86,7 +100,12 @@ def _insert_if_listened(happened: Happened, *, depth: int, now: datetime) -> Ins
     return insert(RuleEvent).from_select(list(values), row.where(listened))
 
 
-def _due(now: datetime, *, limit: int, also_claimed_by: str | None = None) -> Select[Any]:
+def _due(
+    now: datetime | BindParameter[datetime],
+    *,
+    limit: int,
+    also_claimed_by: str | BindParameter[str] | None = None,
+) -> Select[Any]:
     """The oldest ``limit`` pending rows that are due and nobody else's (a claim whose lease
     ran out is nobody's), locked ``FOR UPDATE SKIP LOCKED``."""
     free = or_(RuleEvent.claimed_until.is_(None), RuleEvent.claimed_until < now)
@@ -110,20 +129,30 @@ async def take_due(
     lock is held until the commit, and the other skips the row or, once it is committed, sees
     it done. With it, the rules' version (None: not known), read in the same round trip. None
     when no row is due."""
-    candidates = _due(now, limit=1, also_claimed_by=worker)
+    dialect = session.get_bind().dialect.name
+    if dialect not in _TAKE:
+        _TAKE[dialect] = _take(session)
+    taken = (await session.execute(_TAKE[dialect], {"now": now, "worker": worker})).one_or_none()
+    return None if taken is None else (taken[0], taken[1])
+
+
+# take_due's statement, built once per dialect: building it anew took longer than running it.
+_TAKE: dict[str, ReturningUpdate[RuleEvent, int | None]] = {}
+
+
+def _take(session: AsyncSession) -> ReturningUpdate[RuleEvent, int | None]:
+    now = bindparam("now", type_=UtcDateTime)
+    candidates = _due(now, limit=1, also_claimed_by=bindparam("worker", type_=String))
     rules_version = (
         select(CacheVersion.version).where(CacheVersion.name == RULES_VERSION).scalar_subquery()
     )
-    taken = (
-        await session.execute(
-            update(RuleEvent)
-            .where(RuleEvent.id.in_(picked_once(session, candidates, "next_rule_event")))
-            .values(status=RuleEventStatus.DONE, done_at=now, claimed_by=None, claimed_until=None)
-            .returning(RuleEvent, rules_version)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
-    ).one_or_none()
-    return None if taken is None else (taken[0], taken[1])
+    return (
+        update(RuleEvent)
+        .where(RuleEvent.id.in_(picked_once(session, candidates, "next_rule_event")))
+        .values(status=RuleEventStatus.DONE, done_at=now, claimed_by=None, claimed_until=None)
+        .returning(RuleEvent, rules_version)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
 
 
 async def claim_due(
