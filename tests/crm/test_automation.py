@@ -162,6 +162,23 @@ async def test_rules_run_after_the_commit_once_per_event_and_in_order(
     ]
 
 
+async def test_a_change_is_recorded_only_when_an_enabled_rule_listens_for_it(
+    session: AsyncSession, team: Team
+) -> None:
+    off = await new_rule(session, team, "Off", CREATED, [AddTag(tag="x")])
+    await set_enabled(session, actor=team.admin, rule_id=off.id, enabled=False)
+    await new_rule(session, team, "Won", When(trigger=Trigger.LEAD_WON), [AddTag(tag="y")])
+    await add_lead(session, team, "Nobody listens")
+    assert await session.scalar(select(func.count()).select_from(RuleEvent)) == 0
+
+    await set_enabled(session, actor=team.admin, rule_id=off.id, enabled=True)
+    lead = await add_lead(session, team, "Listened")
+    recorded = await session.execute(
+        select(RuleEvent.trigger, RuleEvent.lead_id, RuleEvent.facts, RuleEvent.depth)
+    )
+    assert recorded.all() == [(Trigger.LEAD_CREATED, lead.id, {"source": lead.source}, 1)]
+
+
 async def test_a_runner_sees_every_change_to_the_rules_between_two_events(
     session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
 ) -> None:
