@@ -32,31 +32,47 @@ def spec_of(rule: Rule) -> RuleSpec:
 
 class SpecCache:
     """Rules read once per process: a rule's spec never changes once saved (a changed rule
-    is a new rule), so the runner keeps each parsed and asks the database only which rules
-    are on, in what order. Kept by id and creation time, as SQLite may give a deleted
-    rule's id to the next."""
+    is a new rule), so the runner keeps each parsed, kept by id and creation time, as SQLite
+    may give a deleted rule's id to the next. Which rules are on, in what order, is kept per
+    trigger while the rules' version (bumped by the database on any change to a rule) is the
+    one the transaction read; without a version it is asked of the database."""
 
     LIMIT = 4096
 
     def __init__(self) -> None:
         self._specs: dict[tuple[int, datetime], RuleSpec] = {}
+        self._enabled: dict[str, list[tuple[int, RuleSpec]]] = {}
+        self._enabled_version: int | None = None
 
     async def specs_for(
-        self, session: AsyncSession, record: RuleEvent
+        self, session: AsyncSession, record: RuleEvent, *, rules_version: int | None = None
     ) -> list[tuple[int, RuleSpec]]:
         """The enabled rules of the record's trigger, in order (a timed record's one rule);
         a rule that no longer reads is switched off."""
+        if rules_version is None or rules_version != self._enabled_version:
+            self._enabled.clear()
+            self._enabled_version = rules_version
+        enabled = self._enabled.get(record.trigger)
+        if enabled is None:
+            enabled, all_read = await self._read_enabled(session, record.trigger)
+            if rules_version is not None and all_read:
+                self._enabled[record.trigger] = enabled
+        return [each for each in enabled if record.rule_id in (None, each[0])]
+
+    async def _read_enabled(
+        self, session: AsyncSession, trigger: str
+    ) -> tuple[list[tuple[int, RuleSpec]], bool]:
+        """The enabled rules of ``trigger`` in order, and whether each of them read."""
         query = select(Rule.id, Rule.created_at).where(
-            Rule.enabled.is_(True), Rule.trigger == record.trigger
+            Rule.enabled.is_(True), Rule.trigger == trigger
         )
-        if record.rule_id is not None:
-            query = query.where(Rule.id == record.rule_id)
         keys = [
             (rule_id, created)
             for rule_id, created in await session.execute(query.order_by(Rule.position, Rule.id))
         ]
         await self._read(session, [key for key in keys if key not in self._specs])
-        return [(key[0], self._specs[key]) for key in keys if key in self._specs]
+        enabled = [(key[0], self._specs[key]) for key in keys if key in self._specs]
+        return enabled, len(enabled) == len(keys)
 
     async def _read(self, session: AsyncSession, keys: list[tuple[int, datetime]]) -> None:
         if not keys:
@@ -72,13 +88,19 @@ class SpecCache:
 
 
 async def run_rules(
-    session: AsyncSession, record: RuleEvent, *, now: datetime, specs: SpecCache | None = None
+    session: AsyncSession,
+    record: RuleEvent,
+    *,
+    now: datetime,
+    specs: SpecCache | None = None,
+    rules_version: int | None = None,
 ) -> list[str]:
-    """Run every rule the record fires, in order; the names of the rules that acted."""
+    """Run every rule the record fires, in order; the names of the rules that acted.
+    ``rules_version``: the rules' version this transaction read (None: not known)."""
     lead = await session.get(Lead, record.lead_id)
     if lead is None:
         return []
-    known = await (specs or SpecCache()).specs_for(session, record)
+    known = await (specs or SpecCache()).specs_for(session, record, rules_version=rules_version)
     fired = [(rule_id, spec) for rule_id, spec in known if spec.when.accepts(record.facts)]
     acted: list[str] = []
     facts = await _facts(session, lead, [spec for _, spec in fired])
@@ -93,10 +115,16 @@ async def run_rules(
     return acted
 
 
+# Conditions on what the lead row does not hold, read from the database only when asked.
+_READ_WHEN_ASKED = (HasTag, ResponsibleInTeam)
+
+
 async def _facts(session: AsyncSession, lead: Lead, specs: list[RuleSpec]) -> LeadFacts:
     """The lead as conditions see it; its tags and its responsible's teams are read only
-    when a condition asks."""
-    conditions = [c for spec in specs for c in spec.conditions]
+    when a condition asks, in a rule whose other conditions hold (all of a rule's conditions
+    must hold, so the others failing is its answer whatever the tags and teams)."""
+    known = LeadFacts.of(lead, [])
+    conditions = [c for spec in specs if _may_match(spec, known) for c in spec.conditions]
     asks_tags = any(isinstance(c, HasTag) for c in conditions)
     teams: frozenset[int] = frozenset()
     if lead.responsible_id is not None and any(
@@ -108,6 +136,10 @@ async def _facts(session: AsyncSession, lead: Lead, specs: list[RuleSpec]) -> Le
             )
         )
     return LeadFacts.of(lead, await lead.awaitable_attrs.tags if asks_tags else [], teams)
+
+
+def _may_match(spec: RuleSpec, known: LeadFacts) -> bool:
+    return all(c.holds(known) for c in spec.conditions if not isinstance(c, _READ_WHEN_ASKED))
 
 
 async def _acted(

@@ -1,6 +1,7 @@
 """The rule runner: takes recorded events after their commit and runs their rules, each
 record in one transaction with what its rules did, so a restart loses nothing and runs
-nothing twice; any number of runners may run at once (claims with a lease, as the outbox)."""
+nothing twice; any number of runners may run at once (a record is taken in the transaction
+that runs it, locked until its commit; a claim of another's is honoured while its lease holds)."""
 
 from __future__ import annotations
 
@@ -71,19 +72,39 @@ class RuleRunner:
                 await session.commit()
 
     async def run_due(self) -> int:
-        """Claim one batch of recorded events and run their rules; the number claimed."""
-        async with self.session_factory() as session:
-            claimed = await records.claim_due(
-                session, worker=self.worker, now=self.clock(), limit=BATCH, lease=self.lease
-            )
-            await session.commit()
-        for record in claimed:
-            if self._stopping.is_set():
-                break
-            await self.run_one(record)
-        return len(claimed)
+        """Run the rules of up to one batch of due records; the number run."""
+        ran = 0
+        while ran < BATCH and not self._stopping.is_set() and await self.run_next():
+            ran += 1
+        return ran
+
+    async def run_next(self) -> bool:
+        """Take the oldest due record and run its rules in the same transaction (no claim of
+        its own to commit first); False when no record is due."""
+        now = self.clock()
+        record: RuleEvent | None = None
+        try:
+            async with self.session_factory() as session:
+                taken = await records.take_due(session, worker=self.worker, now=now)
+                if taken is None:
+                    return False
+                record, rules_version = taken
+                # Kept as taken: a rollback would expire it, and an error needs its attempts.
+                session.expunge(record)
+                await run_rules(
+                    session, record, now=now, specs=self.specs, rules_version=rules_version
+                )
+                await commit_with_notifications(session)
+        except Exception as error:
+            if record is None:
+                raise
+            await self._failed(record, now, error)
+            return True
+        self.outbox.wake()
+        return True
 
     async def run_one(self, record: RuleEvent) -> None:
+        """Run the rules of a record this runner claimed with :func:`records.claim_due`."""
         now = self.clock()
         try:
             async with self.session_factory() as session:
@@ -93,12 +114,16 @@ class RuleRunner:
                     return
                 await run_rules(session, record, now=now, specs=self.specs)
                 await commit_with_notifications(session)
-        except Exception as error:  # a bug or the database: the record is tried again later
-            log.exception("rules of event %s failed; trying again later", record.id)
-            async with self.session_factory() as session:
-                await records.record_error(
-                    session, record=record, worker=self.worker, now=now, error=repr(error)
-                )
-                await session.commit()
+        except Exception as error:
+            await self._failed(record, now, error)
             return
         self.outbox.wake()
+
+    async def _failed(self, record: RuleEvent, now: datetime, error: Exception) -> None:
+        """A bug or the database: the record is tried again later."""
+        log.exception("rules of event %s failed; trying again later", record.id)
+        async with self.session_factory() as session:
+            await records.record_error(
+                session, record=record, worker=self.worker, now=now, error=repr(error)
+            )
+            await session.commit()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm.automation import records
@@ -160,6 +160,48 @@ async def test_rules_run_after_the_commit_once_per_event_and_in_order(
     assert [(n.recipient_id, n.payload["rule"]) for n in notices] == [
         (team.manager.id, "Then notify")
     ]
+
+
+async def test_a_change_is_recorded_only_when_an_enabled_rule_listens_for_it(
+    session: AsyncSession, team: Team
+) -> None:
+    off = await new_rule(session, team, "Off", CREATED, [AddTag(tag="x")])
+    await set_enabled(session, actor=team.admin, rule_id=off.id, enabled=False)
+    await new_rule(session, team, "Won", When(trigger=Trigger.LEAD_WON), [AddTag(tag="y")])
+    await add_lead(session, team, "Nobody listens")
+    assert await session.scalar(select(func.count()).select_from(RuleEvent)) == 0
+
+    await set_enabled(session, actor=team.admin, rule_id=off.id, enabled=True)
+    lead = await add_lead(session, team, "Listened")
+    recorded = await session.execute(
+        select(RuleEvent.trigger, RuleEvent.lead_id, RuleEvent.facts, RuleEvent.depth)
+    )
+    assert recorded.all() == [(Trigger.LEAD_CREATED, lead.id, {"source": lead.source}, 1)]
+
+
+async def test_a_runner_sees_every_change_to_the_rules_between_two_events(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    """The runner keeps the rules in memory between events; any change to them, through the
+    app or straight in the database, is seen by the next event."""
+    runner = utc_runner(session_factory)
+    first = await new_rule(session, team, "First", CREATED, [AddTag(tag="first")])
+    before = await add_lead(session, team, "Before")
+    assert await runner.run_due() == 1
+
+    await set_enabled(session, actor=team.admin, rule_id=first.id, enabled=False)
+    await new_rule(session, team, "Second", CREATED, [AddTag(tag="second")])
+    switched = await add_lead(session, team, "Switched")
+    assert await runner.run_due() == 1
+
+    await session.execute(update(Rule).values(enabled=True))
+    await session.commit()
+    both = await add_lead(session, team, "Both")
+    assert await runner.run_due() == 1
+
+    assert await tags_of(session, before.id) == ["first"]
+    assert await tags_of(session, switched.id) == ["second"]
+    assert await tags_of(session, both.id) == ["first", "second"]
 
 
 async def test_a_rolled_back_change_fires_nothing(session: AsyncSession, team: Team) -> None:
