@@ -173,39 +173,6 @@ def _take(session: AsyncSession) -> ReturningUpdate[RuleEvent, int | None]:
     )
 
 
-async def claim_due(
-    session: AsyncSession, *, worker: str, now: datetime, limit: int, lease: timedelta = LEASE
-) -> list[RuleEvent]:
-    """Claim up to ``limit`` pending rows, oldest first; the caller commits at once."""
-    candidates = _due(now, limit=limit)
-    claimed = await session.scalars(
-        update(RuleEvent)
-        .where(RuleEvent.id.in_(picked_once(session, candidates, "due_rule_events")))
-        .values(claimed_by=worker, claimed_until=now + lease)
-        .returning(RuleEvent)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    return sorted(claimed, key=lambda row: row.id)
-
-
-async def mark_done(session: AsyncSession, *, record_id: int, worker: str, now: datetime) -> bool:
-    """The first write of the transaction that applies the rules: False when the row is no
-    longer ``worker``'s (its lease ran out and another runner took it), and then nothing of
-    this transaction may be committed."""
-    done = await session.scalar(
-        update(RuleEvent)
-        .where(
-            RuleEvent.id == record_id,
-            RuleEvent.claimed_by == worker,
-            RuleEvent.status == RuleEventStatus.PENDING,
-        )
-        .values(status=RuleEventStatus.DONE, done_at=now, claimed_by=None, claimed_until=None)
-        .returning(RuleEvent.id)
-        .execution_options(synchronize_session=False)
-    )
-    return done is not None
-
-
 async def record_error(
     session: AsyncSession, *, record: RuleEvent, worker: str, now: datetime, error: str
 ) -> None:

@@ -103,22 +103,6 @@ class RuleRunner:
         self.outbox.wake()
         return True
 
-    async def run_one(self, record: RuleEvent) -> None:
-        """Run the rules of a record this runner claimed with :func:`records.claim_due`."""
-        now = self.clock()
-        try:
-            async with self.session_factory() as session:
-                if not await records.mark_done(
-                    session, record_id=record.id, worker=self.worker, now=now
-                ):
-                    return
-                await run_rules(session, record, now=now, specs=self.specs)
-                await commit_with_notifications(session)
-        except Exception as error:
-            await self._failed(record, now, error)
-            return
-        self.outbox.wake()
-
     async def _failed(self, record: RuleEvent, now: datetime, error: Exception) -> None:
         """A bug or the database: the record is tried again later."""
         log.exception("rules of event %s failed; trying again later", record.id)
