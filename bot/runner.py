@@ -121,7 +121,7 @@ async def delivering(
         await _start_sending(
             running, WebhookSender(background, policy=settings.webhook_targets, lease=lease)
         )
-        await _start_sending(running, RuleRunner(background, sender, lease=lease))
+        await _start_sending(running, RuleRunner(background, sender))
         whatsapp = await whatsapp_sender(running, settings, background)
         if whatsapp is not None:
             await _start_sending(running, whatsapp)

@@ -1,7 +1,8 @@
 """The durable record the rules read: one row per event some enabled rule listens for,
 written in the transaction of the change (so a rollback leaves none and a commit cannot lose
-it), claimed by one runner with a lease like the outbox, and marked done in the transaction
-of what the rules did (so nothing runs twice)."""
+it), taken by one runner in the transaction of what its rules did, which marks it done (so
+nothing runs twice). A claim with a lease, as runners before this one made, is honoured
+while it holds."""
 
 from __future__ import annotations
 
@@ -36,7 +37,6 @@ from crm.models.base import UtcDateTime
 # A person's change fires rules (depth 1); a rule's change fires rules once more (depth 2);
 # what those change fires nothing, so no set of rules can loop.
 MAX_DEPTH = 2
-LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = timedelta(minutes=10)
 ERROR_MAX = 500
@@ -193,14 +193,5 @@ async def record_error(
             or_(RuleEvent.claimed_by == worker, RuleEvent.claimed_by.is_(None)),
         )
         .values(claimed_by=None, claimed_until=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def release_claims(session: AsyncSession, *, worker: str) -> None:
-    await session.execute(
-        update(RuleEvent)
-        .where(RuleEvent.claimed_by == worker, RuleEvent.status == RuleEventStatus.PENDING)
-        .values(claimed_by=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     )

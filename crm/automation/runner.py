@@ -1,7 +1,7 @@
 """The rule runner: takes recorded events after their commit and runs their rules, each
 record in one transaction with what its rules did, so a restart loses nothing and runs
 nothing twice; any number of runners may run at once (a record is taken in the transaction
-that runs it, locked until its commit; a claim of another's is honoured while its lease holds)."""
+that runs it, locked until its commit)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -39,14 +39,12 @@ class RuleRunner:
         *,
         clock: Callable[[], datetime] = utcnow,
         worker: str | None = None,
-        lease: timedelta = records.LEASE,
     ) -> None:
         """``outbox`` is woken after a commit that may have written messages."""
         self.session_factory = session_factory
         self.outbox = outbox
         self.clock = clock
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.lease = lease
         self.specs = SpecCache()
         self._woken = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -59,17 +57,13 @@ class RuleRunner:
         self._woken.set()
 
     async def run(self) -> None:
-        """Run rules until :meth:`stop`; claims not yet run are handed back."""
-        try:
-            while not self._stopping.is_set():
-                self._woken.clear()
-                if await self.run_due() == 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._woken.wait(), IDLE_POLL_SECONDS)
-        finally:
-            async with self.session_factory() as session:
-                await records.release_claims(session, worker=self.worker)
-                await session.commit()
+        """Run rules until :meth:`stop`; a record is taken only in the transaction that runs
+        it, so nothing is left claimed."""
+        while not self._stopping.is_set():
+            self._woken.clear()
+            if await self.run_due() == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._woken.wait(), IDLE_POLL_SECONDS)
 
     async def run_due(self) -> int:
         """Run the rules of up to one batch of due records; the number run."""
