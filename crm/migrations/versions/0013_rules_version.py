@@ -1,7 +1,7 @@
 """a version counter of the automation rules, bumped by triggers on every change to them, so
 a rule runner knows at once when the rules it keeps in memory no longer hold
 
-Revision ID: 0014
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-06 06:35:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0014"
+revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
