@@ -40,7 +40,7 @@ MAX_DEPTH = 2
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = timedelta(minutes=10)
 ERROR_MAX = 500
-# The ``cache_versions`` row that every change to ``rules`` bumps (triggers of migration 0014).
+# The ``cache_versions`` row that every change to ``rules`` bumps (triggers of migration 0013).
 RULES_VERSION = "rules"
 
 
