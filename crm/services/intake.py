@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Select, Sequence, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm import events
+from crm import events, stage_cache
 from crm.errors import NotFound, ValidationFailed
 from crm.inserts import insert_unless_present
 from crm.models import (
@@ -36,7 +36,7 @@ from crm.models import (
 )
 from crm.schemas import LeadDraft, parse
 from crm.services.access import require_role
-from crm.services.leads import Contact, create_lead, normalized_contact
+from crm.services.leads import Contact, add_lead, normalized_contact
 from crm.services.timeline import add_lead_activity
 
 KEY_BYTES = 12
@@ -172,16 +172,24 @@ async def revoke_channel(session: AsyncSession, *, actor: Staff, channel_id: int
 async def channel_by_key(
     session: AsyncSession, *, kind: IntakeKind, key: str
 ) -> IntakeChannel | None:
-    """The open channel of ``kind`` with this key, or None."""
+    """The open channel of ``kind`` with this key, or None; the same statement reads the
+    stages version, so the intake may use the stage cache."""
     if not KEY_PATTERN.fullmatch(key):
         return None
-    return await session.scalar(
-        select(IntakeChannel).where(
-            IntakeChannel.key == key,
-            IntakeChannel.kind == kind,
-            IntakeChannel.revoked_at.is_(None),
+    row = (
+        await session.execute(
+            select(IntakeChannel, stage_cache.version_column()).where(
+                IntakeChannel.key == key,
+                IntakeChannel.kind == kind,
+                IntakeChannel.revoked_at.is_(None),
+            )
         )
-    )
+    ).first()
+    if row is None:
+        return None
+    stage_cache.remember_version(session, row.stages_version)
+    channel: IntakeChannel = row.IntakeChannel
+    return channel
 
 
 def address_signature(channel: IntakeChannel) -> str:
@@ -331,9 +339,9 @@ async def take_in_contact(
     :class:`ValidationFailed` and change nothing."""
     message = _checked_message(contact.message)
     known = normalized_contact(contact.phone, contact.email, phone_region=phone_region)
-    lead = await open_lead_with(session, known)
-    if lead is not None:
-        return await join_lead(session, lead, message=message, source=contact.source)
+    newest = await newest_lead_with(session, known)
+    if newest is not None and newest.is_open:
+        return await join_lead(session, newest.lead, message=message, source=contact.source)
     draft = parse(
         LeadDraft,
         {
@@ -346,8 +354,12 @@ async def take_in_contact(
             "responsible_id": await responsible_for(session, channel) if channel else None,
         },
     )
-    lead = await create_lead(
-        session, actor=None, draft=draft, phone_region=phone_region, allow_duplicate=True
+    lead = await add_lead(
+        session,
+        actor=None,
+        draft=draft,
+        contact=known,
+        duplicate_of_id=newest.lead.id if newest else None,
     )
     if message:
         add_lead_activity(session, lead, kind=ActivityKind.MESSAGE, author=None, text=message)
@@ -378,8 +390,15 @@ async def open_lead_of_customer(session: AsyncSession, customer_id: int) -> Lead
     return await _newest_open_lead(session, Lead.customer_id == customer_id)
 
 
-async def open_lead_with(session: AsyncSession, contact: Contact) -> Lead | None:
-    """The newest lead still open in its pipeline with this phone or e-mail."""
+@dataclass(frozen=True, slots=True)
+class KnownLead:
+    lead: Lead
+    is_open: bool
+
+
+async def newest_lead_with(session: AsyncSession, contact: Contact) -> KnownLead | None:
+    """The newest lead still open in its pipeline with this phone or e-mail, else the newest
+    of those closed (what a new lead for the person duplicates), in one query."""
     matches = []
     if contact.phone:
         matches.append(Lead.phone == contact.phone)
@@ -387,7 +406,17 @@ async def open_lead_with(session: AsyncSession, contact: Contact) -> Lead | None
         matches.append(Lead.email == contact.email)
     if not matches:
         return None
-    return await _newest_open_lead(session, or_(*matches))
+    is_open = Stage.kind == StageKind.OPEN
+    row = (
+        await session.execute(
+            select(Lead, is_open.label("is_open"))
+            .join(Stage, Stage.id == Lead.stage_id)
+            .where(or_(*matches))
+            .order_by(is_open.desc(), Lead.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else KnownLead(row.Lead, bool(row.is_open))
 
 
 async def _newest_open_lead(session: AsyncSession, matching: ColumnElement[bool]) -> Lead | None:
