@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Notification, Role, Staff
@@ -21,12 +21,35 @@ async def managers_wanting(
     """Managers and admins who want ``notification`` and whose scope holds what it is
     ``about`` (crm.services.access.readers_of_lead or readers_of_task): a team's manager
     hears of their teams' leads only."""
-    rows = await session.scalars(
-        select(Staff)
-        .where(Staff.role.in_([Role.ADMIN, Role.MANAGER]), Staff.is_active.is_(True), about)
-        .order_by(Staff.id)
-    )
+    rows = await session.scalars(select(Staff).where(_managers_of(about)).order_by(Staff.id))
     return [staff for staff in rows if wants(staff, notification)]
+
+
+async def managers_and_one_wanting(
+    session: AsyncSession,
+    notification: Notification,
+    *,
+    about: ColumnElement[bool],
+    staff_id: int,
+    their_notification: Notification,
+) -> tuple[list[Staff], Staff | None]:
+    """:func:`managers_wanting` ``notification`` and whether ``staff_id`` wants
+    ``their_notification`` (a new lead's managers and its owner), in one query."""
+    in_scope = _managers_of(about)
+    rows = (
+        await session.execute(
+            select(Staff, in_scope.label("in_scope"))
+            .where(or_(in_scope, Staff.id == staff_id))
+            .order_by(Staff.id)
+        )
+    ).all()
+    managers = [staff for staff, manages in rows if manages and wants(staff, notification)]
+    one = next((staff for staff, _ in rows if staff.id == staff_id), None)
+    return managers, one if one is not None and wants(one, their_notification) else None
+
+
+def _managers_of(about: ColumnElement[bool]) -> ColumnElement[bool]:
+    return and_(Staff.role.in_([Role.ADMIN, Role.MANAGER]), Staff.is_active.is_(True), about)
 
 
 async def staff_wanting(

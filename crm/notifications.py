@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events, outbox, webhooks
-from crm.audience import managers_wanting, staff_wanting
+from crm.audience import managers_and_one_wanting, managers_wanting, staff_wanting
 from crm.automation.records import record_for_rules
 from crm.models import Notification, Staff, utcnow
 from crm.services.access import readers_of_lead
@@ -42,10 +42,7 @@ async def enqueue_for_events(
 async def _audience(session: AsyncSession, event: events.DomainEvent) -> list[tuple[Staff, str]]:
     match event:
         case events.LeadCreated(lead_id=lead_id, responsible_id=responsible_id):
-            managers = await managers_wanting(
-                session, Notification.NEW_LEADS, about=readers_of_lead(lead_id)
-            )
-            owner = await _staff_wanting(session, responsible_id, Notification.ASSIGNED)
+            managers, owner = await _managers_and_owner(session, lead_id, responsible_id)
             told = [(m, LEAD_CREATED) for m in managers]
             if owner is not None and owner not in managers:
                 told.append((owner, LEAD_ASSIGNED))
@@ -83,6 +80,22 @@ def _lead_id(event: events.DomainEvent) -> int | None:
 
 def _without_actor(told: list[tuple[Staff, str]], actor_id: int | None) -> list[tuple[Staff, str]]:
     return [(staff, kind) for staff, kind in told if staff.id != actor_id]
+
+
+async def _managers_and_owner(
+    session: AsyncSession, lead_id: int, owner_id: int | None
+) -> tuple[list[Staff], Staff | None]:
+    """Who hears of a new lead: its managers, and its owner if they want to be told."""
+    about = readers_of_lead(lead_id)
+    if owner_id is None:
+        return await managers_wanting(session, Notification.NEW_LEADS, about=about), None
+    return await managers_and_one_wanting(
+        session,
+        Notification.NEW_LEADS,
+        about=about,
+        staff_id=owner_id,
+        their_notification=Notification.ASSIGNED,
+    )
 
 
 async def _staff_wanting(
