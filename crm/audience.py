@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,12 +17,19 @@ def wants(staff: Staff, notification: Notification) -> bool:
 
 
 async def managers_wanting(
-    session: AsyncSession, notification: Notification, *, about: ColumnElement[bool]
+    session: AsyncSession,
+    notification: Notification,
+    *,
+    about: ColumnElement[bool],
+    params: Mapping[str, Any] | None = None,
 ) -> list[Staff]:
     """Managers and admins who want ``notification`` and whose scope holds what it is
     ``about`` (crm.services.access.readers_of_lead or readers_of_task): a team's manager
-    hears of their teams' leads only."""
-    rows = await session.scalars(select(Staff).where(_managers_of(about)).order_by(Staff.id))
+    hears of their teams' leads only; ``params``, the values of the bound parameters of
+    ``about``."""
+    rows = await session.scalars(
+        select(Staff).where(_managers_of(about)).order_by(Staff.id), params
+    )
     return [staff for staff in rows if wants(staff, notification)]
 
 
@@ -30,6 +38,7 @@ async def managers_and_one_wanting(
     notification: Notification,
     *,
     about: ColumnElement[bool],
+    params: Mapping[str, Any] | None = None,
     staff_id: int,
     their_notification: Notification,
 ) -> tuple[list[Staff], Staff | None]:
@@ -40,7 +49,8 @@ async def managers_and_one_wanting(
         await session.execute(
             select(Staff, in_scope.label("in_scope"))
             .where(or_(in_scope, Staff.id == staff_id))
-            .order_by(Staff.id)
+            .order_by(Staff.id),
+            params,
         )
     ).all()
     managers = [staff for staff, manages in rows if manages and wants(staff, notification)]
