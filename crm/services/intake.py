@@ -360,10 +360,8 @@ async def take_in_contact(
         draft=draft,
         contact=known,
         duplicate_of_id=newest.lead.id if newest else None,
+        first_message=message,
     )
-    if message:
-        add_lead_activity(session, lead, kind=ActivityKind.MESSAGE, author=None, text=message)
-    await session.flush()
     return Intake(IntakeResult.CREATED, lead.id, lead.customer_id)
 
 

@@ -134,9 +134,11 @@ async def add_lead(
     draft: LeadDraft,
     contact: Contact,
     duplicate_of_id: int | None,
+    first_message: str | None = None,
 ) -> Lead:
     """The lead of :func:`create_lead` once its duplicates are known: ``contact`` is the
-    draft's, normalised, and ``duplicate_of_id`` the newest lead sharing it."""
+    draft's, normalised, and ``duplicate_of_id`` the newest lead sharing it; the person's
+    ``first_message``, if any, on its timeline after its creation (in the same flush)."""
     title = draft.title or draft.contact_name or contact.phone or contact.email
     if not title:
         raise ValidationFailed("lead-needs-name-or-contact", field="title")
@@ -165,6 +167,8 @@ async def add_lead(
     session.add(lead)
     await session.flush()
     add_lead_activity(session, lead, kind=ActivityKind.CREATED, author=actor)
+    if first_message:
+        add_lead_activity(session, lead, kind=ActivityKind.MESSAGE, author=None, text=first_message)
     events.record(
         session,
         events.LeadCreated(
