@@ -12,9 +12,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
-from sqlalchemy import ColumnElement, Select, Sequence, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Sequence,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from crm import events, stage_cache
 from crm.errors import NotFound, ValidationFailed
@@ -277,6 +290,7 @@ async def responsible_for(session: AsyncSession, channel: IntakeChannel) -> int 
 
 # Numbers round-robin turns on PostgreSQL (migration 0011).
 INTAKE_TURNS = Sequence("intake_turns")
+_TURN_CHANNEL_PARAMETER = "turn_channel_id"
 
 
 async def _next_rep_in_turn(session: AsyncSession, channel: IntakeChannel) -> int | None:
@@ -287,33 +301,40 @@ async def _next_rep_in_turn(session: AsyncSession, channel: IntakeChannel) -> in
     wait for the one before); the reps take turns across all channels there. SQLite lets one
     writer in at a time anyway: there the channel remembers whose turn it was, moved on in
     one UPDATE so that leads arriving at once still go to the reps in turn."""
-    active_reps = select(Staff.id).where(Staff.role == Role.REP, Staff.is_active.is_(True))
     if session.get_bind().dialect.name != "postgresql":
-        return await _take_channel_turn(session, channel.id, active_reps)
-    reps = list(await session.scalars(active_reps.order_by(Staff.id)))
+        chosen: int | None = await session.scalar(
+            _channel_turn_taken(), {_TURN_CHANNEL_PARAMETER: channel.id}
+        )
+        return chosen
+    reps = list(await session.scalars(_active_reps().order_by(Staff.id)))
     if not reps:
         return None
     turn = await session.scalar(select(INTAKE_TURNS.next_value()))
     return reps[(int(turn or 1) - 1) % len(reps)]
 
 
-async def _take_channel_turn(
-    session: AsyncSession, channel_id: int, active_reps: Select[int]
-) -> int | None:
+def _active_reps() -> Select[int]:
+    return select(Staff.id).where(Staff.role == Role.REP, Staff.is_active.is_(True))
+
+
+@cache
+def _channel_turn_taken() -> ReturningUpdate[int | None]:
+    """The UPDATE moving the bound channel's turn to the next active rep, returning them:
+    built once, since composing it cost more than running it."""
+    active_reps = _active_reps()
     first = select(func.min(active_reps.subquery().c.id))
     after_last = select(func.min(Staff.id)).where(
         Staff.id.in_(active_reps), Staff.id > func.coalesce(IntakeChannel.last_assigned_id, 0)
     )
-    chosen: int | None = await session.scalar(
+    return (
         update(IntakeChannel)
-        .where(IntakeChannel.id == channel_id)
+        .where(IntakeChannel.id == bindparam(_TURN_CHANNEL_PARAMETER, type_=Integer))
         .values(
             last_assigned_id=func.coalesce(after_last.scalar_subquery(), first.scalar_subquery())
         )
         .returning(IntakeChannel.last_assigned_id)
         .execution_options(synchronize_session=False)
     )
-    return chosen
 
 
 async def _active_staff_id(session: AsyncSession, staff_id: int) -> int:
