@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Notification, Role, Staff
@@ -16,17 +17,49 @@ def wants(staff: Staff, notification: Notification) -> bool:
 
 
 async def managers_wanting(
-    session: AsyncSession, notification: Notification, *, about: ColumnElement[bool]
+    session: AsyncSession,
+    notification: Notification,
+    *,
+    about: ColumnElement[bool],
+    params: Mapping[str, Any] | None = None,
 ) -> list[Staff]:
     """Managers and admins who want ``notification`` and whose scope holds what it is
     ``about`` (crm.services.access.readers_of_lead or readers_of_task): a team's manager
-    hears of their teams' leads only."""
+    hears of their teams' leads only; ``params``, the values of the bound parameters of
+    ``about``."""
     rows = await session.scalars(
-        select(Staff)
-        .where(Staff.role.in_([Role.ADMIN, Role.MANAGER]), Staff.is_active.is_(True), about)
-        .order_by(Staff.id)
+        select(Staff).where(_managers_of(about)).order_by(Staff.id), params
     )
     return [staff for staff in rows if wants(staff, notification)]
+
+
+async def managers_and_one_wanting(
+    session: AsyncSession,
+    notification: Notification,
+    *,
+    about: ColumnElement[bool],
+    params: Mapping[str, Any] | None = None,
+    staff_id: int,
+    their_notification: Notification,
+) -> tuple[list[Staff], Staff | None]:
+    """:func:`managers_wanting` ``notification`` and whether ``staff_id`` wants
+    ``their_notification`` (a new lead's managers and its owner), in one query."""
+    in_scope = _managers_of(about)
+    rows = (
+        await session.execute(
+            select(Staff, in_scope.label("in_scope"))
+            .where(or_(in_scope, Staff.id == staff_id))
+            .order_by(Staff.id),
+            params,
+        )
+    ).all()
+    managers = [staff for staff, manages in rows if manages and wants(staff, notification)]
+    one = next((staff for staff, _ in rows if staff.id == staff_id), None)
+    return managers, one if one is not None and wants(one, their_notification) else None
+
+
+def _managers_of(about: ColumnElement[bool]) -> ColumnElement[bool]:
+    return and_(Staff.role.in_([Role.ADMIN, Role.MANAGER]), Staff.is_active.is_(True), about)
 
 
 async def staff_wanting(

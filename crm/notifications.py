@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
+from sqlalchemy import ColumnElement, Integer, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events, outbox, webhooks
-from crm.audience import managers_wanting, staff_wanting
+from crm.audience import managers_and_one_wanting, managers_wanting, staff_wanting
 from crm.automation.records import record_for_rules
 from crm.models import Notification, Staff, utcnow
 from crm.services.access import readers_of_lead
@@ -20,6 +22,7 @@ LEAD_WON = "lead_won"
 LEAD_LOST = "lead_lost"
 LEAD_ASSIGNED = "lead_assigned"
 LEAD_RETURNED = "lead_returned"
+_LEAD_PARAMETER = "audience_lead_id"
 
 
 async def enqueue_for_events(
@@ -42,27 +45,30 @@ async def enqueue_for_events(
 async def _audience(session: AsyncSession, event: events.DomainEvent) -> list[tuple[Staff, str]]:
     match event:
         case events.LeadCreated(lead_id=lead_id, responsible_id=responsible_id):
-            managers = await managers_wanting(
-                session, Notification.NEW_LEADS, about=readers_of_lead(lead_id)
-            )
-            owner = await _staff_wanting(session, responsible_id, Notification.ASSIGNED)
+            managers, owner = await _managers_and_owner(session, lead_id, responsible_id)
             told = [(m, LEAD_CREATED) for m in managers]
             if owner is not None and owner not in managers:
                 told.append((owner, LEAD_ASSIGNED))
             return _without_actor(told, event.actor_id)
         case events.LeadWon(lead_id=lead_id):
             managers = await managers_wanting(
-                session, Notification.WINS_AND_LOSSES, about=readers_of_lead(lead_id)
+                session,
+                Notification.WINS_AND_LOSSES,
+                about=_readers_of_a_lead(),
+                params=_lead(lead_id),
             )
             return _without_actor([(m, LEAD_WON) for m in managers], event.actor_id)
         case events.LeadLost(lead_id=lead_id):
             managers = await managers_wanting(
-                session, Notification.WINS_AND_LOSSES, about=readers_of_lead(lead_id)
+                session,
+                Notification.WINS_AND_LOSSES,
+                about=_readers_of_a_lead(),
+                params=_lead(lead_id),
             )
             return _without_actor([(m, LEAD_LOST) for m in managers], event.actor_id)
         case events.ContactReturned(lead_id=lead_id, responsible_id=None):
             managers = await managers_wanting(
-                session, Notification.NEW_LEADS, about=readers_of_lead(lead_id)
+                session, Notification.NEW_LEADS, about=_readers_of_a_lead(), params=_lead(lead_id)
             )
             return [(m, LEAD_RETURNED) for m in managers]
         case events.ContactReturned(responsible_id=owner_id):
@@ -76,6 +82,17 @@ async def _audience(session: AsyncSession, event: events.DomainEvent) -> list[tu
             return []
 
 
+@cache
+def _readers_of_a_lead() -> ColumnElement[bool]:
+    """Who may read the lead bound as ``_LEAD_PARAMETER``: built once, since composing that
+    rule costs more than the query it goes into."""
+    return readers_of_lead(bindparam(_LEAD_PARAMETER, type_=Integer))
+
+
+def _lead(lead_id: int) -> dict[str, int]:
+    return {_LEAD_PARAMETER: lead_id}
+
+
 def _lead_id(event: events.DomainEvent) -> int | None:
     lead_id: int | None = getattr(event, "lead_id", None)
     return lead_id
@@ -83,6 +100,26 @@ def _lead_id(event: events.DomainEvent) -> int | None:
 
 def _without_actor(told: list[tuple[Staff, str]], actor_id: int | None) -> list[tuple[Staff, str]]:
     return [(staff, kind) for staff, kind in told if staff.id != actor_id]
+
+
+async def _managers_and_owner(
+    session: AsyncSession, lead_id: int, owner_id: int | None
+) -> tuple[list[Staff], Staff | None]:
+    """Who hears of a new lead: its managers, and its owner if they want to be told."""
+    about, params = _readers_of_a_lead(), _lead(lead_id)
+    if owner_id is None:
+        managers = await managers_wanting(
+            session, Notification.NEW_LEADS, about=about, params=params
+        )
+        return managers, None
+    return await managers_and_one_wanting(
+        session,
+        Notification.NEW_LEADS,
+        about=about,
+        params=params,
+        staff_id=owner_id,
+        their_notification=Notification.ASSIGNED,
+    )
 
 
 async def _staff_wanting(

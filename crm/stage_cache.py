@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import event, inspect
+from sqlalchemy import Label, event, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, make_transient_to_detached
 
-from crm.models import Pipeline, Stage
+from crm.models import CacheVersion, Pipeline, Stage
 
 _VERSION_KEY = "stages_version"
 _CACHED_MODELS = (Pipeline, Stage)
@@ -31,9 +31,20 @@ class _Stages:
     version: int
     by_id: dict[int, Stage] = field(default_factory=dict)
     by_pipeline: dict[int, list[Stage]] = field(default_factory=dict)
+    default_pipeline_id: int | None = None
 
 
 _caches: WeakKeyDictionary[Engine, _Stages] = WeakKeyDictionary()
+
+
+def version_column() -> Label[int]:
+    """The stages version, as a column for the statement that starts a unit of work."""
+    return (
+        select(CacheVersion.version)
+        .where(CacheVersion.name == "stages")
+        .scalar_subquery()
+        .label("stages_version")
+    )
 
 
 def remember_version(session: AsyncSession, version: int | None) -> None:
@@ -54,6 +65,17 @@ async def cached_pipeline_stages(session: AsyncSession, pipeline_id: int) -> lis
     cache = _current(session)
     stages = None if cache is None else cache.by_pipeline.get(pipeline_id)
     return None if stages is None else [await _attached(session, stage) for stage in stages]
+
+
+def cached_default_pipeline_id(session: AsyncSession) -> int | None:
+    cache = _current(session)
+    return None if cache is None else cache.default_pipeline_id
+
+
+def keep_default_pipeline_id(session: AsyncSession, pipeline_id: int) -> None:
+    cache = _current(session, filling=True)
+    if cache is not None:
+        cache.default_pipeline_id = pipeline_id
 
 
 def keep_stage(session: AsyncSession, stage: Stage) -> None:

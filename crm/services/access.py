@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.sql.elements import False_, True_
+from sqlalchemy.sql.elements import BindParameter, False_, True_
 
 from crm.errors import Conflict, Forbidden, NotFound, StaleLead
 from crm.models import Customer, Lead, Role, Staff, Task, TeamMember
@@ -174,7 +174,7 @@ def readers_of(owner_id: Operand) -> ColumnElement[bool]:
     )
 
 
-def readers_of_lead(lead_id: int) -> ColumnElement[bool]:
+def readers_of_lead(lead_id: int | BindParameter[int]) -> ColumnElement[bool]:
     """The staff whose scope holds lead ``lead_id``, over :class:`Staff`: whom to tell."""
     return (
         select(Lead.id)

@@ -132,6 +132,8 @@ async def _stage_to_require_from(session: AsyncSession, stage_id: int) -> Stage:
 async def checked_custom_fields(session: AsyncSession, values: dict[str, Any]) -> dict[str, Any]:
     """``values`` made JSON-safe and checked against the definitions; unknown keys rejected,
     empty values left out."""
+    if not values:
+        return {}
     definitions = {d.key: d for d in await field_definitions(session)}
     for key in values:
         if key not in definitions:

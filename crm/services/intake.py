@@ -12,11 +12,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
-from sqlalchemy import ColumnElement, Select, Sequence, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Sequence,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningUpdate
 
-from crm import events
+from crm import events, stage_cache
 from crm.errors import NotFound, ValidationFailed
 from crm.inserts import insert_unless_present
 from crm.models import (
@@ -36,7 +49,7 @@ from crm.models import (
 )
 from crm.schemas import LeadDraft, parse
 from crm.services.access import require_role
-from crm.services.leads import Contact, create_lead, normalized_contact
+from crm.services.leads import Contact, add_lead, normalized_contact
 from crm.services.timeline import add_lead_activity
 
 KEY_BYTES = 12
@@ -172,16 +185,24 @@ async def revoke_channel(session: AsyncSession, *, actor: Staff, channel_id: int
 async def channel_by_key(
     session: AsyncSession, *, kind: IntakeKind, key: str
 ) -> IntakeChannel | None:
-    """The open channel of ``kind`` with this key, or None."""
+    """The open channel of ``kind`` with this key, or None; the same statement reads the
+    stages version, so the intake may use the stage cache."""
     if not KEY_PATTERN.fullmatch(key):
         return None
-    return await session.scalar(
-        select(IntakeChannel).where(
-            IntakeChannel.key == key,
-            IntakeChannel.kind == kind,
-            IntakeChannel.revoked_at.is_(None),
+    row = (
+        await session.execute(
+            select(IntakeChannel, stage_cache.version_column()).where(
+                IntakeChannel.key == key,
+                IntakeChannel.kind == kind,
+                IntakeChannel.revoked_at.is_(None),
+            )
         )
-    )
+    ).first()
+    if row is None:
+        return None
+    stage_cache.remember_version(session, row.stages_version)
+    channel: IntakeChannel = row.IntakeChannel
+    return channel
 
 
 def address_signature(channel: IntakeChannel) -> str:
@@ -269,6 +290,7 @@ async def responsible_for(session: AsyncSession, channel: IntakeChannel) -> int 
 
 # Numbers round-robin turns on PostgreSQL (migration 0011).
 INTAKE_TURNS = Sequence("intake_turns")
+_TURN_CHANNEL_PARAMETER = "turn_channel_id"
 
 
 async def _next_rep_in_turn(session: AsyncSession, channel: IntakeChannel) -> int | None:
@@ -279,33 +301,40 @@ async def _next_rep_in_turn(session: AsyncSession, channel: IntakeChannel) -> in
     wait for the one before); the reps take turns across all channels there. SQLite lets one
     writer in at a time anyway: there the channel remembers whose turn it was, moved on in
     one UPDATE so that leads arriving at once still go to the reps in turn."""
-    active_reps = select(Staff.id).where(Staff.role == Role.REP, Staff.is_active.is_(True))
     if session.get_bind().dialect.name != "postgresql":
-        return await _take_channel_turn(session, channel.id, active_reps)
-    reps = list(await session.scalars(active_reps.order_by(Staff.id)))
+        chosen: int | None = await session.scalar(
+            _channel_turn_taken(), {_TURN_CHANNEL_PARAMETER: channel.id}
+        )
+        return chosen
+    reps = list(await session.scalars(_active_reps().order_by(Staff.id)))
     if not reps:
         return None
     turn = await session.scalar(select(INTAKE_TURNS.next_value()))
     return reps[(int(turn or 1) - 1) % len(reps)]
 
 
-async def _take_channel_turn(
-    session: AsyncSession, channel_id: int, active_reps: Select[int]
-) -> int | None:
+def _active_reps() -> Select[int]:
+    return select(Staff.id).where(Staff.role == Role.REP, Staff.is_active.is_(True))
+
+
+@cache
+def _channel_turn_taken() -> ReturningUpdate[int | None]:
+    """The UPDATE moving the bound channel's turn to the next active rep, returning them:
+    built once, since composing it cost more than running it."""
+    active_reps = _active_reps()
     first = select(func.min(active_reps.subquery().c.id))
     after_last = select(func.min(Staff.id)).where(
         Staff.id.in_(active_reps), Staff.id > func.coalesce(IntakeChannel.last_assigned_id, 0)
     )
-    chosen: int | None = await session.scalar(
+    return (
         update(IntakeChannel)
-        .where(IntakeChannel.id == channel_id)
+        .where(IntakeChannel.id == bindparam(_TURN_CHANNEL_PARAMETER, type_=Integer))
         .values(
             last_assigned_id=func.coalesce(after_last.scalar_subquery(), first.scalar_subquery())
         )
         .returning(IntakeChannel.last_assigned_id)
         .execution_options(synchronize_session=False)
     )
-    return chosen
 
 
 async def _active_staff_id(session: AsyncSession, staff_id: int) -> int:
@@ -331,9 +360,9 @@ async def take_in_contact(
     :class:`ValidationFailed` and change nothing."""
     message = _checked_message(contact.message)
     known = normalized_contact(contact.phone, contact.email, phone_region=phone_region)
-    lead = await open_lead_with(session, known)
-    if lead is not None:
-        return await join_lead(session, lead, message=message, source=contact.source)
+    newest = await newest_lead_with(session, known)
+    if newest is not None and newest.is_open:
+        return await join_lead(session, newest.lead, message=message, source=contact.source)
     draft = parse(
         LeadDraft,
         {
@@ -346,12 +375,14 @@ async def take_in_contact(
             "responsible_id": await responsible_for(session, channel) if channel else None,
         },
     )
-    lead = await create_lead(
-        session, actor=None, draft=draft, phone_region=phone_region, allow_duplicate=True
+    lead = await add_lead(
+        session,
+        actor=None,
+        draft=draft,
+        contact=known,
+        duplicate_of_id=newest.lead.id if newest else None,
+        first_message=message,
     )
-    if message:
-        add_lead_activity(session, lead, kind=ActivityKind.MESSAGE, author=None, text=message)
-    await session.flush()
     return Intake(IntakeResult.CREATED, lead.id, lead.customer_id)
 
 
@@ -378,8 +409,15 @@ async def open_lead_of_customer(session: AsyncSession, customer_id: int) -> Lead
     return await _newest_open_lead(session, Lead.customer_id == customer_id)
 
 
-async def open_lead_with(session: AsyncSession, contact: Contact) -> Lead | None:
-    """The newest lead still open in its pipeline with this phone or e-mail."""
+@dataclass(frozen=True, slots=True)
+class KnownLead:
+    lead: Lead
+    is_open: bool
+
+
+async def newest_lead_with(session: AsyncSession, contact: Contact) -> KnownLead | None:
+    """The newest lead still open in its pipeline with this phone or e-mail, else the newest
+    of those closed (what a new lead for the person duplicates), in one query."""
     matches = []
     if contact.phone:
         matches.append(Lead.phone == contact.phone)
@@ -387,7 +425,17 @@ async def open_lead_with(session: AsyncSession, contact: Contact) -> Lead | None
         matches.append(Lead.email == contact.email)
     if not matches:
         return None
-    return await _newest_open_lead(session, or_(*matches))
+    is_open = Stage.kind == StageKind.OPEN
+    row = (
+        await session.execute(
+            select(Lead, is_open.label("is_open"))
+            .join(Stage, Stage.id == Lead.stage_id)
+            .where(or_(*matches))
+            .order_by(is_open.desc(), Lead.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else KnownLead(row.Lead, bool(row.is_open))
 
 
 async def _newest_open_lead(session: AsyncSession, matching: ColumnElement[bool]) -> Lead | None:

@@ -53,7 +53,7 @@ from crm.services.fields import (
     merged_custom_fields,
     missing_field,
 )
-from crm.services.pipelines import default_pipeline, get_stage, pipeline_stages
+from crm.services.pipelines import default_open_stage, get_stage, pipeline_stages
 from crm.services.tags import tags_named
 from crm.services.timeline import add_lead_activity, audit
 
@@ -119,6 +119,27 @@ async def create_lead(
     duplicates = await find_duplicates(session, contact)
     if duplicates and not allow_duplicate:
         raise DuplicateLead(duplicates)
+    return await add_lead(
+        session,
+        actor=actor,
+        draft=draft,
+        contact=contact,
+        duplicate_of_id=duplicates[0].id if duplicates else None,
+    )
+
+
+async def add_lead(
+    session: AsyncSession,
+    *,
+    actor: Staff | None,
+    draft: LeadDraft,
+    contact: Contact,
+    duplicate_of_id: int | None,
+    first_message: str | None = None,
+) -> Lead:
+    """The lead of :func:`create_lead` once its duplicates are known: ``contact`` is the
+    draft's, normalised, and ``duplicate_of_id`` the newest lead sharing it; the person's
+    ``first_message``, if any, on its timeline after its creation (in the same flush)."""
     title = draft.title or draft.contact_name or contact.phone or contact.email
     if not title:
         raise ValidationFailed("lead-needs-name-or-contact", field="title")
@@ -135,7 +156,7 @@ async def create_lead(
         custom_fields=await checked_custom_fields(session, draft.custom_fields),
         stage=stage,
         stage_id=stage.id,
-        duplicate_of_id=duplicates[0].id if duplicates else None,
+        duplicate_of_id=duplicate_of_id,
     )
     set_phone(lead, contact.phone)
     if draft.value is not None:
@@ -147,6 +168,8 @@ async def create_lead(
     session.add(lead)
     await session.flush()
     add_lead_activity(session, lead, kind=ActivityKind.CREATED, author=actor)
+    if first_message:
+        add_lead_activity(session, lead, kind=ActivityKind.MESSAGE, author=None, text=first_message)
     events.record(
         session,
         events.LeadCreated(
@@ -176,8 +199,7 @@ def _expected_close(day: date | None) -> date | None:
 
 async def _initial_stage(session: AsyncSession, stage_id: int | None) -> Stage:
     if stage_id is None:
-        pipeline = await default_pipeline(session)
-        return next(s for s in pipeline.stages if s.kind == StageKind.OPEN)
+        return await default_open_stage(session)
     stage = await get_stage(session, stage_id)
     if stage.kind != StageKind.OPEN:
         raise ValidationFailed("stage-not-open", field="stage_id")

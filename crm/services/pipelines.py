@@ -63,6 +63,22 @@ async def default_pipeline(session: AsyncSession) -> Pipeline:
     return pipeline
 
 
+async def default_open_stage(session: AsyncSession) -> Stage:
+    """The first open stage of the default pipeline, where new leads start."""
+    stages = await pipeline_stages(session, pipeline_id=await _default_pipeline_id(session))
+    return next(stage for stage in stages if stage.kind == StageKind.OPEN)
+
+
+async def _default_pipeline_id(session: AsyncSession) -> int:
+    pipeline_id = stage_cache.cached_default_pipeline_id(session)
+    if pipeline_id is None:
+        pipeline_id = await session.scalar(select(Pipeline.id).where(Pipeline.is_default.is_(True)))
+        if pipeline_id is None:
+            raise NotFound("no default pipeline; run the migrations")
+        stage_cache.keep_default_pipeline_id(session, pipeline_id)
+    return pipeline_id
+
+
 async def pipeline_stages(session: AsyncSession, *, pipeline_id: int) -> list[Stage]:
     cached = await stage_cache.cached_pipeline_stages(session, pipeline_id)
     if cached is not None:

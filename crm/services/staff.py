@@ -17,7 +17,6 @@ from crm.models import (
     AccessRequest,
     Activity,
     ActivityKind,
-    CacheVersion,
     Invite,
     Language,
     Lead,
@@ -45,18 +44,14 @@ INVITABLE_ROLES = {
 async def staff_by_telegram_id(session: AsyncSession, telegram_id: int) -> Staff | None:
     """The staff member, read fresh on every update (a removed rep loses access at once);
     the same statement reads the stages version, so the update may use the stage cache."""
-    stages_version = (
-        select(CacheVersion.version)
-        .where(CacheVersion.name == "stages")
-        .scalar_subquery()
-        .label("version")
-    )
     row = (
-        await session.execute(select(Staff, stages_version).where(Staff.telegram_id == telegram_id))
+        await session.execute(
+            select(Staff, stage_cache.version_column()).where(Staff.telegram_id == telegram_id)
+        )
     ).first()
     if row is None:
         return None
-    stage_cache.remember_version(session, row.version)
+    stage_cache.remember_version(session, row.stages_version)
     staff: Staff = row.Staff
     return staff
 
