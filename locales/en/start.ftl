@@ -9,6 +9,8 @@ help =
     /today — my tasks for today and overdue ones
     /settings — language, time zone, notifications
     /invite, /team, /stages — invite people, manage the team and the stages
+    /segments, /export, /duplicates — saved filters, your data as a file, customers who look like the same person
+    /teams, /fields, /rules, /webhooks, /forms, /delivery — admins: teams, custom fields, automation rules, outgoing webhooks, web forms, messages waiting to go out
     /cancel — stop what you are typing
     Forward a customer's message or share a contact to start a lead from it.
 cancelled = Cancelled.

@@ -10,7 +10,7 @@ from aiogram import Bot
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import set_commands
+from bot.commands import COMMANDS, set_commands
 from bot.i18n import create_translator
 from crm.models import Invite, Language, Notification, Role, Staff
 from crm.services.staff import create_invite
@@ -224,6 +224,14 @@ async def test_the_commands_menu_is_set_in_english_and_ukrainian(
     assert described["uk"]["team"] == "Команда й доступи"
     assert described["uk"]["settings"] == "Мова, часовий пояс, сповіщення"
     assert list(described["uk"]) == list(described["en"])
+
+
+async def test_help_names_every_command_of_the_menu_in_both_languages() -> None:
+    translator = create_translator()
+    await translator.startup()
+    for language in Language:
+        listed = set(re.findall(r"/([a-z]+)", translator.get("help", language.value)))
+        assert set(COMMANDS) - {"help"} <= listed, language
 
 
 def test_every_button_fits_telegrams_callback_limit() -> None:
