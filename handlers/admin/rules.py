@@ -405,6 +405,17 @@ async def typed_answer(
             draft, _ = _with_action(draft, AddTag(tag=normalize_tag(text)))
         case Build.THEN_REMOVE_TAG:
             draft, _ = _with_action(draft, RemoveTag(tag=normalize_tag(text)))
+    await _back_home(message, state, draft, vocabulary, i18n)
+
+
+async def _back_home(
+    message: Message,
+    state: FSMContext,
+    draft: RuleDraft,
+    vocabulary: admin.Vocabulary,
+    i18n: I18nContext,
+) -> None:
+    """A typed answer taken: the draft kept, the question closed, the rule's screen shown."""
     await draft.save(state)
     await state.set_state(None)
     await send_screen(message, home(draft, vocabulary, i18n))
@@ -423,9 +434,7 @@ async def field_value_typed(
     if not value or len(value) > FIELD_VALUE_MAX:
         raise ValidationFailed("rule-field-value-invalid", field="value")
     draft, _ = _with_condition(draft, FieldEquals(key=draft.field_key, value=value))
-    await draft.save(state)
-    await state.set_state(None)
-    await send_screen(message, home(draft, vocabulary, i18n))
+    await _back_home(message, state, draft, vocabulary, i18n)
 
 
 async def name_typed(
