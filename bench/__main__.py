@@ -36,7 +36,7 @@ from bench import (
 from bench.bot import measure_bot
 from bench.report import Measurement, print_table
 from bench.sandbox import measure_sandbox
-from crm.db import create_engine
+from bot.database import create_engine
 from crm.migrate import upgrade_to_head
 
 BOT_LEADS = 100_000

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bench.crm_core import round_trip_ms, settle
 from bench.report import Measurement, time_calls
-from crm.db import create_engine, create_session_factory
+from bot.database import create_engine
+from crm.db import create_session_factory
 from crm.migrate import upgrade_to_head
 from crm.models import (
     Activity,

@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bench import crm_core
 from bench.bot import AnsweringSession, percentile
 from bench.report import Measurement
+from bot.database import create_engine
 from bot.delivery.messages import Outgoing, Reader, Renderer
 from bot.delivery.registry import RENDERERS
 from bot.delivery.sender import OutboxSender
@@ -51,7 +52,7 @@ from bot.pacing import SendPacer
 from bot.runner import BACKGROUND_CONNECTIONS
 from bot.settings import Settings
 from crm import notifications
-from crm.db import create_engine, create_session_factory
+from crm.db import create_session_factory
 from crm.migrate import upgrade_to_head
 from crm.models import (
     Language,

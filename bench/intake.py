@@ -24,7 +24,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.report import Measurement
-from crm.db import create_engine, create_session_factory
+from bot.database import create_engine
+from crm.db import create_session_factory
 from crm.migrate import upgrade_to_head
 from crm.models import IntakeKind, Lead, Role, Staff
 from crm.services.intake import open_channel

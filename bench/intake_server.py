@@ -17,7 +17,8 @@ from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from crm.db import create_engine, create_session_factory
+from bot.database import create_engine
+from crm.db import create_session_factory
 from crm.models import IntakeReceipt, utcnow
 from web.app import create_web_app
 from web.context import IntakeSettings, WebContext

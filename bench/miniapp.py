@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.crm_core import manager, seed, settle
 from bench.report import Measurement, time_calls
+from bot.database import create_engine
 from bot.i18n import PageWords, create_translator
-from crm.db import create_engine, create_session_factory
+from crm.db import create_session_factory
 from crm.migrate import upgrade_to_head
 from crm.models import Lead, Staff, Stage, StageKind
 from web.app import create_web_app

@@ -18,11 +18,12 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.report import Measurement
+from bot.database import create_engine
 from crm.automation.admin import create_rule
 from crm.automation.engine import SpecCache
 from crm.automation.runner import RuleRunner
 from crm.automation.spec import AddTag, HasTag, LeadFacts, RuleSpec, StageIs, Trigger, When
-from crm.db import create_engine, create_session_factory
+from crm.db import create_session_factory
 from crm.migrate import upgrade_to_head
 from crm.models import Lead, Role, Rule, RuleEvent, Staff, Stage, StageKind
 from crm.notifications import commit_with_notifications

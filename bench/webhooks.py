@@ -22,10 +22,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.report import Measurement
+from bot.database import create_engine
 from bot.delivery.webhooks import WebhookSender
 from bot.runner import BACKGROUND_CONNECTIONS
 from crm import events, webhooks
-from crm.db import create_engine, create_session_factory
+from crm.db import create_session_factory
 from crm.migrate import upgrade_to_head
 from crm.models import (
     OutboxStatus,

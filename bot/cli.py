@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _with_engine(settings: Settings, run: Callable[[AsyncEngine], Awaitable[None]]) -> None:
-    from crm.db import create_engine
+    from bot.database import create_engine
 
     engine = create_engine(settings.database_url)
     try:

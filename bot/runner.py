@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.commands import set_board_menu_button, set_commands
+from bot.database import create_engine
 from bot.delivery.registry import RENDERERS
 from bot.delivery.sender import OutboxSender
 from bot.delivery.webhooks import WebhookSender
@@ -34,7 +35,7 @@ from bot.pacing import SendPacer
 from bot.settings import Settings
 from bot.webhook import create_serve_app, point_telegram_here, serve_until_stopped
 from crm.automation.runner import RuleRunner
-from crm.db import create_engine, create_session_factory
+from crm.db import create_session_factory
 from crm.migrate import upgrade_to_head
 from crm.models import utcnow
 from crm.services.pipelines import ensure_default_pipeline

@@ -17,12 +17,12 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.commands import set_commands
+from bot.database import create_engine
 from bot.factory import create_bot, create_dispatcher
 from bot.pacing import SendPacer
 from bot.runner import delivering, prepare_database
 from bot.settings import Settings
 from bot.webhook import create_serve_app
-from crm.db import create_engine
 from emulator import create_emulator_app
 from emulator.app import EMULATOR_STATE
 from emulator.limits import RateLimits

@@ -19,7 +19,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from crm.db import create_engine, create_session_factory
+from bot.database import create_engine
+from crm.db import create_session_factory
 from crm.migrate import upgrade_to_head
 from crm.models import Base
 from crm.services.pipelines import ensure_default_pipeline

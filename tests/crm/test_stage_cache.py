@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from crm.db import create_engine, create_session_factory
+from bot.database import create_engine
+from crm.db import create_session_factory
 from crm.models import Staff
 from crm.services import pipelines
 from crm.services.staff import deactivate_staff, staff_by_telegram_id

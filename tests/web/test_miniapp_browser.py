@@ -24,8 +24,9 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.database import create_engine
 from bot.i18n import PageWords, create_translator
-from crm.db import create_engine, create_session_factory
+from crm.db import create_session_factory
 from crm.models import Language, Lead, Role, Staff, StageKind, Task
 from crm.schemas import LeadDraft
 from crm.services.leads import create_lead, move_to_stage

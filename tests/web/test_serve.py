@@ -16,11 +16,12 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli import main
+from bot.database import create_engine
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import create_translator
 from bot.settings import Settings
 from bot.webhook import SECRET_HEADER, WEBHOOK_PATH, create_serve_app, point_telegram_here
-from crm.db import create_engine, create_session_factory
+from crm.db import create_session_factory
 from crm.migrate import alembic_config
 from crm.models import FieldPreset, IntakeKind, Role, Staff
 from crm.services.intake import open_channel
