@@ -67,7 +67,7 @@ class PageWords:
     def __init__(self, core: FluentRuntimeCore) -> None:
         self.core = core
 
-    def get(self, message_id: str, locale: str, /, **kwargs: Any) -> str:
+    def get(self, message_id: str, locale: str | None = None, /, **kwargs: Any) -> str:
         return self.core.get(message_id, locale, **kwargs)
 
     def has(self, message_id: str, locale: str) -> bool:

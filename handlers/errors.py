@@ -12,16 +12,8 @@ from aiogram_i18n.exceptions import KeyNotFoundError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crm.errors import (
-    Conflict,
-    CrmError,
-    DuplicateLead,
-    Forbidden,
-    NotFound,
-    NotSaved,
-    StaleLead,
-    ValidationFailed,
-)
+from crm.errors import CrmError, StaleLead
+from crm.labels import INVALID_INPUT_KEY, refusal_details, refusal_key
 from crm.models import Staff
 from handlers.common.text import tr
 from handlers.leads.card import edit_card
@@ -30,30 +22,10 @@ log = logging.getLogger(__name__)
 
 
 def error_text(error: CrmError, i18n: I18nContext) -> str:
-    match error:
-        case Forbidden():
-            return i18n.get("not-allowed")
-        case NotFound():
-            return i18n.get("not-found")
-        case ValidationFailed():
-            return _invalid_input_text(error, i18n)
-        case Conflict():
-            return i18n.get("error-conflict")
-        case DuplicateLead():
-            return i18n.get("error-duplicate")
-        case NotSaved():
-            return i18n.get("error-not-saved")
-        case _:
-            return i18n.get("error-unexpected")
-
-
-def _invalid_input_text(error: ValidationFailed, i18n: I18nContext) -> str:
-    """The code's own words with its details (a limit, a host typed), escaped, or a general
-    word for a new code."""
     try:
-        return tr(i18n, f"error-{error.code}", **error.details)
+        return tr(i18n, refusal_key(error), **refusal_details(error))
     except KeyNotFoundError:
-        return i18n.get("error-invalid-input")
+        return i18n.get(INVALID_INPUT_KEY)
 
 
 async def refresh_stale_card(

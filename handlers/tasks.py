@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.dates import checked_moment
 from crm.errors import Conflict
+from crm.labels import follow_up_title
 from crm.models import Lead, Staff, Task, utcnow
 from crm.services import cards, tasks
 from crm.services.access import may_see_lead, visible_lead
@@ -53,8 +54,6 @@ from handlers.task_keyboards import (
     task_time_keyboard,
 )
 
-# Room for "Follow up: " within the task title's 200 characters, in either language.
-LEAD_TITLE_IN_TASK = 150
 TITLE_IN_ANSWER = 150
 QUICK_TIMES: dict[TimeChoice, Callable[[datetime], datetime]] = {
     TimeChoice.IN_AN_HOUR: lambda now: exactly_later(now, timedelta(hours=1)),
@@ -105,7 +104,7 @@ async def create_follow_up(
 ) -> Task:
     """A task for the lead under the default title, "Follow up: <lead>"."""
     lead = await visible_lead(session, actor=actor, lead_id=lead_id)
-    title = i18n.get("task-default-title", lead=shorten(lead.title, LEAD_TITLE_IN_TASK))
+    title = follow_up_title(lead, i18n)
     return await tasks.create_task(session, actor=actor, title=title, due_at=due, lead_id=lead_id)
 
 

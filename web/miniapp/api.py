@@ -21,13 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.errors import (
     Conflict,
     CrmError,
-    DuplicateLead,
     Forbidden,
     NotFound,
-    NotSaved,
     StaleLead,
     ValidationFailed,
 )
+from crm.labels import INVALID_INPUT_KEY, follow_up_title, refusal_details, refusal_key
 from crm.models import ActivityKind, Language, LeadSource, LostReason, Role, Staff, StageKind
 from crm.services import cards, kanban, leads, tasks, timeline
 from crm.services.access import visible_lead
@@ -59,20 +58,9 @@ AUTH_SCHEME = "tma "
 # The language of answers to someone not yet known as staff.
 DEFAULT_LOCALE = Language.EN.value
 STATUS_OF = {Forbidden: 403, NotFound: 404, Conflict: 409}
-# The chat's words for each kind of refusal (handlers/errors.py).
-ERROR_KEYS: dict[type[CrmError], str] = {
-    Forbidden: "not-allowed",
-    NotFound: "not-found",
-    StaleLead: "miniapp-stale",
-    Conflict: "error-conflict",
-    DuplicateLead: "error-duplicate",
-    NotSaved: "error-not-saved",
-}
 # What a move still needs, as the page names its prompts.
 NEEDS = {NeedsValue: "value", NeedsLostReason: "lost_reason", NeedsLostReasonText: "lost_words"}
 LOGGED_KINDS = {"call": ActivityKind.CALL, "message": ActivityKind.MESSAGE}
-# As much of a lead's title as a follow-up's default title holds (as in the chat).
-LEAD_TITLE_IN_TASK = 150
 # One of the card's quick actions: a use case run in the request's session as its person.
 QuickAction = Callable[[AsyncSession, Staff], Awaitable[object]]
 
@@ -132,17 +120,13 @@ def _refusal(
 
 
 def _error_text(settings: MiniAppSettings, actor: Staff, error: CrmError) -> str:
-    """What the chat says of ``error`` (``handlers.errors.error_text``), from the same keys."""
+    """What the chat says of ``error``, but that a card changed meanwhile refreshes the board."""
     locale = actor.language.value
     words = settings.translator
-    if isinstance(error, ValidationFailed):
-        key = f"error-{error.code}"
-        if words.has(key, locale):
-            return words.get(key, locale, **error.details)
-    key = next(
-        (k for kind, k in ERROR_KEYS.items() if isinstance(error, kind)), "error-invalid-input"
-    )
-    return words.get(key, locale)
+    key = "miniapp-stale" if isinstance(error, StaleLead) else refusal_key(error)
+    if not words.has(key, locale):
+        key = INVALID_INPUT_KEY
+    return words.get(key, locale, **refusal_details(error))
 
 
 async def json_body(request: web.Request) -> Mapping[str, Any]:
@@ -337,9 +321,7 @@ async def add_task(request: web.Request) -> web.Response:
     async def create(session: AsyncSession, actor: Staff) -> object:
         lead_id = lead_id_of(request)
         lead = await visible_lead(session, actor=actor, lead_id=lead_id)
-        default = settings.translator.get(
-            "task-default-title", actor.language.value, lead=lead.title[:LEAD_TITLE_IN_TASK]
-        )
+        default = follow_up_title(lead, settings.translator, actor.language.value)
         return await tasks.create_task(
             session, actor=actor, title=title or default, due_at=due_at, lead_id=lead_id
         )

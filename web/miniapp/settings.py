@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiohttp import web
 
+from crm.labels import Words
 
-class Translator(Protocol):
+
+class Translator(Words, Protocol):
     """The bot's Fluent files (``bot.i18n.PageWords``): a key rendered in a locale (another
     locale falls back to the default one), and whether a key exists."""
-
-    def get(self, message_id: str, locale: str, /, **kwargs: Any) -> str: ...
 
     def has(self, message_id: str, locale: str) -> bool: ...
 

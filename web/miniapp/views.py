@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from crm.models import Activity, LeadSource, LostReason, Staff, Stage
+from crm.labels import stage_name
+from crm.models import Activity, LeadSource, LostReason, Staff
 from crm.services.board import ListPosition, StageColumn
 from crm.services.cards import LeadCard
 from crm.services.kanban import CardPage, KanbanBoard, KanbanCard
@@ -79,13 +80,6 @@ def strings_for(translator: Translator, locale: str) -> dict[str, str]:
 
 def lost_reason_key(reason: LostReason) -> str:
     return "lost-reason-" + reason.value.replace("_", "-")
-
-
-def stage_name(stage: Stage, translator: Translator, locale: str) -> str:
-    """A default stage in the reader's language; a stage an admin named, as they typed it."""
-    return (
-        stage.name if stage.code is None else translator.get(f"stage-default-{stage.code}", locale)
-    )
 
 
 def staff_json(staff: Staff) -> dict[str, Any]:
