@@ -106,7 +106,7 @@ async def measure_backend(backend: str, url: str) -> list[Measurement]:
     factory = create_session_factory(engine)
     admin, rep, lead, stages = await _people_and_lead(factory)
     first, second, elsewhere = stages[0], stages[1], stages[2]
-    runner = RuleRunner(factory, NobodyToWake(), worker="bench")
+    runner = RuleRunner(factory, NobodyToWake())
 
     async def change() -> float:
         started = time.perf_counter()

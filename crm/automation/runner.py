@@ -8,9 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
@@ -38,13 +35,11 @@ class RuleRunner:
         outbox: Wakeable,
         *,
         clock: Callable[[], datetime] = utcnow,
-        worker: str | None = None,
     ) -> None:
         """``outbox`` is woken after a commit that may have written messages."""
         self.session_factory = session_factory
         self.outbox = outbox
         self.clock = clock
-        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.specs = SpecCache()
         self._woken = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -79,15 +74,13 @@ class RuleRunner:
         record: RuleEvent | None = None
         try:
             async with self.session_factory() as session:
-                taken = await records.take_due(session, worker=self.worker, now=now)
+                taken = await records.take_due(session, now=now)
                 if taken is None:
                     return False
-                record, rules_version = taken
+                record = taken.record
                 # Kept as taken: a rollback would expire it, and an error needs its attempts.
                 session.expunge(record)
-                await run_rules(
-                    session, record, now=now, specs=self.specs, rules_version=rules_version
-                )
+                await run_rules(session, taken, now=now, specs=self.specs)
                 await commit_with_notifications(session)
         except Exception as error:
             if record is None:
@@ -101,7 +94,5 @@ class RuleRunner:
         """A bug or the database: the record is tried again later."""
         log.exception("rules of event %s failed; trying again later", record.id)
         async with self.session_factory() as session:
-            await records.record_error(
-                session, record=record, worker=self.worker, now=now, error=repr(error)
-            )
+            await records.record_error(session, record=record, now=now, error=repr(error))
             await session.commit()

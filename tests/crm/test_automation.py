@@ -262,11 +262,11 @@ async def test_a_runner_killed_mid_way_leaves_the_rule_to_run_once_after_restart
 
     # The first runner takes the record and dies before its transaction commits.
     async with session_factory() as dying:
-        taken = await records.take_due(dying, worker="dead", now=now)
+        taken = await records.take_due(dying, now=now)
         assert taken is not None
         await dying.rollback()
 
-    restarted = utc_runner(session_factory, worker="restarted", clock=lambda: now)
+    restarted = utc_runner(session_factory, clock=lambda: now)
     assert await restarted.run_due() == 1
     assert await restarted.run_due() == 0
 
