@@ -15,6 +15,7 @@ from sqlalchemy import (
     Insert,
     Select,
     bindparam,
+    delete,
     exists,
     insert,
     literal,
@@ -30,6 +31,7 @@ from crm.automation.spec import Trigger
 from crm.claims import picked_once
 from crm.models import CacheVersion, Lead, Rule, RuleEvent, RuleEventStatus, utcnow
 from crm.models.base import UtcDateTime
+from crm.wakeups import Queue, queued
 
 # A person's change fires rules (depth 1); a rule's change fires rules once more (depth 2);
 # what those change fires nothing, so no set of rules can loop.
@@ -37,6 +39,9 @@ MAX_DEPTH = 2
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = timedelta(minutes=10)
 ERROR_MAX = 500
+# Records done or given up on are kept this long (for a look at what ran), then forgotten.
+KEEP_SETTLED = timedelta(days=30)
+FORGOTTEN_PER_ROUND = 5000
 # The ``cache_versions`` row that every change to ``rules`` bumps (triggers of migration 0013).
 RULES_VERSION = "rules"
 
@@ -75,7 +80,7 @@ async def record_for_rules(session: AsyncSession, happened: Sequence[events.Doma
     if depth > MAX_DEPTH:
         return
     for each in filter(None, map(what_happened, happened)):
-        await session.execute(
+        written = await session.execute(
             _INSERT_IF_LISTENED,
             {
                 "trigger": each.trigger,
@@ -85,6 +90,8 @@ async def record_for_rules(session: AsyncSession, happened: Sequence[events.Doma
                 "now": utcnow(),
             },
         )
+        if written.rowcount:  # type: ignore[attr-defined]
+            queued(session, Queue.RULE_EVENTS)
 
 
 def _insert_if_listened() -> Insert:
@@ -195,3 +202,26 @@ async def record_error(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+
+
+async def forget_settled_records(
+    session: AsyncSession, *, now: datetime, keep: timedelta = KEEP_SETTLED
+) -> int:
+    """Delete records done or given up on that came due more than ``keep`` ago, at most
+    ``FORGOTTEN_PER_ROUND`` (found through the queue's index of status and due time); how
+    many. Pending ones are never touched."""
+    oldest = (
+        select(RuleEvent.id)
+        .where(
+            RuleEvent.status.in_([RuleEventStatus.DONE, RuleEventStatus.FAILED]),
+            RuleEvent.due_at < now - keep,
+        )
+        .limit(FORGOTTEN_PER_ROUND)
+        .correlate(None)
+    )
+    result = await session.execute(
+        delete(RuleEvent)
+        .where(RuleEvent.id.in_(oldest))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -35,11 +35,14 @@ class RuleRunner:
         outbox: Wakeable,
         *,
         clock: Callable[[], datetime] = utcnow,
+        poll_seconds: float = IDLE_POLL_SECONDS,
     ) -> None:
-        """``outbox`` is woken after a commit that may have written messages."""
+        """``outbox`` is woken after a commit that may have written messages. Idle, the
+        runner looks again when woken (:mod:`crm.wakeups`) or after ``poll_seconds``."""
         self.session_factory = session_factory
         self.outbox = outbox
         self.clock = clock
+        self.poll_seconds = poll_seconds
         self.specs = SpecCache()
         self._woken = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -58,7 +61,7 @@ class RuleRunner:
             self._woken.clear()
             if await self.run_due() == 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._woken.wait(), IDLE_POLL_SECONDS)
+                    await asyncio.wait_for(self._woken.wait(), self.poll_seconds)
 
     async def run_due(self) -> int:
         """Run the rules of up to one batch of due records; the number run."""

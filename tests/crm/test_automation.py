@@ -3,13 +3,14 @@ never looping; surviving a runner that dies mid-way; switched off when they fail
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from crm.automation import records
 from crm.automation.actions import RULE_FIRED, RULE_NOTICE
@@ -35,6 +36,7 @@ from crm.automation.spec import (
     When,
 )
 from crm.automation.timers import record_timed_events
+from crm.db import create_session_factory
 from crm.errors import ValidationFailed
 from crm.models import (
     Activity,
@@ -57,7 +59,9 @@ from crm.notifications import commit_with_notifications
 from crm.schemas import LeadDraft
 from crm.services.conversations import InboundMessage, receive_message
 from crm.services.leads import create_lead, move_to_stage
+from crm.wakeups import Queue, Wakeups
 from tests.crm.conftest import Stages, Team
+from tests.waking import AN_HOUR, FAILS_AFTER_SECONDS, LateClock
 
 
 class Woken:
@@ -595,3 +599,35 @@ async def test_a_rule_naming_a_missing_team_or_webhook_is_refused(
             await create_rule(session, actor=team.admin, name="Bad", spec=spec)
         assert refused.value.code == code
     assert await session.scalar(select(func.count()).select_from(Rule)) == 0
+
+
+class Committed:
+    """The runner's outbox: woken after each record the runner commits."""
+
+    def __init__(self) -> None:
+        self.woken = asyncio.Event()
+
+    def wake(self) -> None:
+        self.woken.set()
+
+
+async def test_a_commit_that_records_an_event_wakes_the_idle_runner_at_once(
+    engine: AsyncEngine, session: AsyncSession, team: Team
+) -> None:
+    await new_rule(session, team, "Welcome", CREATED, [AddTag(tag="welcomed")])
+    wakeups = Wakeups()
+    session_factory = create_session_factory(engine, wakeups=wakeups)
+    clock, committed = LateClock(), Committed()
+    runner = RuleRunner(session_factory, committed, clock=clock, poll_seconds=AN_HOUR)
+    wakeups.register(Queue.RULE_EVENTS, runner)
+    running = asyncio.create_task(runner.run())
+    await clock.read.wait()  # it looked, found nothing due by its clock, and waits an hour
+    clock.catch_up()
+
+    async with session_factory() as writer:
+        lead = await add_lead(writer, team)
+    await asyncio.wait_for(committed.woken.wait(), FAILS_AFTER_SECONDS)
+    runner.stop()
+    await running
+
+    assert await tags_of(session, lead.id) == ["welcomed"]

@@ -1,5 +1,7 @@
 """rule_events without lease columns: a rule runner takes a record in the transaction that
-runs its rules, so no claim outlives a transaction and nothing reads or writes them any more
+runs its rules, so no claim outlives a transaction and nothing reads or writes them any more;
+webhook_deliveries indexed by age, so the settled old ones are found and forgotten without
+reading the rest
 
 Revision ID: 0014
 Revises: 0013
@@ -24,9 +26,11 @@ def upgrade() -> None:
     # a constraint), so rule_events is not rebuilt.
     for column in LEASE_COLUMNS:
         op.execute(f"ALTER TABLE rule_events DROP COLUMN {column}")
+    op.create_index("ix_webhook_deliveries_age", "webhook_deliveries", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_webhook_deliveries_age", table_name="webhook_deliveries")
     op.add_column("rule_events", sa.Column("claimed_by", sa.String(length=64), nullable=True))
     op.add_column(
         "rule_events", sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True)
