@@ -155,9 +155,8 @@ async def take_due(session: AsyncSession, *, now: datetime) -> Taken | None:
     taken = (await session.execute(_TAKE[dialect], {"now": now})).one_or_none()
     if taken is None:
         return None
-    if len(taken) == 3:
-        return Taken(record=taken[0], lead=taken[1], rules_version=taken[2])
-    return Taken(record=taken[0], rules_version=taken[1])
+    record, *lead, rules_version = taken
+    return Taken(record, rules_version, *lead)
 
 
 # take_due's statement, built once per dialect: building it anew took longer than running it.
