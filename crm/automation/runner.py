@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm.automation import records
@@ -56,12 +57,20 @@ class RuleRunner:
 
     async def run(self) -> None:
         """Run rules until :meth:`stop`; a record is taken only in the transaction that runs
-        it, so nothing is left claimed."""
+        it, so nothing is left claimed. A database that cannot be reached is asked again when
+        woken or at the next poll."""
         while not self._stopping.is_set():
             self._woken.clear()
-            if await self.run_due() == 0:
+            if not await self._ran_any():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._woken.wait(), self.poll_seconds)
+
+    async def _ran_any(self) -> bool:
+        try:
+            return await self.run_due() > 0
+        except (SQLAlchemyError, OSError) as error:
+            log.warning("rule runner: the database did not answer (%s); trying again", error)
+            return False
 
     async def run_due(self) -> int:
         """Run the rules of up to one batch of due records; the number run."""

@@ -36,7 +36,7 @@ from crm.automation.spec import (
     When,
 )
 from crm.automation.timers import record_timed_events
-from crm.db import create_session_factory
+from crm.db import create_engine, create_session_factory
 from crm.errors import ValidationFailed
 from crm.models import (
     Activity,
@@ -631,3 +631,20 @@ async def test_a_commit_that_records_an_event_wakes_the_idle_runner_at_once(
     await running
 
     assert await tags_of(session, lead.id) == ["welcomed"]
+
+
+async def test_a_database_that_does_not_answer_does_not_stop_the_runner() -> None:
+    engine = create_engine("postgresql+asyncpg://crm@127.0.0.1:1/crm")  # nothing listens
+    clock = LateClock()
+    runner = RuleRunner(
+        create_session_factory(engine), Committed(), clock=clock, poll_seconds=AN_HOUR
+    )
+    running = asyncio.create_task(runner.run())
+    await clock.read.wait()
+    clock.read.clear()
+    runner.wake()
+
+    await asyncio.wait_for(clock.read.wait(), FAILS_AFTER_SECONDS)  # it looked again
+    runner.stop()
+    await running
+    await engine.dispose()
