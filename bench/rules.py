@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bench.report import Measurement
 from crm.automation.admin import create_rule
 from crm.automation.engine import SpecCache
-from crm.automation.runner import RuleRunner
+from crm.automation.runner import Looked, RuleRunner
 from crm.automation.spec import AddTag, HasTag, LeadFacts, RuleSpec, StageIs, Trigger, When
 from crm.db import create_engine, create_session_factory
 from crm.migrate import upgrade_to_head
@@ -124,7 +124,7 @@ async def measure_backend(backend: str, url: str) -> list[Measurement]:
         record and runs its rules."""
         changed = await change()
         started = time.perf_counter()
-        assert await runner.run_next()
+        assert await runner.run_next() is not Looked.NOTHING_DUE
         return changed, time.perf_counter() - started
 
     async def switch_rules(enabled: bool) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import ReturningUpdate
 
 from crm import events
@@ -138,6 +139,8 @@ class Taken:
     record: RuleEvent
     # The rules' version the transaction read (None: not known).
     rules_version: int | None
+    # Whether other records were due (some perhaps being taken by another runner).
+    more_due: bool
     # The record's lead, when the statement that took it read it too (PostgreSQL).
     lead: Lead | None = None
 
@@ -147,16 +150,17 @@ async def take_due(session: AsyncSession, *, now: datetime) -> Taken | None:
     transaction that applies its rules, so that transaction's commit is what makes it done and
     its rollback (or a crash) leaves it to run again. Two runners never take the same row: the
     lock is held until the commit, and the other skips the row or, once it is committed, sees
-    it done. With it, the rules' version (None: not known), read in the same round trip; on
-    PostgreSQL its lead too, loaded into the session. None when no row is due."""
+    it done. With it, in the same round trip, the rules' version (None: not known) and whether
+    other rows were due; on PostgreSQL its lead too, loaded into the session. None when no row
+    is due."""
     dialect = session.get_bind().dialect.name
     if dialect not in _TAKE:
         _TAKE[dialect] = _take(session)
     taken = (await session.execute(_TAKE[dialect], {"now": now})).one_or_none()
     if taken is None:
         return None
-    record, *lead, rules_version = taken
-    return Taken(record, rules_version, *lead)
+    record, *lead, rules_version, more_due = taken
+    return Taken(record, rules_version, more_due, *lead)
 
 
 # take_due's statement, built once per dialect: building it anew took longer than running it.
@@ -172,13 +176,22 @@ def _take(session: AsyncSession) -> ReturningUpdate[Any]:
     rules_version = (
         select(CacheVersion.version).where(CacheVersion.name == RULES_VERSION).scalar_subquery()
     )
+    other = aliased(RuleEvent)
+    more_due = exists().where(other.status == RuleEventStatus.PENDING, other.due_at <= now)
     taken = update(RuleEvent).where(
         RuleEvent.id.in_(picked_once(session, _due(now, limit=1), "next_rule_event"))
     )
     if session.get_bind().dialect.name == "postgresql":
-        taken = taken.where(Lead.id == RuleEvent.lead_id).returning(RuleEvent, Lead, rules_version)
+        # Its subqueries see the rows as they were before the statement: the taken one is
+        # left out by hand.
+        more_due = more_due.where(other.id != RuleEvent.id).correlate(RuleEvent)
+        taken = taken.where(Lead.id == RuleEvent.lead_id).returning(
+            RuleEvent, Lead, rules_version, more_due
+        )
     else:
-        taken = taken.returning(RuleEvent, rules_version)
+        # SQLite's RETURNING sees the row already taken (and names no table in it, so a
+        # correlated subquery could not tell the taken row from another).
+        taken = taken.returning(RuleEvent, rules_version, more_due)
     return taken.values(status=RuleEventStatus.DONE, done_at=now).execution_options(
         synchronize_session=False, populate_existing=True
     )

@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from enum import Enum
 from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,6 +24,12 @@ from crm.notifications import commit_with_notifications
 log = logging.getLogger(__name__)
 BATCH = 50
 IDLE_POLL_SECONDS = 1.0
+
+
+class Looked(Enum):
+    NOTHING_DUE = "nothing due"
+    RAN_THE_LAST = "ran the only record due"
+    RAN_ONE_OF_MORE = "ran one of the records due"
 
 
 class Wakeable(Protocol):
@@ -73,22 +80,29 @@ class RuleRunner:
             return False
 
     async def run_due(self) -> int:
-        """Run the rules of up to one batch of due records; the number run."""
+        """Run the rules of up to one batch of due records; the number run. The last one
+        taken said whether others were due: none means no look that would find nothing (a
+        record committed since wakes the runner)."""
         ran = 0
-        while ran < BATCH and not self._stopping.is_set() and await self.run_next():
+        while ran < BATCH and not self._stopping.is_set():
+            looked = await self.run_next()
+            if looked is Looked.NOTHING_DUE:
+                break
             ran += 1
+            if looked is Looked.RAN_THE_LAST:
+                break
         return ran
 
-    async def run_next(self) -> bool:
+    async def run_next(self) -> Looked:
         """Take the oldest due record and run its rules in the same transaction (no claim of
-        its own to commit first); False when no record is due."""
+        its own to commit first)."""
         now = self.clock()
         record: RuleEvent | None = None
         try:
             async with self.session_factory() as session:
                 taken = await records.take_due(session, now=now)
                 if taken is None:
-                    return False
+                    return Looked.NOTHING_DUE
                 record = taken.record
                 # Kept as taken: a rollback would expire it, and an error needs its attempts.
                 session.expunge(record)
@@ -98,9 +112,9 @@ class RuleRunner:
             if record is None:
                 raise
             await self._failed(record, now, error)
-            return True
+            return Looked.RAN_ONE_OF_MORE
         self.outbox.wake()
-        return True
+        return Looked.RAN_ONE_OF_MORE if taken.more_due else Looked.RAN_THE_LAST
 
     async def _failed(self, record: RuleEvent, now: datetime, error: Exception) -> None:
         """A bug or the database: the record is tried again later."""

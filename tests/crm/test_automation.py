@@ -16,7 +16,7 @@ from crm.automation import records
 from crm.automation.actions import RULE_FIRED, RULE_NOTICE
 from crm.automation.admin import create_rule, dry_run, move_rule, set_enabled
 from crm.automation.engine import RULE_FAILED
-from crm.automation.runner import RuleRunner
+from crm.automation.runner import Looked, RuleRunner
 from crm.automation.spec import (
     AddTag,
     AssignInTeam,
@@ -648,3 +648,20 @@ async def test_a_database_that_does_not_answer_does_not_stop_the_runner() -> Non
     runner.stop()
     await running
     await engine.dispose()
+
+
+async def test_the_runner_knows_from_the_record_it_takes_whether_another_is_due(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    await new_rule(session, team, "Welcome", CREATED, [AddTag(tag="welcomed")])
+    first = await add_lead(session, team, "Olena")
+    second = await add_lead(session, team, "Petro")
+    runner = utc_runner(session_factory)
+
+    looks = [await runner.run_next(), await runner.run_next(), await runner.run_next()]
+
+    assert looks == [Looked.RAN_ONE_OF_MORE, Looked.RAN_THE_LAST, Looked.NOTHING_DUE]
+    assert [await tags_of(session, lead.id) for lead in (first, second)] == [
+        ["welcomed"],
+        ["welcomed"],
+    ]
