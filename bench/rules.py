@@ -21,7 +21,7 @@ from bench.report import Measurement
 from bot.database import create_engine
 from crm.automation.admin import create_rule
 from crm.automation.engine import SpecCache
-from crm.automation.runner import RuleRunner
+from crm.automation.runner import Looked, RuleRunner
 from crm.automation.spec import AddTag, HasTag, LeadFacts, RuleSpec, StageIs, Trigger, When
 from crm.db import create_session_factory
 from crm.migrate import upgrade_to_head
@@ -107,7 +107,7 @@ async def measure_backend(backend: str, url: str) -> list[Measurement]:
     factory = create_session_factory(engine)
     admin, rep, lead, stages = await _people_and_lead(factory)
     first, second, elsewhere = stages[0], stages[1], stages[2]
-    runner = RuleRunner(factory, NobodyToWake(), worker="bench")
+    runner = RuleRunner(factory, NobodyToWake())
 
     async def change() -> float:
         started = time.perf_counter()
@@ -125,7 +125,7 @@ async def measure_backend(backend: str, url: str) -> list[Measurement]:
         record and runs its rules."""
         changed = await change()
         started = time.perf_counter()
-        assert await runner.run_next()
+        assert await runner.run_next() is not Looked.NOTHING_DUE
         return changed, time.perf_counter() - started
 
     async def switch_rules(enabled: bool) -> None:

@@ -39,6 +39,7 @@ from crm.db import create_session_factory
 from crm.migrate import upgrade_to_head
 from crm.models import utcnow
 from crm.services.pipelines import ensure_default_pipeline
+from crm.wakeups import Queue, Wakeups
 from scheduler import create_scheduler
 from web.graph_api import GraphApi, WhatsAppCloudApi
 
@@ -64,14 +65,19 @@ async def wait_until_reachable(what: str, attempt: Callable[[], Awaitable[object
         delay = min(delay * 2, LONGEST_RETRY_SECONDS)
 
 
-async def prepare_database(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+async def prepare_database(
+    engine: AsyncEngine, wakeups: Wakeups
+) -> async_sessionmaker[AsyncSession]:
+    """The database migrated and reachable, and the sessions of updates and requests, whose
+    commits wake the workers of ``wakeups``."""
+
     async def ping() -> None:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
     await wait_until_reachable("the database", ping)
     await upgrade_to_head(engine)
-    session_factory = create_session_factory(engine)
+    session_factory = create_session_factory(engine, wakeups=wakeups)
     async with session_factory() as session:
         await ensure_default_pipeline(session)
         await session.commit()
@@ -88,17 +94,24 @@ async def reachable_bot(settings: Settings) -> tuple[Bot, SendPacer]:
 
 @asynccontextmanager
 async def delivering(
-    settings: Settings, bot: Bot, pacer: SendPacer, *, clock: Callable[[], datetime] = utcnow
+    settings: Settings,
+    bot: Bot,
+    pacer: SendPacer,
+    *,
+    wakeups: Wakeups,
+    clock: Callable[[], datetime] = utcnow,
 ) -> AsyncIterator[OutboxSender]:
     """The scheduler, the outbox sender, the webhook sender, the rule runner and (when it is
     set up) the sender of reps' WhatsApp replies, running until the block ends; a clean stop
     finishes what is in flight and hands the rest back for the next process. The scheduler and
-    the outbox sender read the time from ``clock`` (the sandbox moves its own forward).
+    the outbox sender read the time from ``clock`` (the sandbox moves its own forward). The
+    rule runner and the webhook sender are registered with ``wakeups``: a commit that adds to
+    their queue wakes them at once, whichever of the process's session factories made it.
 
     They have a small connection pool of their own, so a busy outbox never keeps a person's
     update waiting for a connection."""
     engine = create_engine(settings.database_url, pool_size=BACKGROUND_CONNECTIONS, max_overflow=0)
-    background = create_session_factory(engine)
+    background = create_session_factory(engine, wakeups=wakeups)
     lease = timedelta(seconds=settings.outbox_lease_seconds)
     sender = OutboxSender(
         bot,
@@ -119,10 +132,12 @@ async def delivering(
     async with AsyncExitStack() as running:
         running.push_async_callback(engine.dispose)
         await _start_sending(running, sender)
-        await _start_sending(
-            running, WebhookSender(background, policy=settings.webhook_targets, lease=lease)
-        )
-        await _start_sending(running, RuleRunner(background, sender))
+        webhook_sender = WebhookSender(background, policy=settings.webhook_targets, lease=lease)
+        wakeups.register(Queue.WEBHOOK_DELIVERIES, webhook_sender)
+        await _start_sending(running, webhook_sender)
+        rule_runner = RuleRunner(background, sender)
+        wakeups.register(Queue.RULE_EVENTS, rule_runner)
+        await _start_sending(running, rule_runner)
         whatsapp = await whatsapp_sender(running, settings, background)
         if whatsapp is not None:
             await _start_sending(running, whatsapp)
@@ -177,9 +192,10 @@ def keep_start_up_out_of_collections() -> None:
 
 
 async def run_polling(settings: Settings, engine: AsyncEngine) -> None:
-    session_factory = await prepare_database(engine)
+    wakeups = Wakeups()
+    session_factory = await prepare_database(engine, wakeups)
     bot, pacer = await reachable_bot(settings)
-    async with delivering(settings, bot, pacer) as sender:
+    async with delivering(settings, bot, pacer, wakeups=wakeups) as sender:
         dispatcher = create_dispatcher(
             settings, session_factory=session_factory, outbox=sender, translator=sender.translator
         )
@@ -192,10 +208,11 @@ async def run_polling(settings: Settings, engine: AsyncEngine) -> None:
 async def run_serve(settings: Settings, engine: AsyncEngine) -> None:
     """``crm-bot serve``: Telegram's webhook, the intake endpoints, health and metrics on one
     HTTP server, with the scheduler and the outbox sender."""
-    session_factory = await prepare_database(engine)
+    wakeups = Wakeups()
+    session_factory = await prepare_database(engine, wakeups)
     bot, pacer = await reachable_bot(settings)
     try:
-        async with delivering(settings, bot, pacer) as sender:
+        async with delivering(settings, bot, pacer, wakeups=wakeups) as sender:
             dispatcher = create_dispatcher(
                 settings,
                 session_factory=session_factory,
@@ -221,14 +238,15 @@ async def run_serve(settings: Settings, engine: AsyncEngine) -> None:
 
 
 async def run_worker(settings: Settings, engine: AsyncEngine) -> None:
-    await prepare_database(engine)
+    wakeups = Wakeups()
+    await prepare_database(engine, wakeups)
     bot, pacer = await reachable_bot(settings)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, stopping.set)
     try:
-        async with delivering(settings, bot, pacer):
+        async with delivering(settings, bot, pacer, wakeups=wakeups):
             log.info("worker running: scheduler and outbox sender")
             await stopping.wait()
     finally:

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from crm.wakeups import Wakeups
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_CACHE_KIB = 65536
 # The database holds customers' names and phones: only its owner may read it. SQLite gives
@@ -57,5 +59,9 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_session_factory(
+    engine: AsyncEngine, *, wakeups: Wakeups | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose commits wake the workers of ``wakeups`` when they add to their queues."""
+    info = wakeups.session_info() if wakeups is not None else None
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -33,9 +33,15 @@ from crm.models import (
     WebhookEvent,
     utcnow,
 )
+from crm.wakeups import Queue, queued
 from crm.working_hours import next_working_moment
 
 PAUSE_AFTER = 20
+# Settled deliveries (sent, skipped, given up) are kept this long, and the latest
+# ``LOG_SIZE`` attempts of each webhook (what its admins see) whatever their age.
+KEEP_SETTLED = timedelta(days=30)
+LOG_SIZE = 10
+FORGOTTEN_PER_ROUND = 5000
 WEBHOOK_PAUSED = "webhook_paused"
 # Exponential waits of up to two hours, shortened by up to half at random, for a day.
 WEBHOOK_RETRIES = outbox.RetryPolicy(
@@ -102,6 +108,7 @@ def enqueue_event(
                 webhook_id=hook.id, event_id=event_id, event_type=event_type, body=body, due_at=now
             )
         )
+    queued(session, Queue.WEBHOOK_DELIVERIES)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -309,3 +316,36 @@ async def _pause(session: AsyncSession, *, webhook_id: int, now: datetime) -> No
 
 async def release_claims(session: AsyncSession, *, worker: str) -> None:
     await outbox.release_claims(session, worker=worker, queue=WebhookDelivery)
+
+
+# Housekeeping.
+
+
+async def forget_settled_deliveries(
+    session: AsyncSession, *, now: datetime, keep: timedelta = KEEP_SETTLED
+) -> int:
+    """Delete deliveries settled and older than ``keep``, with their attempts, except those of
+    each webhook's latest ``LOG_SIZE`` attempts; at most ``FORGOTTEN_PER_ROUND``, the oldest
+    first (found through their age's index); how many. Waiting deliveries are never touched."""
+    oldest = (
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.created_at < now - keep,
+            WebhookDelivery.status != OutboxStatus.PENDING,
+        )
+        .order_by(WebhookDelivery.created_at)
+        .limit(FORGOTTEN_PER_ROUND)
+        .correlate(None)
+    )
+    logged = (
+        select(WebhookAttempt.delivery_id)
+        .where(WebhookAttempt.webhook_id == WebhookDelivery.webhook_id)
+        .order_by(WebhookAttempt.attempted_at.desc(), WebhookAttempt.id.desc())
+        .limit(LOG_SIZE)
+    )
+    result = await session.execute(
+        delete(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(oldest), WebhookDelivery.id.not_in(logged))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

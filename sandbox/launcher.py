@@ -23,6 +23,7 @@ from bot.pacing import SendPacer
 from bot.runner import delivering, prepare_database
 from bot.settings import Settings
 from bot.webhook import create_serve_app
+from crm.wakeups import Wakeups
 from emulator import create_emulator_app
 from emulator.app import EMULATOR_STATE
 from emulator.limits import RateLimits
@@ -101,10 +102,11 @@ async def run_sandbox(settings: Settings, *, reset: bool = False) -> None:
     settings = sandbox_settings(settings, base_url, directory / DATABASE_FILE)
     engine = create_engine(settings.database_url)
     try:
-        session_factory = await prepare_database(engine)
+        wakeups = Wakeups()
+        session_factory = await prepare_database(engine, wakeups)
         if await seed_once(session_factory):
             log.info("sandbox: seeded the demo data in %s", directory)
-        await _serve(settings, sock, session_factory, base_url, started)
+        await _serve(settings, sock, session_factory, wakeups, base_url, started)
     finally:
         await engine.dispose()
 
@@ -113,6 +115,7 @@ async def _serve(
     settings: Settings,
     sock: socket.socket,
     session_factory: async_sessionmaker[AsyncSession],
+    wakeups: Wakeups,
     base_url: str,
     started: float,
 ) -> None:
@@ -127,7 +130,7 @@ async def _serve(
     clock = SandboxClock()
     pacer = SendPacer()
     bot = create_bot(settings, pacer=pacer)
-    async with delivering(settings, bot, pacer, clock=clock) as sender:
+    async with delivering(settings, bot, pacer, wakeups=wakeups, clock=clock) as sender:
         dispatcher = create_dispatcher(
             settings, session_factory=session_factory, outbox=sender, translator=sender.translator
         )

@@ -60,6 +60,8 @@ def create_scheduler(
         (rounds.digests, OTHERS_EVERY),
         (rounds.rule_timers, OTHERS_EVERY),
         (rounds.intake_receipts, HOUSEKEEPING_EVERY),
+        (rounds.settled_rule_records, HOUSEKEEPING_EVERY),
+        (rounds.settled_webhook_deliveries, HOUSEKEEPING_EVERY),
     ):
         scheduler.add_job(
             job,

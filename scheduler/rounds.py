@@ -16,11 +16,13 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from crm.automation.records import forget_settled_records
 from crm.automation.timers import record_timed_events
 from crm.digests import enqueue_due_digests
 from crm.idle_deals import nudge_idle_deals
 from crm.reminders import DEFAULT_OVERDUE_AFTER, enqueue_due_reminders, escalate_overdue_tasks
 from crm.services.intake import KEEP_RECEIPTS, forget_old_receipts
+from crm.webhooks import forget_settled_deliveries
 
 log = logging.getLogger(__name__)
 Work = Callable[[AsyncSession, datetime], Awaitable[int]]
@@ -73,6 +75,23 @@ class Rounds:
         return await self._round(
             "intake receipts",
             lambda s, now: forget_old_receipts(s, now=now, keep=self.keep_receipts),
+            writes_outbox=False,
+        )
+
+    async def settled_rule_records(self) -> int:
+        """Forget the rule runner's records done a while ago; how many. Nothing to send."""
+        return await self._round(
+            "settled rule records",
+            lambda s, now: forget_settled_records(s, now=now),
+            writes_outbox=False,
+        )
+
+    async def settled_webhook_deliveries(self) -> int:
+        """Forget webhook deliveries settled a while ago, keeping each webhook's log; how
+        many. Nothing to send."""
+        return await self._round(
+            "settled webhook deliveries",
+            lambda s, now: forget_settled_deliveries(s, now=now),
             writes_outbox=False,
         )
 

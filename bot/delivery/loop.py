@@ -11,7 +11,8 @@ IDLE_POLL_SECONDS = 1.0
 
 
 class SendingLoop(ABC):
-    def __init__(self) -> None:
+    def __init__(self, *, poll_seconds: float = IDLE_POLL_SECONDS) -> None:
+        self.poll_seconds = poll_seconds
         self._woken = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -47,4 +48,4 @@ class SendingLoop(ABC):
 
     async def _idle(self) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._woken.wait(), IDLE_POLL_SECONDS)
+            await asyncio.wait_for(self._woken.wait(), self.poll_seconds)

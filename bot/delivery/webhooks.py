@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook as Signer
 
-from bot.delivery.loop import SendingLoop
+from bot.delivery.loop import IDLE_POLL_SECONDS, SendingLoop
 from bot.delivery.sender import worker_name
 from crm import outbox, webhooks
 from crm.models import Webhook, WebhookDelivery, utcnow
@@ -101,8 +101,9 @@ class WebhookSender(SendingLoop):
         worker: str | None = None,
         lease: timedelta = outbox.LEASE,
         retries: outbox.RetryPolicy = webhooks.WEBHOOK_RETRIES,
+        poll_seconds: float = IDLE_POLL_SECONDS,
     ) -> None:
-        super().__init__()
+        super().__init__(poll_seconds=poll_seconds)
         self.session_factory = session_factory
         self.policy = policy
         self.clock = clock

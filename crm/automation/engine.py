@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events, outbox
 from crm.automation.acting import acting_as_rule
 from crm.automation.actions import ACTIONS, Acting, RuleBroken
+from crm.automation.records import Taken
 from crm.automation.spec import HasTag, LeadFacts, ResponsibleInTeam, RuleSpec
 from crm.errors import Conflict, CrmError
 from crm.models import Lead, Role, Rule, RuleEvent, Staff, TeamMember, utcnow
@@ -88,19 +89,16 @@ class SpecCache:
 
 
 async def run_rules(
-    session: AsyncSession,
-    record: RuleEvent,
-    *,
-    now: datetime,
-    specs: SpecCache | None = None,
-    rules_version: int | None = None,
+    session: AsyncSession, taken: Taken, *, now: datetime, specs: SpecCache | None = None
 ) -> list[str]:
-    """Run every rule the record fires, in order; the names of the rules that acted.
-    ``rules_version``: the rules' version this transaction read (None: not known)."""
-    lead = await session.get(Lead, record.lead_id)
+    """Run every rule the taken record fires, in order; the names of the rules that acted."""
+    record = taken.record
+    lead = taken.lead or await session.get(Lead, record.lead_id)
     if lead is None:
         return []
-    known = await (specs or SpecCache()).specs_for(session, record, rules_version=rules_version)
+    known = await (specs or SpecCache()).specs_for(
+        session, record, rules_version=taken.rules_version
+    )
     fired = [(rule_id, spec) for rule_id, spec in known if spec.when.accepts(record.facts)]
     acted: list[str] = []
     facts = await _facts(session, lead, [spec for _, spec in fired])
@@ -108,11 +106,19 @@ async def run_rules(
         if not spec.matches(facts):
             continue
         rule = await session.get_one(Rule, rule_id)
+        await _with_relationships(session, lead)
         if await _acted(session, rule, spec, lead, record=record, now=now):
             acted.append(rule.name)
         await session.refresh(lead)
         facts = await _facts(session, lead, [spec for _, spec in fired])
     return acted
+
+
+async def _with_relationships(session: AsyncSession, lead: Lead) -> None:
+    """The lead as the use cases a rule calls read it: one taken with its record has its row
+    only (what conditions ask), not its stage and responsible."""
+    if not inspect(lead).unloaded.isdisjoint(("stage", "responsible")):
+        await session.refresh(lead)
 
 
 # Conditions on what the lead row does not hold, read from the database only when asked.

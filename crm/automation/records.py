@@ -1,8 +1,7 @@
 """The durable record the rules read: one row per event some enabled rule listens for,
 written in the transaction of the change (so a rollback leaves none and a commit cannot lose
 it), taken by one runner in the transaction of what its rules did, which marks it done (so
-nothing runs twice). A claim with a lease, as runners before this one made, is honoured
-while it holds."""
+nothing runs twice)."""
 
 from __future__ import annotations
 
@@ -15,24 +14,25 @@ from sqlalchemy import (
     BindParameter,
     Insert,
     Select,
-    String,
     bindparam,
+    delete,
     exists,
     insert,
     literal,
-    or_,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import ReturningUpdate
 
 from crm import events
 from crm.automation.acting import change_depth
 from crm.automation.spec import Trigger
 from crm.claims import picked_once
-from crm.models import CacheVersion, Rule, RuleEvent, RuleEventStatus, utcnow
+from crm.models import CacheVersion, Lead, Rule, RuleEvent, RuleEventStatus, utcnow
 from crm.models.base import UtcDateTime
+from crm.wakeups import Queue, queued
 
 # A person's change fires rules (depth 1); a rule's change fires rules once more (depth 2);
 # what those change fires nothing, so no set of rules can loop.
@@ -40,6 +40,9 @@ MAX_DEPTH = 2
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = timedelta(minutes=10)
 ERROR_MAX = 500
+# Records done or given up on are kept this long (for a look at what ran), then forgotten.
+KEEP_SETTLED = timedelta(days=30)
+FORGOTTEN_PER_ROUND = 5000
 # The ``cache_versions`` row that every change to ``rules`` bumps (triggers of migration 0013).
 RULES_VERSION = "rules"
 
@@ -78,7 +81,7 @@ async def record_for_rules(session: AsyncSession, happened: Sequence[events.Doma
     if depth > MAX_DEPTH:
         return
     for each in filter(None, map(what_happened, happened)):
-        await session.execute(
+        written = await session.execute(
             _INSERT_IF_LISTENED,
             {
                 "trigger": each.trigger,
@@ -88,6 +91,8 @@ async def record_for_rules(session: AsyncSession, happened: Sequence[events.Doma
                 "now": utcnow(),
             },
         )
+        if written.rowcount:  # type: ignore[attr-defined]
+            queued(session, Queue.RULE_EVENTS)
 
 
 def _insert_if_listened() -> Insert:
@@ -118,67 +123,85 @@ def _insert_if_listened() -> Insert:
 _INSERT_IF_LISTENED = _insert_if_listened()
 
 
-def _due(
-    now: datetime | BindParameter[datetime],
-    *,
-    limit: int,
-    also_claimed_by: str | BindParameter[str] | None = None,
-) -> Select[Any]:
-    """The oldest ``limit`` pending rows that are due and nobody else's (a claim whose lease
-    ran out is nobody's), locked ``FOR UPDATE SKIP LOCKED``."""
-    free = or_(RuleEvent.claimed_until.is_(None), RuleEvent.claimed_until < now)
-    if also_claimed_by is not None:
-        free = or_(free, RuleEvent.claimed_by == also_claimed_by)
+def _due(now: datetime | BindParameter[datetime], *, limit: int) -> Select[Any]:
+    """The oldest ``limit`` pending rows that are due, locked ``FOR UPDATE SKIP LOCKED``."""
     return (
         select(RuleEvent.id)
-        .where(RuleEvent.status == RuleEventStatus.PENDING, RuleEvent.due_at <= now, free)
+        .where(RuleEvent.status == RuleEventStatus.PENDING, RuleEvent.due_at <= now)
         .order_by(RuleEvent.due_at, RuleEvent.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
 
 
-async def take_due(
-    session: AsyncSession, *, worker: str, now: datetime
-) -> tuple[RuleEvent, int | None] | None:
-    """The oldest due row, claimed and marked done in one statement: the first write of the
+@dataclass(frozen=True, slots=True)
+class Taken:
+    record: RuleEvent
+    # The rules' version the transaction read (None: not known).
+    rules_version: int | None
+    # Whether other records were due (some perhaps being taken by another runner).
+    more_due: bool
+    # The record's lead, when the statement that took it read it too (PostgreSQL).
+    lead: Lead | None = None
+
+
+async def take_due(session: AsyncSession, *, now: datetime) -> Taken | None:
+    """The oldest due row, taken and marked done in one statement: the first write of the
     transaction that applies its rules, so that transaction's commit is what makes it done and
     its rollback (or a crash) leaves it to run again. Two runners never take the same row: the
     lock is held until the commit, and the other skips the row or, once it is committed, sees
-    it done. With it, the rules' version (None: not known), read in the same round trip. None
-    when no row is due."""
+    it done. With it, in the same round trip, the rules' version (None: not known) and whether
+    other rows were due; on PostgreSQL its lead too, loaded into the session. None when no row
+    is due."""
     dialect = session.get_bind().dialect.name
     if dialect not in _TAKE:
         _TAKE[dialect] = _take(session)
-    taken = (await session.execute(_TAKE[dialect], {"now": now, "worker": worker})).one_or_none()
-    return None if taken is None else (taken[0], taken[1])
+    taken = (await session.execute(_TAKE[dialect], {"now": now})).one_or_none()
+    if taken is None:
+        return None
+    record, *lead, rules_version, more_due = taken
+    return Taken(record, rules_version, more_due, *lead)
 
 
 # take_due's statement, built once per dialect: building it anew took longer than running it.
-_TAKE: dict[str, ReturningUpdate[RuleEvent, int | None]] = {}
+_TAKE: dict[str, ReturningUpdate[Any]] = {}
 
 
-def _take(session: AsyncSession) -> ReturningUpdate[RuleEvent, int | None]:
+def _take(session: AsyncSession) -> ReturningUpdate[Any]:
+    """On PostgreSQL an UPDATE ... FROM leads that returns the lead as well, saving the runner
+    a round trip (a record's lead always exists: deleting a lead deletes its records). SQLite's
+    RETURNING sees only the updated table, and a statement there costs no round trip to a
+    server."""
     now = bindparam("now", type_=UtcDateTime)
-    candidates = _due(now, limit=1, also_claimed_by=bindparam("worker", type_=String))
     rules_version = (
         select(CacheVersion.version).where(CacheVersion.name == RULES_VERSION).scalar_subquery()
     )
-    return (
-        update(RuleEvent)
-        .where(RuleEvent.id.in_(picked_once(session, candidates, "next_rule_event")))
-        .values(status=RuleEventStatus.DONE, done_at=now, claimed_by=None, claimed_until=None)
-        .returning(RuleEvent, rules_version)
-        .execution_options(synchronize_session=False, populate_existing=True)
+    other = aliased(RuleEvent)
+    more_due = exists().where(other.status == RuleEventStatus.PENDING, other.due_at <= now)
+    taken = update(RuleEvent).where(
+        RuleEvent.id.in_(picked_once(session, _due(now, limit=1), "next_rule_event"))
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Its subqueries see the rows as they were before the statement: the taken one is
+        # left out by hand.
+        more_due = more_due.where(other.id != RuleEvent.id).correlate(RuleEvent)
+        taken = taken.where(Lead.id == RuleEvent.lead_id).returning(
+            RuleEvent, Lead, rules_version, more_due
+        )
+    else:
+        # SQLite's RETURNING sees the row already taken (and names no table in it, so a
+        # correlated subquery could not tell the taken row from another).
+        taken = taken.returning(RuleEvent, rules_version, more_due)
+    return taken.values(status=RuleEventStatus.DONE, done_at=now).execution_options(
+        synchronize_session=False, populate_existing=True
     )
 
 
 async def record_error(
-    session: AsyncSession, *, record: RuleEvent, worker: str, now: datetime, error: str
+    session: AsyncSession, *, record: RuleEvent, now: datetime, error: str
 ) -> None:
     """An error that was not the rule's (the database, a bug): try again later, with backoff,
-    and give up after ``MAX_ATTEMPTS``. The row is ``worker``'s claim or, when taken by
-    :func:`take_due`, nobody's once that transaction rolled back."""
+    and give up after ``MAX_ATTEMPTS``. The row is pending again, its taking rolled back."""
     attempts = record.attempts + 1
     values: dict[str, Any] = {"attempts": attempts, "last_error": error[:ERROR_MAX]}
     if attempts >= MAX_ATTEMPTS:
@@ -187,11 +210,30 @@ async def record_error(
         values["due_at"] = now + min(BACKOFF_CAP, timedelta(seconds=2**attempts))
     await session.execute(
         update(RuleEvent)
-        .where(
-            RuleEvent.id == record.id,
-            RuleEvent.status == RuleEventStatus.PENDING,
-            or_(RuleEvent.claimed_by == worker, RuleEvent.claimed_by.is_(None)),
-        )
-        .values(claimed_by=None, claimed_until=None, **values)
+        .where(RuleEvent.id == record.id, RuleEvent.status == RuleEventStatus.PENDING)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
+
+
+async def forget_settled_records(
+    session: AsyncSession, *, now: datetime, keep: timedelta = KEEP_SETTLED
+) -> int:
+    """Delete records done or given up on that came due more than ``keep`` ago, at most
+    ``FORGOTTEN_PER_ROUND`` (found through the queue's index of status and due time); how
+    many. Pending ones are never touched."""
+    oldest = (
+        select(RuleEvent.id)
+        .where(
+            RuleEvent.status.in_([RuleEventStatus.DONE, RuleEventStatus.FAILED]),
+            RuleEvent.due_at < now - keep,
+        )
+        .limit(FORGOTTEN_PER_ROUND)
+        .correlate(None)
+    )
+    result = await session.execute(
+        delete(RuleEvent)
+        .where(RuleEvent.id.in_(oldest))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

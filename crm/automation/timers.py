@@ -20,6 +20,7 @@ from crm.automation.engine import spec_of
 from crm.automation.spec import TIMED_TRIGGERS, Trigger
 from crm.inserts import insert_unless_present
 from crm.models import Lead, Rule, RuleEvent, Stage, StageKind, Task
+from crm.wakeups import Queue, queued
 
 
 async def record_timed_events(session: AsyncSession, *, now: datetime) -> int:
@@ -112,4 +113,7 @@ async def _record(
             "dedup_key": key,
         },
     )
-    return 0 if added is None else 1
+    if added is None:
+        return 0
+    queued(session, Queue.RULE_EVENTS)
+    return 1

@@ -43,8 +43,8 @@ class RuleEventStatus(StrEnum):
 
 class RuleEvent(Base):
     """Something that happened to a lead, waiting for the rules to look at it: written in the
-    transaction of the change, taken by one runner with a lease, and marked done in the same
-    transaction as what the rules did."""
+    transaction of the change, taken by one runner and marked done in the transaction of what
+    the rules did."""
 
     __tablename__ = "rule_events"
     __table_args__ = (Index("ix_rule_events_due", "status", "due_at", "id"),)
@@ -65,8 +65,6 @@ class RuleEvent(Base):
     )
     due_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
-    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -54,6 +54,8 @@ class WebhookDelivery(Queued, Base):
         UniqueConstraint("webhook_id", "event_id"),
         # The oldest pending delivery of each webhook: the only one that may be in flight.
         Index("ix_webhook_deliveries_queue", "status", "webhook_id", "id"),
+        # The oldest first, for forgetting them once settled and old.
+        Index("ix_webhook_deliveries_age", "created_at"),
     )
 
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))

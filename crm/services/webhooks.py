@@ -24,11 +24,12 @@ from crm.models import (
     utcnow,
 )
 from crm.services.access import require_role
+from crm.wakeups import Queue, queued
 from crm.webhook_targets import TargetPolicy, checked_target
+from crm.webhooks import LOG_SIZE
 
 SECRET_BYTES = 24
 SECRET_PREFIX = "whsec_"
-LOG_SIZE = 10
 
 
 async def checked_webhook_url(actor: Staff, url: str, policy: TargetPolicy) -> str:
@@ -111,6 +112,7 @@ async def resume_webhook(
         .values(due_at=now)
         .execution_options(synchronize_session=False)
     )
+    queued(session, Queue.WEBHOOK_DELIVERIES)
     await session.flush()
     return webhook
 

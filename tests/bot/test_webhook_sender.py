@@ -19,9 +19,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.delivery.webhooks import ANSWER_READ_MAX, WebhookSender
+from crm.db import create_session_factory
 from crm.models import (
     OutboxStatus,
     Role,
@@ -36,8 +37,10 @@ from crm.outbox import RetryPolicy
 from crm.schemas import LeadDraft
 from crm.services.leads import create_lead
 from crm.services.webhooks import create_webhook
+from crm.wakeups import Queue, Wakeups
 from crm.webhook_targets import TargetPolicy
 from tests.bot.webhook_receiver import requests_logged
+from tests.waking import AN_HOUR, FAILS_AFTER_SECONDS, LateClock
 
 LOCAL = TargetPolicy(allow_private=True)
 PUBLIC_ONLY = TargetPolicy()
@@ -275,3 +278,39 @@ async def test_a_private_address_is_never_connected_to_when_not_allowed(
     assert attempt.status_code is None
     assert attempt.error is not None and "webhook-url-private" in attempt.error
     assert await statuses(session) == [OutboxStatus.PENDING]
+
+
+async def test_a_commit_that_queues_a_delivery_wakes_the_idle_sender_at_once(
+    engine: AsyncEngine, session: AsyncSession, admin: Staff
+) -> None:
+    received: list[str] = []
+    arrived = asyncio.Event()
+
+    async def receive(request: web.Request) -> web.Response:
+        received.append(await request.text())
+        arrived.set()
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", receive)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    await a_webhook(session, admin, str(server.make_url("/hook")))
+    wakeups = Wakeups()
+    session_factory = create_session_factory(engine, wakeups=wakeups)
+    clock = LateClock()
+    sender = WebhookSender(session_factory, policy=LOCAL, clock=clock, poll_seconds=AN_HOUR)
+    wakeups.register(Queue.WEBHOOK_DELIVERIES, sender)
+    running = asyncio.create_task(sender.run())
+    await clock.read.wait()  # it looked, found nothing due by its clock, and waits an hour
+    clock.catch_up()
+
+    async with session_factory() as writer:
+        await leads_created(writer, admin, ["woken"])
+    await asyncio.wait_for(arrived.wait(), FAILS_AFTER_SECONDS)
+    sender.stop()
+    await running
+    await server.close()
+
+    assert [json.loads(body)["data"]["lead"]["title"] for body in received] == ["woken"]
+    assert await statuses(session) == [OutboxStatus.SENT]

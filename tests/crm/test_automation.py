@@ -3,19 +3,21 @@ never looping; surviving a runner that dies mid-way; switched off when they fail
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.database import create_engine
 from crm.automation import records
 from crm.automation.actions import RULE_FIRED, RULE_NOTICE
 from crm.automation.admin import create_rule, dry_run, move_rule, set_enabled
 from crm.automation.engine import RULE_FAILED
-from crm.automation.runner import RuleRunner
+from crm.automation.runner import Looked, RuleRunner
 from crm.automation.spec import (
     AddTag,
     AssignInTeam,
@@ -35,6 +37,7 @@ from crm.automation.spec import (
     When,
 )
 from crm.automation.timers import record_timed_events
+from crm.db import create_session_factory
 from crm.errors import ValidationFailed
 from crm.models import (
     Activity,
@@ -57,7 +60,9 @@ from crm.notifications import commit_with_notifications
 from crm.schemas import LeadDraft
 from crm.services.conversations import InboundMessage, receive_message
 from crm.services.leads import create_lead, move_to_stage
+from crm.wakeups import Queue, Wakeups
 from tests.crm.conftest import Stages, Team
+from tests.waking import AN_HOUR, FAILS_AFTER_SECONDS, LateClock
 
 
 class Woken:
@@ -262,11 +267,11 @@ async def test_a_runner_killed_mid_way_leaves_the_rule_to_run_once_after_restart
 
     # The first runner takes the record and dies before its transaction commits.
     async with session_factory() as dying:
-        taken = await records.take_due(dying, worker="dead", now=now)
+        taken = await records.take_due(dying, now=now)
         assert taken is not None
         await dying.rollback()
 
-    restarted = utc_runner(session_factory, worker="restarted", clock=lambda: now)
+    restarted = utc_runner(session_factory, clock=lambda: now)
     assert await restarted.run_due() == 1
     assert await restarted.run_due() == 0
 
@@ -595,3 +600,69 @@ async def test_a_rule_naming_a_missing_team_or_webhook_is_refused(
             await create_rule(session, actor=team.admin, name="Bad", spec=spec)
         assert refused.value.code == code
     assert await session.scalar(select(func.count()).select_from(Rule)) == 0
+
+
+class Committed:
+    """The runner's outbox: woken after each record the runner commits."""
+
+    def __init__(self) -> None:
+        self.woken = asyncio.Event()
+
+    def wake(self) -> None:
+        self.woken.set()
+
+
+async def test_a_commit_that_records_an_event_wakes_the_idle_runner_at_once(
+    engine: AsyncEngine, session: AsyncSession, team: Team
+) -> None:
+    await new_rule(session, team, "Welcome", CREATED, [AddTag(tag="welcomed")])
+    wakeups = Wakeups()
+    session_factory = create_session_factory(engine, wakeups=wakeups)
+    clock, committed = LateClock(), Committed()
+    runner = RuleRunner(session_factory, committed, clock=clock, poll_seconds=AN_HOUR)
+    wakeups.register(Queue.RULE_EVENTS, runner)
+    running = asyncio.create_task(runner.run())
+    await clock.read.wait()  # it looked, found nothing due by its clock, and waits an hour
+    clock.catch_up()
+
+    async with session_factory() as writer:
+        lead = await add_lead(writer, team)
+    await asyncio.wait_for(committed.woken.wait(), FAILS_AFTER_SECONDS)
+    runner.stop()
+    await running
+
+    assert await tags_of(session, lead.id) == ["welcomed"]
+
+
+async def test_a_database_that_does_not_answer_does_not_stop_the_runner() -> None:
+    engine = create_engine("postgresql+asyncpg://crm@127.0.0.1:1/crm")  # nothing listens
+    clock = LateClock()
+    runner = RuleRunner(
+        create_session_factory(engine), Committed(), clock=clock, poll_seconds=AN_HOUR
+    )
+    running = asyncio.create_task(runner.run())
+    await clock.read.wait()
+    clock.read.clear()
+    runner.wake()
+
+    await asyncio.wait_for(clock.read.wait(), FAILS_AFTER_SECONDS)  # it looked again
+    runner.stop()
+    await running
+    await engine.dispose()
+
+
+async def test_the_runner_knows_from_the_record_it_takes_whether_another_is_due(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    await new_rule(session, team, "Welcome", CREATED, [AddTag(tag="welcomed")])
+    first = await add_lead(session, team, "Olena")
+    second = await add_lead(session, team, "Petro")
+    runner = utc_runner(session_factory)
+
+    looks = [await runner.run_next(), await runner.run_next(), await runner.run_next()]
+
+    assert looks == [Looked.RAN_ONE_OF_MORE, Looked.RAN_THE_LAST, Looked.NOTHING_DUE]
+    assert [await tags_of(session, lead.id) for lead in (first, second)] == [
+        ["welcomed"],
+        ["welcomed"],
+    ]

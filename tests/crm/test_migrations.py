@@ -7,6 +7,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -14,7 +15,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm.db import create_engine
-from crm.migrate import upgrade_to_head
+from crm.migrate import alembic_config, upgrade_to_head
 from crm.models import Base
 from tests.conftest import BACKENDS, sqlite_url
 
@@ -85,3 +86,24 @@ async def test_upgrade_head_on_an_empty_database_matches_the_models(
         ("Lost", "lost"),
     ]
     assert found == []
+
+
+def downgrade_to(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
+async def test_the_rule_events_lease_columns_come_back_on_downgrade_and_go_again(
+    empty_engine: AsyncEngine,
+) -> None:
+    await upgrade_to_head(empty_engine)
+    async with empty_engine.begin() as connection:
+        await connection.run_sync(downgrade_to, "0013")
+        await connection.execute(
+            text("UPDATE rule_events SET claimed_by = 'old', claimed_until = NULL")
+        )
+    await upgrade_to_head(empty_engine)
+
+    async with empty_engine.connect() as connection:
+        assert await connection.run_sync(differences) == []

@@ -1,8 +1,9 @@
 """Rules survive a worker killed mid-way: real ``crm-bot worker`` processes on PostgreSQL.
 
 The changes are committed while no worker runs (the process died right after them); a worker
-starts, runs some of their rules and is killed (SIGKILL) holding claims on the rest; the next
-worker runs what is left once the lease runs out. Every rule ran exactly once per change.
+starts, runs some of their rules and is killed (SIGKILL), maybe in the middle of a record's
+transaction; the next worker runs what is left (a record is taken only in the transaction that
+runs it, so nothing stays held). Every rule ran exactly once per change.
 """
 
 from __future__ import annotations

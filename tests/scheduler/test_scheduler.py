@@ -57,6 +57,8 @@ async def test_every_round_runs_at_start_and_wakes_the_sender(
         "digests": True,
         "rule_timers": True,
         "intake_receipts": True,
+        "settled_rule_records": True,
+        "settled_webhook_deliveries": True,
     }
     (reminder,) = await outbox_rows(session_factory, reminders.REMINDER)
     assert reminder.payload["late"] is True
