@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.database import create_engine
 from bot.delivery.webhooks import ANSWER_READ_MAX, WebhookSender
 from crm.db import create_session_factory
 from crm.models import (
@@ -314,3 +315,20 @@ async def test_a_commit_that_queues_a_delivery_wakes_the_idle_sender_at_once(
 
     assert [json.loads(body)["data"]["lead"]["title"] for body in received] == ["woken"]
     assert await statuses(session) == [OutboxStatus.SENT]
+
+
+async def test_a_database_that_does_not_answer_does_not_stop_the_sender() -> None:
+    engine = create_engine("postgresql+asyncpg://crm@127.0.0.1:1/crm")  # nothing listens
+    clock = LateClock()
+    sender = WebhookSender(
+        create_session_factory(engine), policy=LOCAL, clock=clock, poll_seconds=AN_HOUR
+    )
+    running = asyncio.create_task(sender.run())
+    await asyncio.wait_for(clock.read.wait(), FAILS_AFTER_SECONDS)
+    clock.read.clear()
+    sender.wake()
+
+    await asyncio.wait_for(clock.read.wait(), FAILS_AFTER_SECONDS)  # it looked again
+    sender.stop()
+    await running  # and stops cleanly, though its claims could not be handed back
+    await engine.dispose()
