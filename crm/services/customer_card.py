@@ -97,7 +97,6 @@ async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int
     """The card's header and the exact size of each of its sections, as ``actor`` sees them."""
     customer = await visible_customer(session, actor=actor, customer_id=customer_id)
     customer_id = customer.id
-    orders = _orders(actor, customer_id)
     totals = (
         await session.execute(
             select(
@@ -106,48 +105,104 @@ async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int
                 func.min(Order.created_at),
                 func.max(Order.created_at),
             )
-            .where(orders)
+            .where(_orders(actor, customer_id))
             .group_by(Order.currency)
         )
     ).all()
-    latest_message = (
-        await session.execute(
-            select(Conversation, ConversationMessage)
-            .join(ConversationMessage, ConversationMessage.conversation_id == Conversation.id)
-            .where(Conversation.customer_id == customer_id)
-            .order_by(ConversationMessage.sent_at.desc(), ConversationMessage.id.desc())
-            .limit(1)
-        )
-    ).first()
+    figures = await _figures(session, actor, customer_id)
     return CustomerCard(
         customer=customer,
         tags=list(await customer.awaitable_attrs.tags),
         lifetime_value={currency: from_minor_units(total) for currency, total, _, _ in totals},
         first_order_at=min((first for _, _, first, _ in totals), default=None),
         last_order_at=max((last for _, _, _, last in totals), default=None),
-        loyalty_balance=await loyalty_balance(session, customer_id=customer_id),
-        counts={
-            section: await _count(session, _section_query(section, actor, customer_id))
-            for section in Section
-        },
-        conversation_count=await _count(
-            session, select(Conversation.id).where(Conversation.customer_id == customer_id)
+        loyalty_balance=figures[_LOYALTY],
+        counts={section: figures[section.value] for section in Section},
+        conversation_count=figures[_CONVERSATIONS],
+        open_ticket_count=figures[_OPEN_TICKETS],
+        deals=DealCounts(
+            open=figures[StageKind.OPEN.value],
+            won=figures[StageKind.WON.value],
+            lost=figures[StageKind.LOST.value],
+            others=figures[_OTHERS_DEALS],
         ),
-        open_ticket_count=await _count(
-            session,
-            select(SupportTicket.id).where(
-                SupportTicket.customer_id == customer_id, SupportTicket.closed_at.is_(None)
-            ),
-        ),
-        deals=await _deal_counts(session, actor, customer_id),
         latest_order=await _first_row(session, Section.ORDERS, actor, customer_id),
-        latest_message=None if latest_message is None else (latest_message[0], latest_message[1]),
+        latest_message=await _latest_message(session, customer_id),
         latest_ticket=await _first_row(session, Section.TICKETS, actor, customer_id),
         possible_duplicates=(
             await duplicate_count(session, customer) if actor.role in MERGING_ROLES else 0
         ),
-        on_whatsapp=await has_whatsapp_conversation(session, customer_id),
+        on_whatsapp=bool(figures[_ON_WHATSAPP]),
     )
+
+
+# The card's figures besides the sections' counts (named by Section values) and the deals by
+# stage kind (named by StageKind values), as the columns of one statement.
+_LOYALTY = "loyalty"
+_CONVERSATIONS = "conversations"
+_OPEN_TICKETS = "open_tickets"
+_OTHERS_DEALS = "others_deals"
+_ON_WHATSAPP = "on_whatsapp"
+
+
+async def _figures(session: AsyncSession, actor: Staff, customer_id: int) -> dict[str, int]:
+    """Every count of the card, the loyalty balance and whether they wrote on WhatsApp, in one
+    round trip: a scalar subquery each, each answered from an index on the customer."""
+    figures: dict[str, ColumnElement[Any]] = {
+        section.value: _counted(_section_query(section, actor, customer_id)).scalar_subquery()
+        for section in Section
+    }
+    deals = (
+        select(func.count())
+        .select_from(Lead)
+        .join(Stage, Lead.stage_id == Stage.id)
+        .where(Lead.customer_id == customer_id, visible_leads(actor))
+    )
+    figures |= {kind.value: deals.where(Stage.kind == kind).scalar_subquery() for kind in StageKind}
+    figures[_OTHERS_DEALS] = (
+        select(func.count())
+        .where(Lead.customer_id == customer_id, not_(visible_leads(actor)))
+        .scalar_subquery()
+    )
+    figures[_LOYALTY] = _loyalty_balance(customer_id).scalar_subquery()
+    figures[_CONVERSATIONS] = (
+        select(func.count()).where(Conversation.customer_id == customer_id).scalar_subquery()
+    )
+    figures[_OPEN_TICKETS] = (
+        select(func.count())
+        .where(SupportTicket.customer_id == customer_id, SupportTicket.closed_at.is_(None))
+        .scalar_subquery()
+    )
+    figures[_ON_WHATSAPP] = has_whatsapp_conversation(customer_id)
+    row = (
+        await session.execute(select(*(value.label(name) for name, value in figures.items())))
+    ).one()
+    return {name: int(row._mapping[name] or 0) for name in figures}
+
+
+async def _latest_message(
+    session: AsyncSession, customer_id: int
+) -> tuple[Conversation, ConversationMessage] | None:
+    """The newest message of all the customer's conversations: the newest of each read from
+    its index, then the newest of those, so no conversation's messages are sorted whole."""
+    newest_of_conversation = (
+        select(ConversationMessage.id)
+        .where(ConversationMessage.conversation_id == Conversation.id)
+        .order_by(ConversationMessage.sent_at.desc(), ConversationMessage.id.desc())
+        .limit(1)
+        .correlate(Conversation)
+        .scalar_subquery()
+    )
+    latest = (
+        await session.execute(
+            select(Conversation, ConversationMessage)
+            .join(ConversationMessage, ConversationMessage.id == newest_of_conversation)
+            .where(Conversation.customer_id == customer_id)
+            .order_by(ConversationMessage.sent_at.desc(), ConversationMessage.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if latest is None else (latest[0], latest[1])
 
 
 async def section_page(
@@ -166,12 +221,13 @@ async def section_page(
 
 
 async def loyalty_balance(session: AsyncSession, *, customer_id: int) -> int:
-    balance = await session.scalar(
-        select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
-            LoyaltyEntry.customer_id == customer_id
-        )
+    return int(await session.scalar(_loyalty_balance(customer_id)) or 0)
+
+
+def _loyalty_balance(customer_id: int) -> Select[tuple[int]]:
+    return select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
+        LoyaltyEntry.customer_id == customer_id
     )
-    return int(balance or 0)
 
 
 async def change_loyalty_points(
@@ -306,34 +362,14 @@ def _section_query(section: Section, actor: Staff, customer_id: int) -> SectionQ
 
 
 async def _count(session: AsyncSession, query: SectionQuery) -> int:
-    counted = query.order_by(None).with_only_columns(func.count(), maintain_column_froms=True)
-    return int(await session.scalar(counted) or 0)
+    return int(await session.scalar(_counted(query)) or 0)
+
+
+def _counted(query: SectionQuery) -> Select[tuple[int]]:
+    return query.order_by(None).with_only_columns(func.count(), maintain_column_froms=True)
 
 
 async def _first_row(
     session: AsyncSession, section: Section, actor: Staff, customer_id: int
 ) -> Any:
     return await session.scalar(_section_query(section, actor, customer_id).limit(1))
-
-
-async def _deal_counts(session: AsyncSession, actor: Staff, customer_id: int) -> DealCounts:
-    by_kind = dict(
-        (
-            await session.execute(
-                select(Stage.kind, func.count())
-                .select_from(Lead)
-                .join(Stage, Lead.stage_id == Stage.id)
-                .where(Lead.customer_id == customer_id, visible_leads(actor))
-                .group_by(Stage.kind)
-            )
-        ).all()
-    )
-    others = await session.scalar(
-        select(func.count()).where(Lead.customer_id == customer_id, not_(visible_leads(actor)))
-    )
-    return DealCounts(
-        open=by_kind.get(StageKind.OPEN, 0),
-        won=by_kind.get(StageKind.WON, 0),
-        lost=by_kind.get(StageKind.LOST, 0),
-        others=int(others or 0),
-    )
