@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import BindParameter, False_, True_
 
 from crm.errors import Conflict, Forbidden, NotFound, StaleLead
-from crm.models import Customer, Lead, Role, Staff, Task, TeamMember
+from crm.models import Customer, Lead, LeadMerge, Role, Staff, Task, TeamMember
 
 # A staff id in SQL: a column of the query or a bound value.
 Operand = SQLColumnExpression[int | None]
@@ -267,12 +267,23 @@ def visible_customer_records(
 
 
 async def visible_lead(session: AsyncSession, *, actor: Staff, lead_id: int) -> Lead:
+    """The lead, if ``actor`` may see it; a lead merged into another is that other one, so
+    the old buttons and links of a merged-away lead open the lead it was merged into."""
     require_active(actor)
-    lead = await session.get(Lead, lead_id)
+    lead = await session.get(Lead, lead_id) or await _merged_into(session, lead_id)
+    if not await may_see_lead(session, actor=actor, lead_id=lead.id):
+        raise Forbidden(f"lead {lead.id} belongs to someone else")
+    return lead
+
+
+async def _merged_into(session: AsyncSession, lead_id: int) -> Lead:
+    lead = await session.scalar(
+        select(Lead)
+        .join(LeadMerge, LeadMerge.into_id == Lead.id)
+        .where(LeadMerge.merged_id == lead_id)
+    )
     if lead is None:
         raise NotFound(f"lead {lead_id}")
-    if not await may_see_lead(session, actor=actor, lead_id=lead_id):
-        raise Forbidden(f"lead {lead_id} belongs to someone else")
     return lead
 
 

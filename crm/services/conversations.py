@@ -305,7 +305,7 @@ async def _whatsapp_conversation_id(session: AsyncSession, customer_id: int) -> 
     )
 
 
-def _whatsapp_conversations(customer_id: int) -> Select[tuple[int]]:
+def _whatsapp_conversations(customer_id: int) -> Select[int]:
     return select(Conversation.id).where(
         Conversation.customer_id == customer_id,
         Conversation.channel == LeadSource.WHATSAPP.value,

@@ -224,7 +224,7 @@ async def loyalty_balance(session: AsyncSession, *, customer_id: int) -> int:
     return int(await session.scalar(_loyalty_balance(customer_id)) or 0)
 
 
-def _loyalty_balance(customer_id: int) -> Select[tuple[int]]:
+def _loyalty_balance(customer_id: int) -> Select[int]:
     return select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
         LoyaltyEntry.customer_id == customer_id
     )
@@ -365,7 +365,7 @@ async def _count(session: AsyncSession, query: SectionQuery) -> int:
     return int(await session.scalar(_counted(query)) or 0)
 
 
-def _counted(query: SectionQuery) -> Select[tuple[int]]:
+def _counted(query: SectionQuery) -> Select[int]:
     return query.order_by(None).with_only_columns(func.count(), maintain_column_froms=True)
 
 
