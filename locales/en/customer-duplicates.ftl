@@ -1,6 +1,6 @@
 # /duplicates: likely duplicate customers and merging them.
 
-command-duplicates = Duplicate customers: merge (managers)
+command-duplicates = Duplicate customers and leads: merge (managers)
 activity-merge = merged in
 duplicates-title = <b>🔁 Likely duplicate customers</b>: { $count ->
     [one] 1 pair
