@@ -89,14 +89,26 @@ def _reader_sees_work_of(
     """
     return _any_of(
         is_admin,
-        _all_of(is_manager, _in_no_team(reader_id)),
+        _only_if(is_manager, lambda: _in_no_team(reader_id)),
         _all_of(
             owner_id.is_not(None),
             _any_of(
-                owner_id == reader_id, _all_of(is_manager, _shares_a_team(reader_id, owner_id))
+                owner_id == reader_id,
+                _only_if(is_manager, lambda: _shares_a_team(reader_id, owner_id)),
             ),
         ),
     )
+
+
+def _only_if(
+    condition: ColumnElement[bool], then: Callable[[], ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """``condition AND then()``, with ``then`` not even built when ``condition`` is the
+    constant false (a rep's or an admin's query): building the teams' subqueries costs more
+    than running what is left of the query."""
+    if isinstance(condition, False_):
+        return false()
+    return _all_of(condition, then())
 
 
 def _any_of(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
