@@ -36,7 +36,9 @@ LIST_TITLE = 60
 
 class LeadMergeStep(CallbackData, prefix="dlm"):
     """Merge ``drop_id`` into ``keep_id`` taking the merged-away lead's value of each
-    disagreement whose bit is set in ``picks``: shown until ``confirmed``."""
+    disagreement whose bit is set in ``picks``: shown until ``confirmed``. Seven fields of the
+    lead and at most ``FIELDS_MAX`` custom ones may disagree: with the largest ids the data
+    stays under Telegram's 64 bytes, and the pairs of buttons under its 100."""
 
     keep_id: int
     drop_id: int

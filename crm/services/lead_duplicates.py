@@ -199,9 +199,12 @@ async def merge_leads(
     disagreements = await _disagreements(session, kept, dropped)
     if picks < 0 or picks >> len(disagreements):
         raise ValidationFailed("merge-picks", field="picks")
-    taken = {d.field for n, d in enumerate(disagreements) if picks >> n & 1}
-    _take_fields(session, actor, kept, dropped, taken)
-    _take_custom_fields(session, actor, kept, dropped, taken)
+    taken = [d for n, d in enumerate(disagreements) if picks >> n & 1]
+    # A custom field's key may read like a field of the lead ("title"): kept apart.
+    _take_fields(session, actor, kept, dropped, {d.field for d in taken if d.definition is None})
+    _take_custom_fields(
+        session, actor, kept, dropped, {d.field for d in taken if d.definition is not None}
+    )
     kept.search_text = search_text(kept.title, kept.contact_name, kept.email)
     if kept.duplicate_of_id == dropped.id:
         kept.duplicate_of_id = None

@@ -8,7 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Customer, CustomerContact, Lead
 from crm.schemas import LeadDraft
+from crm.services.fields import FIELDS_MAX
+from crm.services.lead_duplicates import FIELDS
 from crm.services.leads import create_lead
+from handlers.lead_duplicates import LeadMergeStep
 from tests.bot.conftest import Team, Telegram
 from tests.bot.test_deal import current_rows
 from tests.bot.test_export import staff_of
@@ -158,3 +161,13 @@ async def test_a_rep_may_not_merge_leads_even_by_a_forged_button(
     assert forged == listed == "Not allowed"
     ids = await current_rows(session, select(Lead.id).order_by(Lead.id))
     assert ids == [older_id, newer_id]
+
+
+def test_the_merge_button_fits_telegram_with_the_largest_ids_and_every_field_picked() -> None:
+    disagreeing = len(FIELDS) + FIELDS_MAX
+    step = LeadMergeStep(
+        keep_id=2**63 - 1, drop_id=2**63 - 2, picks=2**disagreeing - 1, confirmed=True
+    )
+
+    assert len(step.pack().encode()) <= 64
+    assert 2 * disagreeing + 2 <= 100
