@@ -109,7 +109,8 @@ async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int
             .group_by(Order.currency)
         )
     ).all()
-    figures = await _figures(session, actor, customer_id)
+    whose = await _whose(session, customer_id)
+    figures = await _figures(session, actor, whose)
     return CustomerCard(
         customer=customer,
         tags=list(await customer.awaitable_attrs.tags),
@@ -126,9 +127,9 @@ async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int
             lost=figures[StageKind.LOST.value],
             others=figures[_OTHERS_DEALS],
         ),
-        latest_order=await _first_row(session, Section.ORDERS, actor, customer_id),
+        latest_order=await _first_row(session, Section.ORDERS, actor, whose),
         latest_message=await _latest_message(session, customer_id),
-        latest_ticket=await _first_row(session, Section.TICKETS, actor, customer_id),
+        latest_ticket=await _first_row(session, Section.TICKETS, actor, whose),
         possible_duplicates=(
             await duplicate_count(session, customer) if actor.role in MERGING_ROLES else 0
         ),
@@ -145,11 +146,12 @@ _OTHERS_DEALS = "others_deals"
 _ON_WHATSAPP = "on_whatsapp"
 
 
-async def _figures(session: AsyncSession, actor: Staff, customer_id: int) -> dict[str, int]:
+async def _figures(session: AsyncSession, actor: Staff, whose: _Whose) -> dict[str, int]:
     """Every count of the card, the loyalty balance and whether they wrote on WhatsApp, in one
     round trip: a scalar subquery each, each answered from an index on the customer."""
+    customer_id = whose.customer_id
     figures: dict[str, ColumnElement[Any]] = {
-        section.value: _counted(_section_query(section, actor, customer_id)).scalar_subquery()
+        section.value: _counted(_section_query(section, actor, whose)).scalar_subquery()
         for section in Section
     }
     deals = (
@@ -211,7 +213,7 @@ async def section_page(
     """One page of a section, newest first (open tasks: the soonest due first); a page beyond
     the end shows the last one."""
     customer_id = (await visible_customer(session, actor=actor, customer_id=customer_id)).id
-    query = _section_query(section, actor, customer_id)
+    query = _section_query(section, actor, await _whose(session, customer_id))
     total = await _count(session, query)
     last = max(0, (total - 1) // SECTION_PAGE_SIZE)
     page = min(max(page, 0), last)
@@ -295,15 +297,30 @@ def _orders(actor: Staff, customer_id: int) -> ColumnElement[bool]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Whose:
+    """The customer whose rows are gathered, and the ids of their deals: a row of theirs or
+    of a deal is then found by two index lookups. (``lead_id IN (a subquery)`` in an OR is
+    answered by no index: PostgreSQL read every activity for it.)"""
+
+    customer_id: int
+    deal_ids: list[int]
+
+
+async def _whose(session: AsyncSession, customer_id: int) -> _Whose:
+    deals = await session.scalars(select(Lead.id).where(Lead.customer_id == customer_id))
+    return _Whose(customer_id, list(deals))
+
+
 def _of_customer_or_deals(
-    customer_column: Any, lead_column: Any, customer_id: int
+    customer_column: Any, lead_column: Any, whose: _Whose
 ) -> ColumnElement[bool]:
-    deals = select(Lead.id).where(Lead.customer_id == customer_id)
-    return or_(customer_column == customer_id, lead_column.in_(deals))
+    return or_(customer_column == whose.customer_id, lead_column.in_(whose.deal_ids))
 
 
-def _section_query(section: Section, actor: Staff, customer_id: int) -> SectionQuery:
+def _section_query(section: Section, actor: Staff, whose: _Whose) -> SectionQuery:
     """The rows of a section in the order they are shown, scoped to what ``actor`` sees."""
+    customer_id = whose.customer_id
     match section:
         case Section.ORDERS:
             return (
@@ -340,7 +357,7 @@ def _section_query(section: Section, actor: Staff, customer_id: int) -> SectionQ
             return (
                 select(Task)
                 .where(
-                    _of_customer_or_deals(Task.customer_id, Task.lead_id, customer_id),
+                    _of_customer_or_deals(Task.customer_id, Task.lead_id, whose),
                     visible_customer_records(
                         actor, lead_id=Task.lead_id, owner_id=Task.assignee_id
                     ),
@@ -352,7 +369,7 @@ def _section_query(section: Section, actor: Staff, customer_id: int) -> SectionQ
             return (
                 select(Activity)
                 .where(
-                    _of_customer_or_deals(Activity.customer_id, Activity.lead_id, customer_id),
+                    _of_customer_or_deals(Activity.customer_id, Activity.lead_id, whose),
                     visible_customer_records(
                         actor, lead_id=Activity.lead_id, owner_id=Activity.author_id
                     ),
@@ -369,7 +386,5 @@ def _counted(query: SectionQuery) -> Select[int]:
     return query.order_by(None).with_only_columns(func.count(), maintain_column_froms=True)
 
 
-async def _first_row(
-    session: AsyncSession, section: Section, actor: Staff, customer_id: int
-) -> Any:
-    return await session.scalar(_section_query(section, actor, customer_id).limit(1))
+async def _first_row(session: AsyncSession, section: Section, actor: Staff, whose: _Whose) -> Any:
+    return await session.scalar(_section_query(section, actor, whose).limit(1))
