@@ -98,16 +98,22 @@ async def lead_duplicate_pairs(session: AsyncSession, *, actor: Staff, page: int
 
 def _pairs(actor: Staff) -> CompoundSelect[tuple[int, int]]:
     """Each pair of leads sharing a phone or an e-mail, once (first id < second), both in
-    ``actor``'s scope; each half joins the leads to themselves on an indexed column."""
+    ``actor``'s scope. The values held twice come from the column's index alone (PostgreSQL
+    reads it without the table, in order, so nothing is hashed); the few leads holding them
+    are then looked up by the same index."""
     first, second = aliased(Lead), aliased(Lead)
 
     def sharing(column: str) -> Any:
         mine, theirs = getattr(first, column), getattr(second, column)
+        indexed = getattr(Lead, column)
+        held_twice = (
+            select(indexed).where(indexed.is_not(None)).group_by(indexed).having(func.count() > 1)
+        )
         return (
             select(first.id.label("first_id"), second.id.label("second_id"))
             .join(second, and_(theirs == mine, second.id > first.id))
             .where(
-                mine.is_not(None),
+                mine.in_(held_twice),
                 work_seen_by(actor, first.responsible_id),
                 work_seen_by(actor, second.responsible_id),
             )
