@@ -23,7 +23,7 @@ from crm.services.duplicates import (
     merge_preview,
 )
 from handlers.common.paging import page_navigation
-from handlers.common.screens import Screen, send_screen, show_screen
+from handlers.common.screens import Screen, button, send_screen, show_screen
 from handlers.common.text import MESSAGE_LIMIT, shorten, tr
 from handlers.customer_views import CustomerView, fit_lines
 
@@ -32,6 +32,12 @@ LIST_NAME = 60
 
 
 class DuplicatesPage(CallbackData, prefix="dup"):
+    page: int
+
+
+class LeadDuplicatesPage(CallbackData, prefix="dl"):
+    """A page of the likely duplicate leads (handlers.lead_duplicates shows it)."""
+
     page: int
 
 
@@ -54,12 +60,13 @@ def _who(customer: Customer) -> str:
     return f"#{customer.id} {shorten(customer.name, LIST_NAME)}"
 
 
-def _shared_text(pair: DuplicatePair, i18n: I18nContext) -> str:
+def shared_text(shared: list[tuple[Likeness, str]], i18n: I18nContext) -> str:
+    """What two customers or leads share, in words."""
     return ", ".join(
         i18n.get(f"duplicates-same-{likeness.value}", value=value)
         if likeness is not Likeness.NAME
         else i18n.get("duplicates-same-name")
-        for likeness, value in pair.shared
+        for likeness, value in shared
     )
 
 
@@ -76,7 +83,7 @@ def _list_screen(pairs: Page[DuplicatePair], i18n: I18nContext) -> Screen:
                 number=number,
                 first=_who(pair.first),
                 second=_who(pair.second),
-                shared=_shared_text(pair, i18n),
+                shared=shared_text(pair.shared, i18n),
             )
         )
         kb.button(
@@ -89,6 +96,7 @@ def _list_screen(pairs: Page[DuplicatePair], i18n: I18nContext) -> Screen:
         lines.append(i18n.get("duplicates-none"))
     kb.adjust(len(pairs.items) or 1)
     kb.row(*page_navigation(pairs, i18n, lambda number: DuplicatesPage(page=number)))
+    kb.row(button(i18n.get("duplicates-leads"), LeadDuplicatesPage(page=0)))
     return Screen(fit_lines(lines, MESSAGE_LIMIT), kb.as_markup())
 
 

@@ -27,7 +27,7 @@ from crm.models.enums import (
     TicketStatus,
 )
 from crm.models.intake import FieldPreset, IntakeChannel, IntakeKind, IntakeReceipt
-from crm.models.lead import Lead
+from crm.models.lead import Lead, LeadMerge
 from crm.models.outbox import OutboxMessage, OutboxStatus
 from crm.models.pipeline import CacheVersion, Pipeline, Stage
 from crm.models.settings import FieldDefinition, Segment
@@ -59,6 +59,7 @@ __all__ = [
     "Invite",
     "Language",
     "Lead",
+    "LeadMerge",
     "LeadSource",
     "LostReason",
     "LoyaltyEntry",

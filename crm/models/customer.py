@@ -80,7 +80,8 @@ class Order(Base):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(32), default="new")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", use_alter=True))
+    # Indexed: merging two leads moves the orders of the one merged away.
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", use_alter=True), index=True)
     # The shop it came from; its ``external_id`` is then the shop's order number.
     intake_channel_id: Mapped[int | None] = mapped_column(ForeignKey("intake_channels.id"))
 

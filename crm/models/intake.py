@@ -60,6 +60,9 @@ class IntakeReceipt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(64))
     external_id: Mapped[str] = mapped_column(String(128))
-    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"))
+    # Indexed: merging two leads moves the receipts of the one merged away.
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leads.id", ondelete="SET NULL"), index=True
+    )
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

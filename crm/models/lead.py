@@ -66,7 +66,8 @@ class Lead(Base):
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    # Indexed: a merge re-points the leads linked to the one merged away.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"), index=True)
     # The id in the system a lead list was imported from: a re-import updates the row.
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     # Case-folded title, contact and e-mail: SQLite's lower() knows only ASCII.
@@ -83,3 +84,17 @@ class Lead(Base):
     @property
     def value(self) -> Decimal | None:
         return None if self.value_minor is None else from_minor_units(self.value_minor)
+
+
+class LeadMerge(Base):
+    """A lead merged into another and removed: its old buttons and links open ``into_id``.
+
+    The merged-away row goes (so no list, count or report sees it twice); this row keeps its
+    id resolvable. A merge into a lead later merged itself is re-pointed, so one look-up
+    always reaches a live lead."""
+
+    __tablename__ = "lead_merges"
+
+    merged_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    into_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    merged_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

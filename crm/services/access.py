@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import BindParameter, False_, True_
 
 from crm.errors import Conflict, Forbidden, NotFound, StaleLead
-from crm.models import Customer, Lead, Role, Staff, Task, TeamMember
+from crm.models import Customer, Lead, LeadMerge, Role, Staff, Task, TeamMember
 
 # A staff id in SQL: a column of the query or a bound value.
 Operand = SQLColumnExpression[int | None]
@@ -89,14 +89,26 @@ def _reader_sees_work_of(
     """
     return _any_of(
         is_admin,
-        _all_of(is_manager, _in_no_team(reader_id)),
+        _only_if(is_manager, lambda: _in_no_team(reader_id)),
         _all_of(
             owner_id.is_not(None),
             _any_of(
-                owner_id == reader_id, _all_of(is_manager, _shares_a_team(reader_id, owner_id))
+                owner_id == reader_id,
+                _only_if(is_manager, lambda: _shares_a_team(reader_id, owner_id)),
             ),
         ),
     )
+
+
+def _only_if(
+    condition: ColumnElement[bool], then: Callable[[], ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """``condition AND then()``, with ``then`` not even built when ``condition`` is the
+    constant false (a rep's or an admin's query): building the teams' subqueries costs more
+    than running what is left of the query."""
+    if isinstance(condition, False_):
+        return false()
+    return _all_of(condition, then())
 
 
 def _any_of(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -267,12 +279,23 @@ def visible_customer_records(
 
 
 async def visible_lead(session: AsyncSession, *, actor: Staff, lead_id: int) -> Lead:
+    """The lead, if ``actor`` may see it; a lead merged into another is that other one, so
+    the old buttons and links of a merged-away lead open the lead it was merged into."""
     require_active(actor)
-    lead = await session.get(Lead, lead_id)
+    lead = await session.get(Lead, lead_id) or await _merged_into(session, lead_id)
+    if not await may_see_lead(session, actor=actor, lead_id=lead.id):
+        raise Forbidden(f"lead {lead.id} belongs to someone else")
+    return lead
+
+
+async def _merged_into(session: AsyncSession, lead_id: int) -> Lead:
+    lead = await session.scalar(
+        select(Lead)
+        .join(LeadMerge, LeadMerge.into_id == Lead.id)
+        .where(LeadMerge.merged_id == lead_id)
+    )
     if lead is None:
         raise NotFound(f"lead {lead_id}")
-    if not await may_see_lead(session, actor=actor, lead_id=lead_id):
-        raise Forbidden(f"lead {lead_id} belongs to someone else")
     return lead
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -40,6 +40,8 @@ class LeadCard:
     statistics: LeadStatistics
     # Every custom field defined, filled in or not, in the order the admin added them.
     fields: list[FieldDefinition]
+    # Another lead shares its phone or e-mail: managers may merge them (/duplicates).
+    has_duplicates: bool
 
     @property
     def wants_close_date(self) -> bool:
@@ -148,7 +150,21 @@ async def card_of(session: AsyncSession, *, actor: Staff, lead: Lead) -> LeadCar
             paid={currency: from_minor_units(total) for currency, _, total in order_rows},
         ),
         fields=await field_definitions(session),
+        has_duplicates=await _has_duplicates(session, lead),
     )
+
+
+async def _has_duplicates(session: AsyncSession, lead: Lead) -> bool:
+    """Whether another lead shares the phone or the e-mail; both columns are indexed."""
+    sharing = [
+        column == value
+        for column, value in ((Lead.phone, lead.phone), (Lead.email, lead.email))
+        if value
+    ]
+    if not sharing:
+        return False
+    other = select(Lead.id).where(or_(*sharing), Lead.id != lead.id).limit(1)
+    return await session.scalar(other) is not None
 
 
 @dataclass(frozen=True, slots=True)

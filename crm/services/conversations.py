@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Exists, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events, outbox
@@ -241,8 +241,9 @@ class WindowClosed:
     last_inbound_at: datetime | None
 
 
-async def has_whatsapp_conversation(session: AsyncSession, customer_id: int) -> bool:
-    return await _whatsapp_conversation_id(session, customer_id) is not None
+def has_whatsapp_conversation(customer_id: int) -> Exists:
+    """Whether the customer wrote in on WhatsApp, as SQL: a part of a bigger query."""
+    return _whatsapp_conversations(customer_id).exists()
 
 
 async def whatsapp_reply_window(
@@ -300,13 +301,14 @@ async def reply_on_whatsapp(
 
 async def _whatsapp_conversation_id(session: AsyncSession, customer_id: int) -> int | None:
     return await session.scalar(
-        select(Conversation.id)
-        .where(
-            Conversation.customer_id == customer_id,
-            Conversation.channel == LeadSource.WHATSAPP.value,
-        )
-        .order_by(Conversation.id.desc())
-        .limit(1)
+        _whatsapp_conversations(customer_id).order_by(Conversation.id.desc()).limit(1)
+    )
+
+
+def _whatsapp_conversations(customer_id: int) -> Select[int]:
+    return select(Conversation.id).where(
+        Conversation.customer_id == customer_id,
+        Conversation.channel == LeadSource.WHATSAPP.value,
     )
 
 

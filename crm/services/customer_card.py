@@ -97,7 +97,6 @@ async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int
     """The card's header and the exact size of each of its sections, as ``actor`` sees them."""
     customer = await visible_customer(session, actor=actor, customer_id=customer_id)
     customer_id = customer.id
-    orders = _orders(actor, customer_id)
     totals = (
         await session.execute(
             select(
@@ -106,48 +105,106 @@ async def customer_card(session: AsyncSession, *, actor: Staff, customer_id: int
                 func.min(Order.created_at),
                 func.max(Order.created_at),
             )
-            .where(orders)
+            .where(_orders(actor, customer_id))
             .group_by(Order.currency)
         )
     ).all()
-    latest_message = (
-        await session.execute(
-            select(Conversation, ConversationMessage)
-            .join(ConversationMessage, ConversationMessage.conversation_id == Conversation.id)
-            .where(Conversation.customer_id == customer_id)
-            .order_by(ConversationMessage.sent_at.desc(), ConversationMessage.id.desc())
-            .limit(1)
-        )
-    ).first()
+    whose = await _whose(session, customer_id)
+    figures = await _figures(session, actor, whose)
     return CustomerCard(
         customer=customer,
         tags=list(await customer.awaitable_attrs.tags),
         lifetime_value={currency: from_minor_units(total) for currency, total, _, _ in totals},
         first_order_at=min((first for _, _, first, _ in totals), default=None),
         last_order_at=max((last for _, _, _, last in totals), default=None),
-        loyalty_balance=await loyalty_balance(session, customer_id=customer_id),
-        counts={
-            section: await _count(session, _section_query(section, actor, customer_id))
-            for section in Section
-        },
-        conversation_count=await _count(
-            session, select(Conversation.id).where(Conversation.customer_id == customer_id)
+        loyalty_balance=figures[_LOYALTY],
+        counts={section: figures[section.value] for section in Section},
+        conversation_count=figures[_CONVERSATIONS],
+        open_ticket_count=figures[_OPEN_TICKETS],
+        deals=DealCounts(
+            open=figures[StageKind.OPEN.value],
+            won=figures[StageKind.WON.value],
+            lost=figures[StageKind.LOST.value],
+            others=figures[_OTHERS_DEALS],
         ),
-        open_ticket_count=await _count(
-            session,
-            select(SupportTicket.id).where(
-                SupportTicket.customer_id == customer_id, SupportTicket.closed_at.is_(None)
-            ),
-        ),
-        deals=await _deal_counts(session, actor, customer_id),
-        latest_order=await _first_row(session, Section.ORDERS, actor, customer_id),
-        latest_message=None if latest_message is None else (latest_message[0], latest_message[1]),
-        latest_ticket=await _first_row(session, Section.TICKETS, actor, customer_id),
+        latest_order=await _first_row(session, Section.ORDERS, actor, whose),
+        latest_message=await _latest_message(session, customer_id),
+        latest_ticket=await _first_row(session, Section.TICKETS, actor, whose),
         possible_duplicates=(
             await duplicate_count(session, customer) if actor.role in MERGING_ROLES else 0
         ),
-        on_whatsapp=await has_whatsapp_conversation(session, customer_id),
+        on_whatsapp=bool(figures[_ON_WHATSAPP]),
     )
+
+
+# The card's figures besides the sections' counts (named by Section values) and the deals by
+# stage kind (named by StageKind values), as the columns of one statement.
+_LOYALTY = "loyalty"
+_CONVERSATIONS = "conversations"
+_OPEN_TICKETS = "open_tickets"
+_OTHERS_DEALS = "others_deals"
+_ON_WHATSAPP = "on_whatsapp"
+
+
+async def _figures(session: AsyncSession, actor: Staff, whose: _Whose) -> dict[str, int]:
+    """Every count of the card, the loyalty balance and whether they wrote on WhatsApp, in one
+    round trip: a scalar subquery each, each answered from an index on the customer."""
+    customer_id = whose.customer_id
+    figures: dict[str, ColumnElement[Any]] = {
+        section.value: _counted(_section_query(section, actor, whose)).scalar_subquery()
+        for section in Section
+    }
+    deals = (
+        select(func.count())
+        .select_from(Lead)
+        .join(Stage, Lead.stage_id == Stage.id)
+        .where(Lead.customer_id == customer_id, visible_leads(actor))
+    )
+    figures |= {kind.value: deals.where(Stage.kind == kind).scalar_subquery() for kind in StageKind}
+    figures[_OTHERS_DEALS] = (
+        select(func.count())
+        .where(Lead.customer_id == customer_id, not_(visible_leads(actor)))
+        .scalar_subquery()
+    )
+    figures[_LOYALTY] = _loyalty_balance(customer_id).scalar_subquery()
+    figures[_CONVERSATIONS] = (
+        select(func.count()).where(Conversation.customer_id == customer_id).scalar_subquery()
+    )
+    figures[_OPEN_TICKETS] = (
+        select(func.count())
+        .where(SupportTicket.customer_id == customer_id, SupportTicket.closed_at.is_(None))
+        .scalar_subquery()
+    )
+    figures[_ON_WHATSAPP] = has_whatsapp_conversation(customer_id)
+    row = (
+        await session.execute(select(*(value.label(name) for name, value in figures.items())))
+    ).one()
+    return {name: int(row._mapping[name] or 0) for name in figures}
+
+
+async def _latest_message(
+    session: AsyncSession, customer_id: int
+) -> tuple[Conversation, ConversationMessage] | None:
+    """The newest message of all the customer's conversations: the newest of each read from
+    its index, then the newest of those, so no conversation's messages are sorted whole."""
+    newest_of_conversation = (
+        select(ConversationMessage.id)
+        .where(ConversationMessage.conversation_id == Conversation.id)
+        .order_by(ConversationMessage.sent_at.desc(), ConversationMessage.id.desc())
+        .limit(1)
+        .correlate(Conversation)
+        .scalar_subquery()
+    )
+    latest = (
+        await session.execute(
+            select(Conversation, ConversationMessage)
+            .join(ConversationMessage, ConversationMessage.id == newest_of_conversation)
+            .where(Conversation.customer_id == customer_id)
+            .order_by(ConversationMessage.sent_at.desc(), ConversationMessage.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if latest is None else (latest[0], latest[1])
 
 
 async def section_page(
@@ -156,7 +213,7 @@ async def section_page(
     """One page of a section, newest first (open tasks: the soonest due first); a page beyond
     the end shows the last one."""
     customer_id = (await visible_customer(session, actor=actor, customer_id=customer_id)).id
-    query = _section_query(section, actor, customer_id)
+    query = _section_query(section, actor, await _whose(session, customer_id))
     total = await _count(session, query)
     last = max(0, (total - 1) // SECTION_PAGE_SIZE)
     page = min(max(page, 0), last)
@@ -166,12 +223,13 @@ async def section_page(
 
 
 async def loyalty_balance(session: AsyncSession, *, customer_id: int) -> int:
-    balance = await session.scalar(
-        select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
-            LoyaltyEntry.customer_id == customer_id
-        )
+    return int(await session.scalar(_loyalty_balance(customer_id)) or 0)
+
+
+def _loyalty_balance(customer_id: int) -> Select[int]:
+    return select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
+        LoyaltyEntry.customer_id == customer_id
     )
-    return int(balance or 0)
 
 
 async def change_loyalty_points(
@@ -239,15 +297,30 @@ def _orders(actor: Staff, customer_id: int) -> ColumnElement[bool]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Whose:
+    """The customer whose rows are gathered, and the ids of their deals: a row of theirs or
+    of a deal is then found by two index lookups. (``lead_id IN (a subquery)`` in an OR is
+    answered by no index: PostgreSQL read every activity for it.)"""
+
+    customer_id: int
+    deal_ids: list[int]
+
+
+async def _whose(session: AsyncSession, customer_id: int) -> _Whose:
+    deals = await session.scalars(select(Lead.id).where(Lead.customer_id == customer_id))
+    return _Whose(customer_id, list(deals))
+
+
 def _of_customer_or_deals(
-    customer_column: Any, lead_column: Any, customer_id: int
+    customer_column: Any, lead_column: Any, whose: _Whose
 ) -> ColumnElement[bool]:
-    deals = select(Lead.id).where(Lead.customer_id == customer_id)
-    return or_(customer_column == customer_id, lead_column.in_(deals))
+    return or_(customer_column == whose.customer_id, lead_column.in_(whose.deal_ids))
 
 
-def _section_query(section: Section, actor: Staff, customer_id: int) -> SectionQuery:
+def _section_query(section: Section, actor: Staff, whose: _Whose) -> SectionQuery:
     """The rows of a section in the order they are shown, scoped to what ``actor`` sees."""
+    customer_id = whose.customer_id
     match section:
         case Section.ORDERS:
             return (
@@ -284,7 +357,7 @@ def _section_query(section: Section, actor: Staff, customer_id: int) -> SectionQ
             return (
                 select(Task)
                 .where(
-                    _of_customer_or_deals(Task.customer_id, Task.lead_id, customer_id),
+                    _of_customer_or_deals(Task.customer_id, Task.lead_id, whose),
                     visible_customer_records(
                         actor, lead_id=Task.lead_id, owner_id=Task.assignee_id
                     ),
@@ -296,7 +369,7 @@ def _section_query(section: Section, actor: Staff, customer_id: int) -> SectionQ
             return (
                 select(Activity)
                 .where(
-                    _of_customer_or_deals(Activity.customer_id, Activity.lead_id, customer_id),
+                    _of_customer_or_deals(Activity.customer_id, Activity.lead_id, whose),
                     visible_customer_records(
                         actor, lead_id=Activity.lead_id, owner_id=Activity.author_id
                     ),
@@ -306,34 +379,12 @@ def _section_query(section: Section, actor: Staff, customer_id: int) -> SectionQ
 
 
 async def _count(session: AsyncSession, query: SectionQuery) -> int:
-    counted = query.order_by(None).with_only_columns(func.count(), maintain_column_froms=True)
-    return int(await session.scalar(counted) or 0)
+    return int(await session.scalar(_counted(query)) or 0)
 
 
-async def _first_row(
-    session: AsyncSession, section: Section, actor: Staff, customer_id: int
-) -> Any:
-    return await session.scalar(_section_query(section, actor, customer_id).limit(1))
+def _counted(query: SectionQuery) -> Select[int]:
+    return query.order_by(None).with_only_columns(func.count(), maintain_column_froms=True)
 
 
-async def _deal_counts(session: AsyncSession, actor: Staff, customer_id: int) -> DealCounts:
-    by_kind = dict(
-        (
-            await session.execute(
-                select(Stage.kind, func.count())
-                .select_from(Lead)
-                .join(Stage, Lead.stage_id == Stage.id)
-                .where(Lead.customer_id == customer_id, visible_leads(actor))
-                .group_by(Stage.kind)
-            )
-        ).all()
-    )
-    others = await session.scalar(
-        select(func.count()).where(Lead.customer_id == customer_id, not_(visible_leads(actor)))
-    )
-    return DealCounts(
-        open=by_kind.get(StageKind.OPEN, 0),
-        won=by_kind.get(StageKind.WON, 0),
-        lost=by_kind.get(StageKind.LOST, 0),
-        others=int(others or 0),
-    )
+async def _first_row(session: AsyncSession, section: Section, actor: Staff, whose: _Whose) -> Any:
+    return await session.scalar(_section_query(section, actor, whose).limit(1))

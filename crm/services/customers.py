@@ -58,14 +58,20 @@ async def visible_customer(session: AsyncSession, *, actor: Staff, customer_id: 
     """Managers see every customer; a rep those with a deal of theirs. A merged-away id
     gives the customer it was merged into."""
     may_see = visible_customers(actor)
-    customer = await session.get(Customer, customer_id)
-    if customer is None:
+    # The customer and whether ``actor`` sees them in one round trip: the usual case.
+    found = (
+        await session.execute(
+            select(Customer, may_see.label("seen")).where(Customer.id == customer_id)
+        )
+    ).first()
+    if found is None:
         raise NotFound(f"customer {customer_id}")
-    customer = await _survivor(session, customer)
-    customer_id = customer.id
-    visible = await session.scalar(select(Customer.id).where(Customer.id == customer_id, may_see))
-    if visible is None:
-        raise Forbidden(f"customer {customer_id} has no deal of this rep")
+    customer, seen = found
+    if customer.merged_into_id is not None:
+        customer = await _survivor(session, customer)
+        seen = bool(await session.scalar(select(may_see).where(Customer.id == customer.id)))
+    if not seen:
+        raise Forbidden(f"customer {customer.id} has no deal of this rep")
     return customer
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import (
+    Column,
     CompoundSelect,
     and_,
     delete,
@@ -91,17 +92,27 @@ class MergePreview:
 async def duplicate_pairs(session: AsyncSession, *, actor: Staff, page: int) -> Page[DuplicatePair]:
     """One page of pairs, lowest ids first; a page beyond the end shows the last one."""
     require_role(actor, *MERGING_ROLES)
-    pairs = _pairs().subquery()
-    total = int(await session.scalar(select(func.count()).select_from(pairs)) or 0)
+    ids = await page_of_pairs(session, _pairs(), page)
+    items = [await _pair(session, first_id, second_id) for first_id, second_id in ids.items]
+    return Page(items=items, page=ids.page, page_size=PAGE_SIZE, total=ids.total)
+
+
+async def page_of_pairs(
+    session: AsyncSession, pairs: CompoundSelect[tuple[int, int]], page: int
+) -> Page[tuple[int, int]]:
+    """One page of ``pairs`` (``first_id``, ``second_id``), lowest ids first; a page beyond the
+    end shows the last one."""
+    listed = pairs.subquery()
+    total = int(await session.scalar(select(func.count()).select_from(listed)) or 0)
     last = max(0, (total - 1) // PAGE_SIZE)
     page = min(max(page, 0), last)
     rows = await session.execute(
-        select(pairs.c.first_id, pairs.c.second_id)
-        .order_by(pairs.c.first_id, pairs.c.second_id)
+        select(listed.c.first_id, listed.c.second_id)
+        .order_by(listed.c.first_id, listed.c.second_id)
         .offset(page * PAGE_SIZE)
         .limit(PAGE_SIZE)
     )
-    items = [await _pair(session, first_id, second_id) for first_id, second_id in rows]
+    items = [(first_id, second_id) for first_id, second_id in rows]
     return Page(items=items, page=page, page_size=PAGE_SIZE, total=total)
 
 
@@ -209,7 +220,7 @@ async def merge_customers(
             update(column.class_).where(column == drop_id).values({column: keep_id})
         )
     await _move_contacts(session, kept, dropped)
-    await _move_tags(session, keep_id, drop_id)
+    await move_tag_links(session, customer_tags.c.customer_id, keep_id=keep_id, drop_id=drop_id)
     await _move_external_id(session, kept, dropped)
     dropped.merged_into_id = kept.id
     session.add(
@@ -275,14 +286,18 @@ async def _move_external_id(session: AsyncSession, kept: Customer, dropped: Cust
     kept.external_id = external_id
 
 
-async def _move_tags(session: AsyncSession, keep_id: int, drop_id: int) -> None:
-    kept_tags = select(customer_tags.c.tag_id).where(customer_tags.c.customer_id == keep_id)
+async def move_tag_links(
+    session: AsyncSession, owner: Column[int], *, keep_id: int, drop_id: int
+) -> None:
+    """The tags of ``drop_id`` given to ``keep_id`` as well, in the link table of ``owner``
+    (its column naming the customer or lead tagged)."""
+    links = owner.table
+    tag_id = links.c.tag_id
+    kept_tags = select(tag_id).where(owner == keep_id)
     await session.execute(
-        insert(customer_tags).from_select(
-            ["customer_id", "tag_id"],
-            select(literal(keep_id), customer_tags.c.tag_id).where(
-                customer_tags.c.customer_id == drop_id, customer_tags.c.tag_id.not_in(kept_tags)
-            ),
+        insert(links).from_select(
+            [owner.name, tag_id.name],
+            select(literal(keep_id), tag_id).where(owner == drop_id, tag_id.not_in(kept_tags)),
         )
     )
-    await session.execute(delete(customer_tags).where(customer_tags.c.customer_id == drop_id))
+    await session.execute(delete(links).where(owner == drop_id))

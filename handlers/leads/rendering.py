@@ -19,7 +19,7 @@ def render_lead_card(card: LeadCard, viewer: Staff, i18n: I18nContext) -> str:
     lead = card.lead
     lines = [tr(i18n, "card-title", title=lead.title, lead_id=str(lead.id))]
     lines += _contact_lines(lead, i18n)
-    if lead.duplicate_of_id is not None:
+    if card.has_duplicates:
         lines.append(i18n.get("card-possible-duplicate"))
     days = (utcnow() - lead.stage_entered_at).days
     lines.append(tr(i18n, "card-stage-line", stage=stage_name(lead.stage, i18n), days=days))

@@ -1,6 +1,6 @@
 # /duplicates: likely duplicate customers and merging them.
 
-command-duplicates = Duplicate customers: merge (managers)
+command-duplicates = Duplicate customers and leads: merge (managers)
 activity-merge = merged in
 duplicates-title = <b>🔁 Likely duplicate customers</b>: { $count ->
     [one] 1 pair
@@ -64,3 +64,40 @@ customer-possible-duplicates = ⚠️ Likely the same person as { $count ->
    *[other] { $count } other customers
 }: /duplicates
 card-possible-duplicate = ⚠️ Another lead has the same phone or e-mail.
+
+# /duplicates, leads: pairs sharing a phone or e-mail, values picked, merged once.
+duplicates-leads = 📇 Duplicate leads
+lead-duplicates-customers = 🧑 Duplicate customers
+lead-duplicates-title = <b>🔁 Likely duplicate leads</b>: { $count ->
+    [one] 1 pair
+   *[other] { $count } pairs
+}, page { $page } of { $pages }
+lead-duplicates-preview = Merge <b>{ $dropped }</b> into the newer <b>{ $kept }</b>?
+    Its activities, tasks, orders and tags move over. Where the two differ, pick the value that stays:
+lead-duplicates-choice = { $field }: <b>{ $value }</b>
+lead-duplicates-moving = Moving over: { $moving }
+    This cannot be undone.
+lead-duplicates-moving-activities = { $count ->
+    [one] 1 activity
+   *[other] { $count } activities
+}
+lead-duplicates-moving-tasks = { $count ->
+    [one] 1 task
+   *[other] { $count } tasks
+}
+lead-duplicates-moving-orders = { $count ->
+    [one] 1 order
+   *[other] { $count } orders
+}
+lead-duplicates-field-title = Title
+lead-duplicates-field-contact-name = Contact
+lead-duplicates-field-phone = Phone
+lead-duplicates-field-email = E-mail
+lead-duplicates-field-value = Value
+lead-duplicates-field-customer = Customer
+lead-duplicates-field-order = Order
+lead-duplicates-merged = ✅ { $dropped } merged into { $kept }. Its old buttons open { $kept } now.
+lead-duplicates-open = 📇 Open { $who }
+error-merge-leads-not-duplicates = These two leads share no phone or e-mail: they are not merged.
+error-merge-keeps-newer = Of two leads merged, the newer one stays.
+error-merge-picks = These choices do not match the two leads any more. Open the pair again.

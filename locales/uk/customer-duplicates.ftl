@@ -1,6 +1,6 @@
 # /duplicates: ймовірні дублікати клієнтів і їх обʼєднання.
 
-command-duplicates = Дублікати клієнтів: обʼєднання (менеджери)
+command-duplicates = Дублікати клієнтів і лідів: обʼєднання (менеджери)
 activity-merge = приєднано
 duplicates-title = <b>🔁 Ймовірні дублікати клієнтів</b>: { $count ->
     [one] { $count } пара
@@ -70,3 +70,43 @@ customer-possible-duplicates = ⚠️ Ймовірно, та сама особа
    *[many] ще { $count } клієнтів
 }: /duplicates
 card-possible-duplicate = ⚠️ Є інший лід із таким самим телефоном чи e-mail.
+
+# /duplicates, leads: pairs sharing a phone or e-mail, values picked, merged once.
+duplicates-leads = 📇 Дублікати лідів
+lead-duplicates-customers = 🧑 Дублікати клієнтів
+lead-duplicates-title = <b>🔁 Ймовірні дублікати лідів</b>: { $count ->
+    [one] { $count } пара
+    [few] { $count } пари
+   *[many] { $count } пар
+}, сторінка { $page } з { $pages }
+lead-duplicates-preview = Приєднати <b>{ $dropped }</b> до новішого <b>{ $kept }</b>?
+    Його активності, завдання, замовлення й теги перейдуть туди. Де значення різняться, виберіть, яке залишити:
+lead-duplicates-choice = { $field }: <b>{ $value }</b>
+lead-duplicates-moving = Перейде: { $moving }
+    Цю дію не можна скасувати.
+lead-duplicates-moving-activities = { $count ->
+    [one] { $count } активність
+    [few] { $count } активності
+   *[many] { $count } активностей
+}
+lead-duplicates-moving-tasks = { $count ->
+    [one] { $count } завдання
+    [few] { $count } завдання
+   *[many] { $count } завдань
+}
+lead-duplicates-moving-orders = { $count ->
+    [one] { $count } замовлення
+   *[other] { $count } замовлень
+}
+lead-duplicates-field-title = Назва
+lead-duplicates-field-contact-name = Контакт
+lead-duplicates-field-phone = Телефон
+lead-duplicates-field-email = E-mail
+lead-duplicates-field-value = Сума
+lead-duplicates-field-customer = Клієнт
+lead-duplicates-field-order = Замовлення
+lead-duplicates-merged = ✅ { $dropped } приєднано до { $kept }. Його старі кнопки тепер відкривають { $kept }.
+lead-duplicates-open = 📇 Відкрити { $who }
+error-merge-leads-not-duplicates = У цих лідів немає спільного телефону чи e-mail: їх не обʼєднано.
+error-merge-keeps-newer = З двох лідів, що обʼєднуються, залишається новіший.
+error-merge-picks = Цей вибір уже не відповідає цим лідам. Відкрийте пару ще раз.

@@ -8,7 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Customer, CustomerContact, Lead
 from crm.schemas import LeadDraft
+from crm.services.fields import FIELDS_MAX
+from crm.services.lead_duplicates import FIELDS
 from crm.services.leads import create_lead
+from handlers.lead_duplicates import LeadMergeStep
 from tests.bot.conftest import Team, Telegram
 from tests.bot.test_deal import current_rows
 from tests.bot.test_export import staff_of
@@ -79,3 +82,92 @@ async def test_a_rep_may_not_list_or_merge_duplicates(
         session, select(Customer.merged_into_id).where(Customer.id == dropped_id)
     )
     assert merged_into == [None]
+
+
+# Duplicate leads.
+
+
+async def two_olena_leads(session: AsyncSession, team: Team) -> tuple[int, int]:
+    """An older and a newer lead of the rep's with one phone: (older, newer) ids."""
+    rep = await staff_of(session, team.rep)
+    made = [
+        await create_lead(
+            session,
+            actor=rep,
+            draft=LeadDraft(title=title, phone="+380671234567", value=value),
+            allow_duplicate=True,
+        )
+        for title, value in (("Olena sofa", "900"), ("Olena chair", "1200"))
+    ]
+    await session.commit()
+    return made[0].id, made[1].id
+
+
+async def test_an_admin_picks_the_values_and_merges_two_leads_once(
+    telegram: Telegram, team: Team, session: AsyncSession
+) -> None:
+    older_id, newer_id = await two_olena_leads(session, team)
+    found = await telegram.say(team.rep, "/find sofa")
+    old_card = await telegram.press(team.rep, found, "Olena sofa")
+
+    customers = await telegram.say(team.admin, "/duplicates")
+    listed = await telegram.press(team.admin, customers, "📇 Duplicate leads")
+    preview = await telegram.press(team.admin, listed, "🔁 1")
+    picked = await telegram.press(team.admin, preview, "Olena sofa")
+    confirm = picked.button("✅ Merge")["callback_data"]
+    merged = await telegram.press(team.admin, picked, "✅ Merge")
+    again = await telegram.press_for_answer(team.admin, merged, data=confirm, forged=True)
+    stale = await telegram.press_for_answer(
+        team.rep, old_card, data=old_card.button("🔀 Stage…")["callback_data"]
+    )
+    reopened = await telegram.control.message(old_card.chat_id, old_card.message_id)
+
+    (lead,) = await current_rows(session, select(Lead))
+    assert listed.text is not None and "1 pair, page 1 of 1" in listed.text
+    assert f"#{older_id} Olena sofa ↔ #{newer_id} Olena chair" in listed.text
+    assert "same phone +380671234567" in listed.text
+    assert preview.text is not None
+    assert f"Merge #{older_id} Olena sofa into the newer #{newer_id} Olena chair?" in preview.text
+    assert "Title: Olena chair\nValue: 1200.00 UAH" in preview.text
+    assert [b["text"] for b in preview.buttons][:4] == [
+        "✅ Olena chair",
+        "Olena sofa",
+        "✅ 1200.00 UAH",
+        "900.00 UAH",
+    ]
+    assert picked.text is not None and "Title: Olena sofa\n" in picked.text
+    assert merged.text == (
+        f"✅ #{older_id} merged into #{newer_id} Olena sofa. "
+        f"Its old buttons open #{newer_id} Olena sofa now."
+    )
+    assert again == "Someone else changed this a moment ago. Open it again to see the latest."
+    assert stale == "The lead was changed meanwhile: here is the latest card."
+    assert reopened.text is not None
+    assert reopened.text.startswith(f"📇 Olena sofa · #{newer_id}")
+    assert (lead.id, lead.title, lead.value_minor) == (newer_id, "Olena sofa", 120_000)
+
+
+async def test_a_rep_may_not_merge_leads_even_by_a_forged_button(
+    telegram: Telegram, team: Team, session: AsyncSession
+) -> None:
+    older_id, newer_id = await two_olena_leads(session, team)
+    card = await telegram.say(team.rep, "/find sofa")
+
+    forged = await telegram.press_for_answer(
+        team.rep, card, data=f"dlm:{newer_id}:{older_id}:0:1", forged=True
+    )
+    listed = await telegram.press_for_answer(team.rep, card, data="dl:0", forged=True)
+
+    assert forged == listed == "Not allowed"
+    ids = await current_rows(session, select(Lead.id).order_by(Lead.id))
+    assert ids == [older_id, newer_id]
+
+
+def test_the_merge_button_fits_telegram_with_the_largest_ids_and_every_field_picked() -> None:
+    disagreeing = len(FIELDS) + FIELDS_MAX
+    step = LeadMergeStep(
+        keep_id=2**63 - 1, drop_id=2**63 - 2, picks=2**disagreeing - 1, confirmed=True
+    )
+
+    assert len(step.pack().encode()) <= 64
+    assert 2 * disagreeing + 2 <= 100
