@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Label, event, select
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
@@ -44,7 +44,7 @@ def version_columns() -> list[Label[int]]:
     ]
 
 
-def remember_versions(session: AsyncSession, row: Row[Any]) -> None:
+def remember_versions(session: AsyncSession, row: object) -> None:
     """The versions this unit of work read, from the row of :func:`version_columns`."""
     session.sync_session.info[_VERSIONS_KEY] = {
         name: version

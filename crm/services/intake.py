@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -27,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import ReturningUpdate
+from sqlalchemy.sql.dml import ReturningUpdate, Update
 
 from crm import events, listeners, stage_cache
 from crm.errors import NotFound, ValidationFailed
@@ -190,13 +191,7 @@ async def channel_by_key(
     if not KEY_PATTERN.fullmatch(key):
         return None
     row = (
-        await session.execute(
-            select(IntakeChannel, stage_cache.version_column(), *listeners.version_columns()).where(
-                IntakeChannel.key == key,
-                IntakeChannel.kind == kind,
-                IntakeChannel.revoked_at.is_(None),
-            )
-        )
+        await session.execute(_open_channel_by_key(), {"channel_key": key, "channel_kind": kind})
     ).first()
     if row is None:
         return None
@@ -204,6 +199,17 @@ async def channel_by_key(
     listeners.remember_versions(session, row)
     channel: IntakeChannel = row.IntakeChannel
     return channel
+
+
+@cache
+def _open_channel_by_key() -> Select[IntakeChannel, *tuple[Any, ...]]:
+    """channel_by_key's statement, built once: building it anew cost more than running it."""
+    columns = IntakeChannel.__table__.c
+    return select(IntakeChannel, stage_cache.version_column(), *listeners.version_columns()).where(
+        IntakeChannel.key == bindparam("channel_key", type_=columns.key.type),
+        IntakeChannel.kind == bindparam("channel_kind", type_=columns.kind.type),
+        IntakeChannel.revoked_at.is_(None),
+    )
 
 
 def address_signature(channel: IntakeChannel) -> str:
@@ -253,9 +259,26 @@ async def claim_receipt(session: AsyncSession, *, scope: str, external_id: str) 
 async def settle_receipt(session: AsyncSession, receipt_id: int, intake: Intake) -> None:
     """Note on the receipt what the submission became."""
     await session.execute(
+        _receipt_settled(),
+        {
+            "receipt": receipt_id,
+            "became_lead": intake.lead_id,
+            "became_customer": intake.customer_id,
+        },
+    )
+
+
+@cache
+def _receipt_settled() -> Update:
+    """settle_receipt's statement, built once."""
+    return (
         update(IntakeReceipt)
-        .where(IntakeReceipt.id == receipt_id)
-        .values(lead_id=intake.lead_id, customer_id=intake.customer_id)
+        .where(IntakeReceipt.id == bindparam("receipt", type_=Integer))
+        .values(
+            lead_id=bindparam("became_lead", type_=Integer),
+            customer_id=bindparam("became_customer", type_=Integer),
+        )
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -314,7 +337,7 @@ def _active_reps() -> Select[int]:
 
 
 @cache
-def _rep_of_next_turn() -> Select[tuple[Staff]]:
+def _rep_of_next_turn() -> Select[Staff]:
     """PostgreSQL's next turn and whose it is among the active reps, in one statement."""
     turn = select(INTAKE_TURNS.next_value()).scalar_subquery()
     reps = select(func.count()).select_from(_active_reps().subquery()).scalar_subquery()
@@ -431,24 +454,34 @@ class KnownLead:
 async def newest_lead_with(session: AsyncSession, contact: Contact) -> KnownLead | None:
     """The newest lead still open in its pipeline with this phone or e-mail, else the newest
     of those closed (what a new lead for the person duplicates), in one query."""
-    matches = []
-    if contact.phone:
-        matches.append(Lead.phone == contact.phone)
-    if contact.email:
-        matches.append(Lead.email == contact.email)
-    if not matches:
+    if not contact.phone and not contact.email:
         return None
-    is_open = Stage.kind == StageKind.OPEN
     row = (
         await session.execute(
-            select(Lead, is_open.label("is_open"))
-            .join(Stage, Stage.id == Lead.stage_id)
-            .where(or_(*matches))
-            .order_by(is_open.desc(), Lead.id.desc())
-            .limit(1)
+            _newest_lead_matching(by_phone=bool(contact.phone), by_email=bool(contact.email)),
+            {"contact_phone": contact.phone, "contact_email": contact.email},
         )
     ).first()
     return None if row is None else KnownLead(row.Lead, bool(row.is_open))
+
+
+@cache
+def _newest_lead_matching(*, by_phone: bool, by_email: bool) -> Select[Lead, bool]:
+    """newest_lead_with's statement for a phone, an e-mail or both, built once."""
+    columns = Lead.__table__.c
+    matches = []
+    if by_phone:
+        matches.append(Lead.phone == bindparam("contact_phone", type_=columns.phone.type))
+    if by_email:
+        matches.append(Lead.email == bindparam("contact_email", type_=columns.email.type))
+    is_open = Stage.kind == StageKind.OPEN
+    return (
+        select(Lead, is_open.label("is_open"))
+        .join(Stage, Stage.id == Lead.stage_id)
+        .where(or_(*matches))
+        .order_by(is_open.desc(), Lead.id.desc())
+        .limit(1)
+    )
 
 
 async def _newest_open_lead(session: AsyncSession, matching: ColumnElement[bool]) -> Lead | None:

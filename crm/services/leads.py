@@ -46,7 +46,7 @@ from crm.services.cards import (
     StillNeeded,
     card_of,
 )
-from crm.services.customers import customer_for_contacts, ensure_customer_for_lead
+from crm.services.customers import customer_id_for_contacts, ensure_customer_for_lead
 from crm.services.fields import (
     checked_custom_fields,
     get_field,
@@ -165,8 +165,9 @@ async def add_lead(
     set_phone(lead, contact.phone)
     if draft.value is not None:
         lead.value_minor = to_minor_units(parse_amount(draft.value))
-    customer = await customer_for_contacts(session, phones=[contact.phone], emails=[contact.email])
-    lead.customer_id = customer.id if customer else None
+    lead.customer_id = await customer_id_for_contacts(
+        session, phones=[contact.phone], emails=[contact.email]
+    )
     lead.tags = await tags_named(session, draft.tags)
     lead.search_text = search_text(lead.title, lead.contact_name, lead.email)
     session.add(lead)
