@@ -23,10 +23,8 @@ from crm.models import IntakeReceipt, utcnow
 from web.app import create_web_app
 from web.context import IntakeSettings, WebContext
 
-# Enough connections for 50 clients on PostgreSQL; SQLite takes one writer at a time, and a
-# transaction that read before another committed cannot write at all ("database is locked"),
-# so there the requests queue for one connection.
-POOL_SIZE = {"postgresql": 20, "sqlite": 1}
+# Enough connections for 50 clients on PostgreSQL.
+POSTGRES_POOL_SIZE = 20
 UNLIMITED_PACE = 10**9
 
 
@@ -62,9 +60,20 @@ def bare_app(engine: AsyncEngine) -> web.Application:
     return app
 
 
+def server_engine(database_url: str, *, bare: bool) -> AsyncEngine:
+    """On SQLite the intake app has the pool of ``crm-bot serve`` and lets one unit of work in
+    at a time itself (``WebContext.writer_turns``). SQLite takes one writer at a time, and a
+    transaction that read before another committed cannot write at all ("database is
+    locked"): the bare handler, which takes no turns, queues for one connection instead."""
+    if make_url(database_url).get_backend_name() == "postgresql":
+        return create_engine(database_url, pool_size=POSTGRES_POOL_SIZE, max_overflow=0)
+    if bare:
+        return create_engine(database_url, pool_size=1, max_overflow=0)
+    return create_engine(database_url)
+
+
 async def serve(database_url: str, *, bare: bool) -> None:
-    backend = make_url(database_url).get_backend_name()
-    engine = create_engine(database_url, pool_size=POOL_SIZE[backend], max_overflow=0)
+    engine = server_engine(database_url, bare=bare)
     app = bare_app(engine) if bare else intake_app(engine)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()

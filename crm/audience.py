@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Notification, Role, Staff
@@ -44,18 +45,27 @@ async def managers_and_one_wanting(
 ) -> tuple[list[Staff], Staff | None]:
     """:func:`managers_wanting` ``notification`` and whether ``staff_id`` wants
     ``their_notification`` (a new lead's managers and its owner), in one query."""
-    in_scope = _managers_of(about)
     rows = (
-        await session.execute(
-            select(Staff, in_scope.label("in_scope"))
-            .where(or_(in_scope, Staff.id == staff_id))
-            .order_by(Staff.id),
-            params,
-        )
+        await session.execute(_managers_and_one(about), {**(params or {}), _ONE: staff_id})
     ).all()
     managers = [staff for staff, manages in rows if manages and wants(staff, notification)]
     one = next((staff for staff, _ in rows if staff.id == staff_id), None)
     return managers, one if one is not None and wants(one, their_notification) else None
+
+
+_ONE = "audience_staff_id"
+
+
+# Built once per ``about`` (a few fixed rules, each built once by its caller): composing it
+# cost more than running it.
+@lru_cache(maxsize=8)
+def _managers_and_one(about: ColumnElement[bool]) -> Select[Staff, bool]:
+    in_scope = _managers_of(about)
+    return (
+        select(Staff, in_scope.label("in_scope"))
+        .where(or_(in_scope, Staff.id == bindparam(_ONE, type_=Integer)))
+        .order_by(Staff.id)
+    )
 
 
 def _managers_of(about: ColumnElement[bool]) -> ColumnElement[bool]:

@@ -8,10 +8,13 @@ then commits that row on its own."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from crm.models import Base
 
@@ -26,12 +29,22 @@ async def insert_unless_present(
     """Insert a row of ``model`` and return its id; None when a row with the same ``unique``
     columns exists (also one another transaction is committing at this moment)."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=list(unique))
-        .returning(model.__table__.c.id)
-    )
-    row_id: int | None = await session.scalar(statement)
+    statement = _insert_unless_present(dialect, model, tuple(unique), tuple(values))
+    row_id: int | None = await session.scalar(statement, values)
     return row_id
+
+
+@cache
+def _insert_unless_present(
+    dialect: str, model: type[Base], unique: tuple[str, ...], columns: tuple[str, ...]
+) -> ReturningInsert[int]:
+    """The statement for these columns, built once: building it anew cost about as much as
+    running it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__.c
+    return (
+        insert(model)
+        .values({name: bindparam(name, type_=table[name].type) for name in columns})
+        .on_conflict_do_nothing(index_elements=list(unique))
+        .returning(table.id)
+    )

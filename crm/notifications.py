@@ -31,15 +31,17 @@ async def enqueue_for_events(
     """Write an outbox row per event and interested person; the actor is never told of
     their own doing."""
     now = now or utcnow()
-    for event in happened:
-        for recipient, kind in await _audience(session, event):
-            outbox.enqueue(
-                session,
-                recipient_id=recipient.id,
-                kind=kind,
-                payload={"lead_id": _lead_id(event), "actor_id": event.actor_id},
-                due_at=next_working_moment(recipient, now),
-            )
+    messages = [
+        outbox.NewMessage(
+            recipient_id=recipient.id,
+            kind=kind,
+            payload={"lead_id": _lead_id(event), "actor_id": event.actor_id},
+            due_at=next_working_moment(recipient, now),
+        )
+        for event in happened
+        for recipient, kind in await _audience(session, event)
+    ]
+    await outbox.enqueue_many(session, messages)
 
 
 async def _audience(session: AsyncSession, event: events.DomainEvent) -> list[tuple[Staff, str]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, Table, bindparam, func, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.claims import picked_once
@@ -74,6 +74,32 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    recipient_id: int
+    kind: str
+    payload: dict[str, Any]
+    due_at: datetime
+
+
+async def enqueue_many(session: AsyncSession, messages: Sequence[NewMessage]) -> None:
+    """Add messages to the outbox within the caller's transaction, all in one statement (one
+    INSERT per message, as the ORM writes them on SQLite, cost a round trip each)."""
+    if messages:
+        await session.execute(
+            insert(OutboxMessage),
+            [
+                {
+                    "recipient_id": message.recipient_id,
+                    "kind": message.kind,
+                    "payload": message.payload,
+                    "due_at": message.due_at,
+                }
+                for message in messages
+            ],
+        )
 
 
 async def enqueue_once(

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
-from crm import events, outbox
+from crm import events, listeners, outbox
 from crm.models import (
     Lead,
     Order,
@@ -66,11 +66,11 @@ async def enqueue_deliveries(
     typed = [(event, EVENT_TYPES[type(event)]) for event in happened if type(event) in EVENT_TYPES]
     if not typed:
         return 0
-    hooks = list(await session.scalars(select(Webhook).where(Webhook.deleted_at.is_(None))))
+    receivers_of = await listeners.webhook_receivers(session)
     now = now or utcnow()
     added = 0
     for event, event_type in typed:
-        receivers = [hook for hook in hooks if hook.receives(event_type)]
+        receivers = receivers_of.get(event_type.value, ())
         if not receivers:
             continue
         data = await _event_data(session, event)
@@ -88,24 +88,28 @@ async def enqueue_deliveries(
 
 def enqueue_event(
     session: AsyncSession,
-    receivers: Sequence[Webhook],
+    receivers: Sequence[int],
     *,
     event_id: str,
     event_type: str,
     data: dict[str, Any],
     now: datetime,
 ) -> None:
-    """One delivery row of the event for each receiver, its body fixed now; ``event_id`` is
-    the receivers' idempotency key."""
+    """One delivery row of the event for each receiver (a webhook's id), its body fixed now;
+    ``event_id`` is the receivers' idempotency key."""
     body = json.dumps(
         {"id": event_id, "type": event_type, "timestamp": _iso(now), "data": data},
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    for hook in receivers:
+    for webhook_id in receivers:
         session.add(
             WebhookDelivery(
-                webhook_id=hook.id, event_id=event_id, event_type=event_type, body=body, due_at=now
+                webhook_id=webhook_id,
+                event_id=event_id,
+                event_type=event_type,
+                body=body,
+                due_at=now,
             )
         )
     queued(session, Queue.WEBHOOK_DELIVERIES)

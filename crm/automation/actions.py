@@ -210,7 +210,7 @@ async def send_webhook(acting: Acting, action: SendWebhook) -> None:
         "lead": await webhooks.lead_data(session, acting.lead.id),
     }
     webhooks.enqueue_event(
-        session, [hook], event_id=event_id, event_type=RULE_FIRED, data=data, now=acting.now
+        session, [hook.id], event_id=event_id, event_type=RULE_FIRED, data=data, now=acting.now
     )
     # The host only: a webhook's address may carry a token that the lead's readers must not see.
     host = urlsplit(hook.url).hostname or ""

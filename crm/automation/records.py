@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import ReturningUpdate
 
-from crm import events
+from crm import events, listeners
 from crm.automation.acting import change_depth
 from crm.automation.spec import Trigger
 from crm.claims import picked_once
@@ -81,6 +81,8 @@ async def record_for_rules(session: AsyncSession, happened: Sequence[events.Doma
     if depth > MAX_DEPTH:
         return
     for each in filter(None, map(what_happened, happened)):
+        if not await listeners.rules_may_listen(session, each.trigger):
+            continue
         written = await session.execute(
             _INSERT_IF_LISTENED,
             {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import Forbidden, NotFound
@@ -17,18 +18,50 @@ async def customer_for_contacts(
     session: AsyncSession, *, phones: Iterable[str | None], emails: Iterable[str | None]
 ) -> Customer | None:
     """The customer owning any of these normalised phones or e-mails, if one does."""
+    customer_id = await customer_id_for_contacts(session, phones=phones, emails=emails)
+    return None if customer_id is None else await session.get(Customer, customer_id)
+
+
+async def customer_id_for_contacts(
+    session: AsyncSession, *, phones: Iterable[str | None], emails: Iterable[str | None]
+) -> int | None:
+    """The id of the customer owning any of these normalised phones or e-mails."""
     wanted = [
-        and_(CustomerContact.kind == kind, CustomerContact.value == value)
+        (kind, value)
         for kind, values in ((CustomerContact.PHONE, phones), (CustomerContact.EMAIL, emails))
         for value in values
         if value
     ]
     if not wanted:
         return None
-    customer_id = await session.scalar(
-        select(CustomerContact.customer_id).where(or_(*wanted)).order_by(CustomerContact.id)
+    customer_id: int | None = await session.scalar(
+        _owner_of_contacts(tuple(kind for kind, _ in wanted)),
+        {f"contact_{n}": value for n, (_, value) in enumerate(wanted)},
     )
-    return None if customer_id is None else await session.get(Customer, customer_id)
+    return customer_id
+
+
+# Built once per kinds of contact looked for (a phone, an e-mail, both): composing the
+# statement cost about as much as running it.
+@lru_cache(maxsize=32)
+def _owner_of_contacts(kinds: tuple[str, ...]) -> Select[int]:
+    value_type = CustomerContact.__table__.c.value.type
+    return (
+        select(CustomerContact.customer_id)
+        .where(
+            or_(
+                *(
+                    and_(
+                        CustomerContact.kind == kind,
+                        CustomerContact.value == bindparam(f"contact_{n}", type_=value_type),
+                    )
+                    for n, kind in enumerate(kinds)
+                )
+            )
+        )
+        .order_by(CustomerContact.id)
+        .limit(1)
+    )
 
 
 async def ensure_customer_for_lead(session: AsyncSession, lead: Lead) -> Customer:

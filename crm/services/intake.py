@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -27,9 +28,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import ReturningUpdate
+from sqlalchemy.sql.dml import ReturningUpdate, Update
 
-from crm import events, stage_cache
+from crm import events, listeners, stage_cache
 from crm.errors import NotFound, ValidationFailed
 from crm.inserts import insert_unless_present
 from crm.models import (
@@ -186,23 +187,29 @@ async def channel_by_key(
     session: AsyncSession, *, kind: IntakeKind, key: str
 ) -> IntakeChannel | None:
     """The open channel of ``kind`` with this key, or None; the same statement reads the
-    stages version, so the intake may use the stage cache."""
+    versions of the stages, webhooks and rules, so the intake may use their caches."""
     if not KEY_PATTERN.fullmatch(key):
         return None
     row = (
-        await session.execute(
-            select(IntakeChannel, stage_cache.version_column()).where(
-                IntakeChannel.key == key,
-                IntakeChannel.kind == kind,
-                IntakeChannel.revoked_at.is_(None),
-            )
-        )
+        await session.execute(_open_channel_by_key(), {"channel_key": key, "channel_kind": kind})
     ).first()
     if row is None:
         return None
     stage_cache.remember_version(session, row.stages_version)
+    listeners.remember_versions(session, row)
     channel: IntakeChannel = row.IntakeChannel
     return channel
+
+
+@cache
+def _open_channel_by_key() -> Select[IntakeChannel, *tuple[Any, ...]]:
+    """channel_by_key's statement, built once: building it anew cost more than running it."""
+    columns = IntakeChannel.__table__.c
+    return select(IntakeChannel, stage_cache.version_column(), *listeners.version_columns()).where(
+        IntakeChannel.key == bindparam("channel_key", type_=columns.key.type),
+        IntakeChannel.kind == bindparam("channel_kind", type_=columns.kind.type),
+        IntakeChannel.revoked_at.is_(None),
+    )
 
 
 def address_signature(channel: IntakeChannel) -> str:
@@ -252,9 +259,26 @@ async def claim_receipt(session: AsyncSession, *, scope: str, external_id: str) 
 async def settle_receipt(session: AsyncSession, receipt_id: int, intake: Intake) -> None:
     """Note on the receipt what the submission became."""
     await session.execute(
+        _receipt_settled(),
+        {
+            "receipt": receipt_id,
+            "became_lead": intake.lead_id,
+            "became_customer": intake.customer_id,
+        },
+    )
+
+
+@cache
+def _receipt_settled() -> Update:
+    """settle_receipt's statement, built once."""
+    return (
         update(IntakeReceipt)
-        .where(IntakeReceipt.id == receipt_id)
-        .values(lead_id=intake.lead_id, customer_id=intake.customer_id)
+        .where(IntakeReceipt.id == bindparam("receipt", type_=Integer))
+        .values(
+            lead_id=bindparam("became_lead", type_=Integer),
+            customer_id=bindparam("became_customer", type_=Integer),
+        )
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -279,12 +303,12 @@ async def forget_old_receipts(
 # Who gets a new lead.
 
 
-async def responsible_for(session: AsyncSession, channel: IntakeChannel) -> int | None:
+async def responsible_for(session: AsyncSession, channel: IntakeChannel) -> Staff | None:
     """The channel's chosen person while they are active; else the next active rep in turn."""
     if channel.responsible_id is not None:
         chosen = await session.get(Staff, channel.responsible_id)
         if chosen is not None and chosen.is_active:
-            return chosen.id
+            return chosen
     return await _next_rep_in_turn(session, channel)
 
 
@@ -293,7 +317,7 @@ INTAKE_TURNS = Sequence("intake_turns")
 _TURN_CHANNEL_PARAMETER = "turn_channel_id"
 
 
-async def _next_rep_in_turn(session: AsyncSession, channel: IntakeChannel) -> int | None:
+async def _next_rep_in_turn(session: AsyncSession, channel: IntakeChannel) -> Staff | None:
     """The next active rep in turn.
 
     On PostgreSQL turns are numbered by a sequence, which hands out numbers without locking
@@ -301,20 +325,29 @@ async def _next_rep_in_turn(session: AsyncSession, channel: IntakeChannel) -> in
     wait for the one before); the reps take turns across all channels there. SQLite lets one
     writer in at a time anyway: there the channel remembers whose turn it was, moved on in
     one UPDATE so that leads arriving at once still go to the reps in turn."""
-    if session.get_bind().dialect.name != "postgresql":
-        chosen: int | None = await session.scalar(
-            _channel_turn_taken(), {_TURN_CHANNEL_PARAMETER: channel.id}
-        )
-        return chosen
-    reps = list(await session.scalars(_active_reps().order_by(Staff.id)))
-    if not reps:
-        return None
-    turn = await session.scalar(select(INTAKE_TURNS.next_value()))
-    return reps[(int(turn or 1) - 1) % len(reps)]
+    if session.get_bind().dialect.name == "postgresql":
+        rep: Staff | None = await session.scalar(_rep_of_next_turn())
+        return rep
+    chosen = await session.scalar(_channel_turn_taken(), {_TURN_CHANNEL_PARAMETER: channel.id})
+    return None if chosen is None else await session.get(Staff, chosen)
 
 
 def _active_reps() -> Select[int]:
     return select(Staff.id).where(Staff.role == Role.REP, Staff.is_active.is_(True))
+
+
+@cache
+def _rep_of_next_turn() -> Select[Staff]:
+    """PostgreSQL's next turn and whose it is among the active reps, in one statement."""
+    turn = select(INTAKE_TURNS.next_value()).scalar_subquery()
+    reps = select(func.count()).select_from(_active_reps().subquery()).scalar_subquery()
+    return (
+        select(Staff)
+        .where(Staff.role == Role.REP, Staff.is_active.is_(True))
+        .order_by(Staff.id)
+        .offset((turn - 1) % func.nullif(reps, 0))
+        .limit(1)
+    )
 
 
 @cache
@@ -363,6 +396,9 @@ async def take_in_contact(
     newest = await newest_lead_with(session, known)
     if newest is not None and newest.is_open:
         return await join_lead(session, newest.lead, message=message, source=contact.source)
+    # Held while the lead is added: its owner's check finds them in the session's identity
+    # map (which holds no row nobody refers to) rather than asking the database again.
+    owner = await responsible_for(session, channel) if channel else None
     draft = parse(
         LeadDraft,
         {
@@ -372,7 +408,7 @@ async def take_in_contact(
             "source": contact.source,
             "source_detail": contact.source_detail,
             "currency": currency,
-            "responsible_id": await responsible_for(session, channel) if channel else None,
+            "responsible_id": owner.id if owner else None,
         },
     )
     lead = await add_lead(
@@ -418,24 +454,34 @@ class KnownLead:
 async def newest_lead_with(session: AsyncSession, contact: Contact) -> KnownLead | None:
     """The newest lead still open in its pipeline with this phone or e-mail, else the newest
     of those closed (what a new lead for the person duplicates), in one query."""
-    matches = []
-    if contact.phone:
-        matches.append(Lead.phone == contact.phone)
-    if contact.email:
-        matches.append(Lead.email == contact.email)
-    if not matches:
+    if not contact.phone and not contact.email:
         return None
-    is_open = Stage.kind == StageKind.OPEN
     row = (
         await session.execute(
-            select(Lead, is_open.label("is_open"))
-            .join(Stage, Stage.id == Lead.stage_id)
-            .where(or_(*matches))
-            .order_by(is_open.desc(), Lead.id.desc())
-            .limit(1)
+            _newest_lead_matching(by_phone=bool(contact.phone), by_email=bool(contact.email)),
+            {"contact_phone": contact.phone, "contact_email": contact.email},
         )
     ).first()
     return None if row is None else KnownLead(row.Lead, bool(row.is_open))
+
+
+@cache
+def _newest_lead_matching(*, by_phone: bool, by_email: bool) -> Select[Lead, bool]:
+    """newest_lead_with's statement for a phone, an e-mail or both, built once."""
+    columns = Lead.__table__.c
+    matches = []
+    if by_phone:
+        matches.append(Lead.phone == bindparam("contact_phone", type_=columns.phone.type))
+    if by_email:
+        matches.append(Lead.email == bindparam("contact_email", type_=columns.email.type))
+    is_open = Stage.kind == StageKind.OPEN
+    return (
+        select(Lead, is_open.label("is_open"))
+        .join(Stage, Stage.id == Lead.stage_id)
+        .where(or_(*matches))
+        .order_by(is_open.desc(), Lead.id.desc())
+        .limit(1)
+    )
 
 
 async def _newest_open_lead(session: AsyncSession, matching: ColumnElement[bool]) -> Lead | None:

@@ -46,7 +46,7 @@ from crm.services.cards import (
     StillNeeded,
     card_of,
 )
-from crm.services.customers import customer_for_contacts, ensure_customer_for_lead
+from crm.services.customers import customer_id_for_contacts, ensure_customer_for_lead
 from crm.services.fields import (
     checked_custom_fields,
     get_field,
@@ -55,7 +55,7 @@ from crm.services.fields import (
 )
 from crm.services.pipelines import default_open_stage, get_stage, pipeline_stages
 from crm.services.tags import tags_named
-from crm.services.timeline import add_lead_activity, audit
+from crm.services.timeline import add_first_activities, add_lead_activity, audit
 
 DUPLICATES_SHOWN = 5
 LOST_REASON_MAX = 500
@@ -139,12 +139,16 @@ async def add_lead(
 ) -> Lead:
     """The lead of :func:`create_lead` once its duplicates are known: ``contact`` is the
     draft's, normalised, and ``duplicate_of_id`` the newest lead sharing it; the person's
-    ``first_message``, if any, on its timeline after its creation (in the same flush)."""
+    ``first_message``, if any, on its timeline at its creation time."""
     title = draft.title or draft.contact_name or contact.phone or contact.email
     if not title:
         raise ValidationFailed("lead-needs-name-or-contact", field="title")
     stage = await _initial_stage(session, draft.stage_id)
+    # Its first activities share its creation time: adding them changes nothing on the lead.
+    now = utcnow()
     lead = Lead(
+        created_at=now,
+        last_activity_at=now,
         title=title,
         contact_name=draft.contact_name,
         email=contact.email,
@@ -161,15 +165,14 @@ async def add_lead(
     set_phone(lead, contact.phone)
     if draft.value is not None:
         lead.value_minor = to_minor_units(parse_amount(draft.value))
-    customer = await customer_for_contacts(session, phones=[contact.phone], emails=[contact.email])
-    lead.customer_id = customer.id if customer else None
+    lead.customer_id = await customer_id_for_contacts(
+        session, phones=[contact.phone], emails=[contact.email]
+    )
     lead.tags = await tags_named(session, draft.tags)
     lead.search_text = search_text(lead.title, lead.contact_name, lead.email)
     session.add(lead)
     await session.flush()
-    add_lead_activity(session, lead, kind=ActivityKind.CREATED, author=actor)
-    if first_message:
-        add_lead_activity(session, lead, kind=ActivityKind.MESSAGE, author=None, text=first_message)
+    await add_first_activities(session, lead, author=actor, message=first_message)
     events.record(
         session,
         events.LeadCreated(
@@ -179,7 +182,6 @@ async def add_lead(
             source=lead.source.value,
         ),
     )
-    await session.flush()
     return lead
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.automation.acting import acting_rule
@@ -31,18 +32,51 @@ def add_lead_activity(
     at = at or utcnow()
     lead.last_activity_at = at
     activity = Activity(
-        kind=kind,
-        lead_id=lead.id,
-        customer_id=lead.customer_id,
-        author_id=author.id if author else None,
-        text=text,
+        **_activity_values(session, lead, kind=kind, author=author, text=text, at=at),
         from_stage_id=from_stage_id,
         to_stage_id=to_stage_id,
-        created_at=at,
-        rule_name=acting_rule(session),
     )
     session.add(activity)
     return activity
+
+
+async def add_first_activities(
+    session: AsyncSession, lead: Lead, *, author: Staff | None, message: str | None
+) -> None:
+    """A new (flushed) lead's "created" entry and the person's first ``message``, if any, at
+    its creation time, written in one statement (the ORM writes one INSERT per entry on
+    SQLite, each a round trip)."""
+    at = lead.created_at
+    entries = [_activity_values(session, lead, kind=ActivityKind.CREATED, author=author, at=at)]
+    if message:
+        entries.append(
+            _activity_values(
+                session, lead, kind=ActivityKind.MESSAGE, author=None, at=at, text=message
+            )
+        )
+    lead.last_activity_at = at
+    # render_nulls: entries with and without a text share one statement.
+    await session.execute(insert(Activity).execution_options(render_nulls=True), entries)
+
+
+def _activity_values(
+    session: AsyncSession,
+    lead: Lead,
+    *,
+    kind: ActivityKind,
+    author: Staff | None,
+    at: datetime,
+    text: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "lead_id": lead.id,
+        "customer_id": lead.customer_id,
+        "author_id": author.id if author else None,
+        "text": text,
+        "created_at": at,
+        "rule_name": acting_rule(session),
+    }
 
 
 def audit(

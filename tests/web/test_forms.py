@@ -216,6 +216,26 @@ async def test_leads_arriving_at_once_still_go_round_the_reps_evenly(
     assert sorted(owners) == sorted([team.rep.id, team.other_rep.id] * 3)
 
 
+async def test_many_people_submitting_at_once_are_all_taken_in(
+    web_app: Web, session: AsyncSession, team: Team
+) -> None:
+    """On SQLite too, where one writer at a time gets in: none is refused as "not saved"."""
+    form = await new_form(session, team.admin, responsible=None)
+
+    async def submit(number: int) -> int:
+        response = await web_app.client.post(
+            form_url(form),
+            json={"name": f"Visitor {number}", "phone": f"+38067{number:07d}"},
+            headers={**secret_of(form), "Idempotency-Key": f"visit-{number}"},
+        )
+        return response.status
+
+    statuses = await asyncio.gather(*(submit(number) for number in range(40)))
+
+    assert statuses == [200] * 40
+    assert len(await leads(web_app)) == 40
+
+
 async def test_a_form_whose_person_left_gives_its_leads_to_the_reps_in_turn(
     web_app: Web, session: AsyncSession, team: Team
 ) -> None:
