@@ -10,7 +10,7 @@ tasks, orders converted from a deal): another rep's deal is only counted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from sqlalchemy import (
     ColumnElement,
@@ -86,33 +86,55 @@ def _reader_sees_work_of(
     teams). A rep sees their own. Nothing about teams is cached: a membership removed is
     gone from the next query. Work with no owner (a lead nobody is responsible for yet) is
     the company's: admins and company-wide managers see it.
+
+    The team clauses are built only when the reader's role leaves them in: a rep's or an
+    admin's condition is built on every press, and building the subqueries it folds away
+    cost more than running the query.
     """
     return _any_of(
         is_admin,
-        _all_of(is_manager, _in_no_team(reader_id)),
-        _all_of(
+        lambda: _all_of(is_manager, lambda: _in_no_team(reader_id)),
+        lambda: _all_of(
             owner_id.is_not(None),
-            _any_of(
-                owner_id == reader_id, _all_of(is_manager, _shares_a_team(reader_id, owner_id))
+            lambda: _any_of(
+                owner_id == reader_id,
+                lambda: _all_of(is_manager, lambda: _shares_a_team(reader_id, owner_id)),
             ),
         ),
     )
 
 
-def _any_of(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+# A condition, or how to build it when the conditions before it have not decided already.
+Condition = ColumnElement[bool] | Callable[[], ColumnElement[bool]]
+
+
+def _any_of(*conditions: Condition) -> ColumnElement[bool]:
     """``or_`` with the constants folded away (``and_``/``or_`` keep some), so the planner
-    sees a rep's condition as plainly as before teams existed."""
-    if any(isinstance(condition, True_) for condition in conditions):
-        return true()
-    kept = [condition for condition in conditions if not isinstance(condition, False_)]
+    sees a rep's condition as plainly as before teams existed; a condition after a true
+    one is never built."""
+    kept = []
+    for condition in _built(conditions):
+        if isinstance(condition, True_):
+            return true()
+        if not isinstance(condition, False_):
+            kept.append(condition)
     return or_(*kept) if kept else false()
 
 
-def _all_of(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    if any(isinstance(condition, False_) for condition in conditions):
-        return false()
-    kept = [condition for condition in conditions if not isinstance(condition, True_)]
+def _all_of(*conditions: Condition) -> ColumnElement[bool]:
+    kept = []
+    for condition in _built(conditions):
+        if isinstance(condition, False_):
+            return false()
+        if not isinstance(condition, True_):
+            kept.append(condition)
     return and_(*kept) if kept else true()
+
+
+def _built(conditions: Iterable[Condition]) -> Iterator[ColumnElement[bool]]:
+    """Each condition in turn, built when it is reached."""
+    for condition in conditions:
+        yield condition if isinstance(condition, ColumnElement) else condition()
 
 
 def work_seen_by(actor: Staff, owner_id: Operand) -> ColumnElement[bool]:
@@ -267,13 +289,14 @@ def visible_customer_records(
 
 
 async def visible_lead(session: AsyncSession, *, actor: Staff, lead_id: int) -> Lead:
-    require_active(actor)
-    lead = await session.get(Lead, lead_id)
-    if lead is None:
+    """The lead, read with the scope's condition in the same statement; only a lead not
+    found that way is looked for again, to tell a missing lead from someone else's."""
+    lead = await session.scalar(select(Lead).where(Lead.id == lead_id, visible_leads(actor)))
+    if lead is not None:
+        return lead
+    if await session.get(Lead, lead_id) is None:
         raise NotFound(f"lead {lead_id}")
-    if not await may_see_lead(session, actor=actor, lead_id=lead_id):
-        raise Forbidden(f"lead {lead_id} belongs to someone else")
-    return lead
+    raise Forbidden(f"lead {lead_id} belongs to someone else")
 
 
 async def editable_lead(
