@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import NotFound, ValidationFailed
@@ -175,13 +175,16 @@ async def required_fields(session: AsyncSession, target: Stage) -> list[FieldDef
     of its pipeline. Lost asks for none."""
     if target.kind == StageKind.LOST:
         return []
-    required = await session.scalars(
+    return list(await session.scalars(required_on_entering(target).order_by(FieldDefinition.id)))
+
+
+def required_on_entering(target: Stage) -> Select[FieldDefinition]:
+    """The fields required from ``target`` or an earlier stage of its pipeline."""
+    return (
         select(FieldDefinition)
         .join(Stage, FieldDefinition.required_from_stage_id == Stage.id)
         .where(Stage.pipeline_id == target.pipeline_id, Stage.position <= target.position)
-        .order_by(FieldDefinition.id)
     )
-    return list(required)
 
 
 def checked_value(definition: FieldDefinition, value: Any) -> str:
