@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bench.report import Measurement, time_calls
 from crm.db import create_session_factory
 from crm.models import Lead, Role, Staff, StageKind
+from crm.notifications import commit_with_notifications
 from crm.seeding import seed_demo
 from crm.services.board import pipeline_board
 from crm.services.leads import move_to_stage
@@ -107,8 +108,8 @@ async def measure_phone_search(engine: AsyncEngine, backend: str, size: int) -> 
 
 
 async def measure_moves(engine: AsyncEngine, backend: str) -> Measurement:
-    """Stage moves one after another, each its own transaction with its timeline entry and the
-    card it answers with.
+    """Stage moves one after another, each its own transaction with its timeline entry, the
+    card it answers with, and committed as the bot commits (outbox, webhooks, rule events).
 
     The acting user is loaded once, as the bot's middleware hands it to the handler; the
     baseline is an empty transaction (one query and a commit) on the same engine.
@@ -136,11 +137,12 @@ async def measure_moves(engine: AsyncEngine, backend: str) -> Measurement:
     started = time.perf_counter()
     for lead_id, stage_id, version in moves:
         target = next(s for s in open_ids if s != stage_id)
-        async with factory() as session, session.begin():
+        async with factory() as session:
             acting = await session.merge(actor, load=False)
             await move_to_stage(
                 session, actor=acting, lead_id=lead_id, stage_id=target, seen_version=version
             )
+            await commit_with_notifications(session)
     rate = len(moves) / (time.perf_counter() - started)
     return Measurement(
         f"move-stage calls, own transaction each ({len(moves):,})",

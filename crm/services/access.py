@@ -11,6 +11,7 @@ tasks, orders converted from a deal): another rep's deal is only counted.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 
 from sqlalchemy import (
     ColumnElement,
@@ -141,13 +142,25 @@ def work_seen_by(actor: Staff, owner_id: Operand) -> ColumnElement[bool]:
     """Rows owned by ``owner_id`` (a column: a lead's responsible, a task's assignee) that
     ``actor`` may see, as a WHERE clause."""
     require_active(actor)
+    return _work_seen(actor.id, actor.role, owner_id)
+
+
+def _work_seen(reader_id: int, role: Role, owner_id: Operand) -> ColumnElement[bool]:
     # Constants, which and_/or_ fold away: a rep's query stays "responsible = me".
     return _reader_sees_work_of(
-        reader_id=literal(actor.id),
-        is_admin=true() if actor.role == Role.ADMIN else false(),
-        is_manager=true() if actor.role == Role.MANAGER else false(),
+        reader_id=literal(reader_id),
+        is_admin=true() if role == Role.ADMIN else false(),
+        is_manager=true() if role == Role.MANAGER else false(),
         owner_id=owner_id,
     )
+
+
+@lru_cache(maxsize=1024)
+def _leads_seen(reader_id: int, role: Role) -> ColumnElement[bool]:
+    """:func:`visible_leads` built once per person and role: a manager's condition (team
+    subqueries) took longer to compose than the press's queries took to run. A clause is
+    immutable and holds no team: who is in which team is read by the query each time."""
+    return _work_seen(reader_id, role, Lead.responsible_id)
 
 
 def visible_leads(actor: Staff) -> ColumnElement[bool]:
@@ -158,7 +171,8 @@ def visible_leads(actor: Staff) -> ColumnElement[bool]:
     person changes teams, removing someone from a team takes their leads out of its scope at
     once, and a person in several teams has their leads seen by each team's managers.
     """
-    return work_seen_by(actor, Lead.responsible_id)
+    require_active(actor)
+    return _leads_seen(actor.id, actor.role)
 
 
 def visible_staff(actor: Staff) -> ColumnElement[bool]:
