@@ -57,7 +57,7 @@ from crm.services.fields import (
     get_field,
     merged_custom_fields,
     missing_field,
-    required_on_entering,
+    required_fields,
 )
 from crm.services.pipelines import default_open_stage, get_stage, pipeline_stages
 from crm.services.tags import tags_named
@@ -396,20 +396,20 @@ async def move_to_stage(
     )
 
 
-# The move without reading the lead first: its timeline entry is written only if the lead
-# is, in the same statement, as the move needs it (seen by the actor, the version on their
-# card, another stage of the target's pipeline, nothing the target asks for missing), then the
-# lead is moved and read back in one UPDATE ... RETURNING. Whatever does not hold leaves
-# nothing written, and the move is made the long way, whose rules give the answer. The
-# conditions here are a stricter copy of those rules: one that fails needlessly costs time,
-# never a wrong move.
+# The move without reading the lead first, into a stage that asks for no custom field: its
+# timeline entry is written only if the lead is, in the same statement, as the move needs it
+# (seen by the actor, the version on their card, another stage of the target's pipeline, a
+# value for Won), then the lead is moved and read back in one UPDATE ... RETURNING. Whatever
+# does not hold leaves nothing written, and the move is made the long way, whose rules give
+# the answer. The conditions here are a stricter copy of those rules: one that fails
+# needlessly costs time, never a wrong move.
 
 
 async def _moved_at_once(
     session: AsyncSession, *, actor: Staff, lead_id: int, target: Stage, seen_version: int
 ) -> Lead | None:
     """The lead moved into ``target``, or None, nothing written, if it was not ready."""
-    if target.kind == StageKind.LOST:
+    if target.kind == StageKind.LOST or await required_fields(session, target):
         return None
     now = utcnow()
     entry = _stage_change_entry(
@@ -456,7 +456,6 @@ def _stage_change_entry(
         visible_leads(actor),
         Lead.stage_id != target.id,
         Lead.stage_id.in_(select(Stage.id).where(Stage.pipeline_id == target.pipeline_id)),
-        ~required_on_entering(target).exists(),
     ]
     if target.kind == StageKind.WON:
         ready.append(Lead.value_minor.is_not(None))
