@@ -13,6 +13,7 @@ nobody is shown a stage older than the version their update started with.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -41,8 +42,10 @@ class _Stages:
 _caches: WeakKeyDictionary[Engine, _Stages] = WeakKeyDictionary()
 
 
+@cache
 def version_column() -> Label[int]:
-    """The stages version, as a column for the statement that starts a unit of work."""
+    """The stages version, as a column for the statement that starts a unit of work; built
+    once, as it goes into a statement on every update."""
     return (
         select(CacheVersion.version)
         .where(CacheVersion.name == "stages")

@@ -156,10 +156,11 @@ def _work_seen(reader_id: int, role: Role, owner_id: Operand) -> ColumnElement[b
 
 
 @lru_cache(maxsize=1024)
-def _leads_seen(reader_id: int, role: Role) -> ColumnElement[bool]:
+def leads_seen_by(reader_id: int, role: Role) -> ColumnElement[bool]:
     """:func:`visible_leads` built once per person and role: a manager's condition (team
     subqueries) took longer to compose than the press's queries took to run. A clause is
-    immutable and holds no team: who is in which team is read by the query each time."""
+    immutable and holds no team: who is in which team is read by the query each time.
+    For a statement composed once per person; whoever runs it checks they are active."""
     return _work_seen(reader_id, role, Lead.responsible_id)
 
 
@@ -172,7 +173,7 @@ def visible_leads(actor: Staff) -> ColumnElement[bool]:
     once, and a person in several teams has their leads seen by each team's managers.
     """
     require_active(actor)
-    return _leads_seen(actor.id, actor.role)
+    return leads_seen_by(actor.id, actor.role)
 
 
 def visible_staff(actor: Staff) -> ColumnElement[bool]:

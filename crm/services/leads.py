@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, insert, literal, or_, select, update
@@ -35,10 +36,10 @@ from crm.schemas import LeadChanges, LeadDraft
 from crm.services.access import (
     editable_lead,
     flush_or_conflict,
+    leads_seen_by,
     may_see_staff,
     require_active,
     require_role,
-    visible_leads,
 )
 from crm.services.cards import (
     LeadCard,
@@ -409,32 +410,35 @@ async def _moved_at_once(
     session: AsyncSession, *, actor: Staff, lead_id: int, target: Stage, seen_version: int
 ) -> Lead | None:
     """The lead moved into ``target``, or None, nothing written, if it was not ready."""
+    require_active(actor)
     if target.kind == StageKind.LOST or await required_fields(session, target):
         return None
     now = utcnow()
-    entry = _stage_change_entry(
-        actor=actor, lead_id=lead_id, target=target, seen_version=seen_version, now=now
-    )
+    entry = _stage_change_entry(actor.id, actor.role, into_won=target.kind == StageKind.WON)
     from_stage_id = (
-        await session.execute(entry, {"rule_name": acting_rule(session)})
+        await session.execute(
+            entry,
+            {
+                "lead_id": lead_id,
+                "seen_version": seen_version,
+                "target_id": target.id,
+                "pipeline_id": target.pipeline_id,
+                "now": now,
+                "rule_name": acting_rule(session),
+            },
+        )
     ).scalar_one_or_none()
     if from_stage_id is None:
         return None
     moved = await session.scalar(
-        update(Lead)
-        .where(Lead.id == lead_id, Lead.version == seen_version)
-        .values(
-            stage_id=target.id,
-            stage_entered_at=now,
-            last_activity_at=now,
-            won_at=now if target.kind == StageKind.WON else None,
-            lost_at=None,
-            lost_reason_code=None,
-            lost_reason=None,
-            version=Lead.version + 1,
-        )
-        .returning(Lead)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        _MOVE,
+        {
+            "lead_id": lead_id,
+            "seen_version": seen_version,
+            "target_id": target.id,
+            "now": now,
+            "won_at": now if target.kind == StageKind.WON else None,
+        },
     )
     if moved is None:
         # Only PostgreSQL lets another transaction change the lead between the two.
@@ -444,29 +448,31 @@ async def _moved_at_once(
     return moved
 
 
+@lru_cache(maxsize=1024)
 def _stage_change_entry(
-    *, actor: Staff, lead_id: int, target: Stage, seen_version: int, now: datetime
-) -> ReturningInsert[int]:
-    """INSERT of the stage-change activity, made only when the lead may enter ``target``;
-    returns the stage it leaves."""
+    actor_id: int, role: Role, *, into_won: bool
+) -> ReturningInsert[int | None]:
+    """INSERT of the stage-change activity, made only when the lead may enter the target;
+    returns the stage it leaves. Composed once per person, role and kind of target: the lead,
+    the versions, the target and the time are bound at each move."""
     columns = Activity.__table__.c
     ready = [
-        Lead.id == lead_id,
-        Lead.version == seen_version,
-        visible_leads(actor),
-        Lead.stage_id != target.id,
-        Lead.stage_id.in_(select(Stage.id).where(Stage.pipeline_id == target.pipeline_id)),
+        Lead.id == bindparam("lead_id"),
+        Lead.version == bindparam("seen_version"),
+        leads_seen_by(actor_id, role),
+        Lead.stage_id != bindparam("target_id"),
+        Lead.stage_id.in_(select(Stage.id).where(Stage.pipeline_id == bindparam("pipeline_id"))),
     ]
-    if target.kind == StageKind.WON:
+    if into_won:
         ready.append(Lead.value_minor.is_not(None))
     row = {
         "kind": literal(ActivityKind.STAGE_CHANGE, columns.kind.type),
         "lead_id": Lead.id,
         "customer_id": Lead.customer_id,
-        "author_id": literal(actor.id, columns.author_id.type),
+        "author_id": literal(actor_id, columns.author_id.type),
         "from_stage_id": Lead.stage_id,
-        "to_stage_id": literal(target.id, columns.to_stage_id.type),
-        "created_at": literal(now, columns.created_at.type),
+        "to_stage_id": bindparam("target_id", type_=columns.to_stage_id.type),
+        "created_at": bindparam("now", type_=columns.created_at.type),
         "rule_name": bindparam("rule_name", type_=columns.rule_name.type),
     }
     return (
@@ -475,6 +481,25 @@ def _stage_change_entry(
         .returning(columns.from_stage_id)
         .execution_options(dml_strategy="raw")
     )
+
+
+# The lead moved and read back.
+_MOVE = (
+    update(Lead)
+    .where(Lead.id == bindparam("lead_id"), Lead.version == bindparam("seen_version"))
+    .values(
+        stage_id=bindparam("target_id"),
+        stage_entered_at=bindparam("now"),
+        last_activity_at=bindparam("now"),
+        won_at=bindparam("won_at"),
+        lost_at=None,
+        lost_reason_code=None,
+        lost_reason=None,
+        version=Lead.version + 1,
+    )
+    .returning(Lead)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
 
 
 async def _attach_stage_and_owner(
