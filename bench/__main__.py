@@ -64,7 +64,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument(
-        "--bot-only", action="store_true", help="only the bot's per-update cost at 100k leads"
+        "--bot-only",
+        action="store_true",
+        help="only the bot's per-update cost and the move-stage rate at 100k leads",
     )
     parser.add_argument(
         "--delivery", action="store_true", help="only the outbox, reminders and quick-add benches"
@@ -170,6 +172,7 @@ async def run_bot_only() -> list[Measurement]:
         print(f"[sqlite] seeding {BOT_LEADS:,} leads ...", flush=True)
         await crm_core.seed(engine, leads=BOT_LEADS)
         rows = await measure_bot(engine)
+        rows.append(await crm_core.measure_moves(engine, "sqlite"))
         await engine.dispose()
     return rows
 

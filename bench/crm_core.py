@@ -11,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bench.report import Measurement, time_calls
 from crm.db import create_session_factory
 from crm.models import Lead, Role, Staff, StageKind
+from crm.notifications import commit_with_notifications
 from crm.seeding import seed_demo
 from crm.services.board import pipeline_board
 from crm.services.leads import move_to_stage
 from crm.services.pipelines import default_pipeline
 from crm.services.search import search_leads
+from crm.services.staff import staff_by_telegram_id
 
 
 def board_target_ms(size: int) -> float:
@@ -107,11 +109,12 @@ async def measure_phone_search(engine: AsyncEngine, backend: str, size: int) -> 
 
 
 async def measure_moves(engine: AsyncEngine, backend: str) -> Measurement:
-    """Stage moves one after another, each its own transaction with its timeline entry and the
-    card it answers with.
+    """Stage moves one after another, each its own transaction with its timeline entry, the
+    card it answers with, and committed as the bot commits (outbox, webhooks, rule events).
 
-    The acting user is loaded once, as the bot's middleware hands it to the handler; the
-    baseline is an empty transaction (one query and a commit) on the same engine.
+    The acting user is read in each transaction by the statement the bot's middleware starts
+    every update with (which also tells the stage cache its version); the baseline is an
+    empty transaction (one query and a commit) on the same engine.
     """
     factory = create_session_factory(engine)
     async with factory() as session:
@@ -136,11 +139,13 @@ async def measure_moves(engine: AsyncEngine, backend: str) -> Measurement:
     started = time.perf_counter()
     for lead_id, stage_id, version in moves:
         target = next(s for s in open_ids if s != stage_id)
-        async with factory() as session, session.begin():
-            acting = await session.merge(actor, load=False)
+        async with factory() as session:
+            acting = await staff_by_telegram_id(session, actor.telegram_id)
+            assert acting is not None
             await move_to_stage(
                 session, actor=acting, lead_id=lead_id, stage_id=target, seen_version=version
             )
+            await commit_with_notifications(session)
     rate = len(moves) / (time.perf_counter() - started)
     return Measurement(
         f"move-stage calls, own transaction each ({len(moves):,})",

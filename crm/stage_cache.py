@@ -1,9 +1,11 @@
-"""Pipelines' stages kept in memory, per engine, while the database says they are current.
+"""Pipelines' stages, and the custom fields they require, kept in memory, per engine, while
+the database says they are current.
 
-Every change to ``pipelines`` or ``stages``, by any process, bumps the ``stages`` row of
-``cache_versions`` (triggers of migration 0012). A unit of work that read that version
-(:func:`remember_version`, done by the staff lookup that starts each update, in the same
-statement) takes stages from the cache filled at that version, or reads them and fills it.
+Every change to ``pipelines``, ``stages`` or ``field_definitions``, by any process, bumps
+the ``stages`` row of ``cache_versions`` (triggers of migrations 0012 and 0017). A unit of
+work that read that version (:func:`remember_version`, done by the staff lookup that starts
+each update, in the same statement) takes them from the cache filled at that version, or
+reads them and fills it.
 A session that read no version, or that changed stages itself, always asks the database, so
 nobody is shown a stage older than the version their update started with.
 """
@@ -11,7 +13,8 @@ nobody is shown a stage older than the version their update started with.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Label, event, inspect, select
@@ -19,10 +22,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, make_transient_to_detached
 
-from crm.models import CacheVersion, Pipeline, Stage
+from crm.models import CacheVersion, FieldDefinition, Pipeline, Stage
 
 _VERSION_KEY = "stages_version"
-_CACHED_MODELS = (Pipeline, Stage)
+_CACHED_MODELS = (Pipeline, Stage, FieldDefinition)
 _CACHED_TABLES = frozenset(model.__tablename__ for model in _CACHED_MODELS)
 
 
@@ -32,13 +35,17 @@ class _Stages:
     by_id: dict[int, Stage] = field(default_factory=dict)
     by_pipeline: dict[int, list[Stage]] = field(default_factory=dict)
     default_pipeline_id: int | None = None
+    # Every custom field defined, in the order they were added.
+    fields: list[FieldDefinition] | None = None
 
 
 _caches: WeakKeyDictionary[Engine, _Stages] = WeakKeyDictionary()
 
 
+@cache
 def version_column() -> Label[int]:
-    """The stages version, as a column for the statement that starts a unit of work."""
+    """The stages version, as a column for the statement that starts a unit of work; built
+    once, as it goes into a statement on every update."""
     return (
         select(CacheVersion.version)
         .where(CacheVersion.name == "stages")
@@ -78,6 +85,18 @@ def keep_default_pipeline_id(session: AsyncSession, pipeline_id: int) -> None:
         cache.default_pipeline_id = pipeline_id
 
 
+async def cached_field_definitions(session: AsyncSession) -> list[FieldDefinition] | None:
+    cache = _current(session)
+    fields = None if cache is None else cache.fields
+    return None if fields is None else [await _attached(session, field) for field in fields]
+
+
+def keep_field_definitions(session: AsyncSession, fields: list[FieldDefinition]) -> None:
+    cache = _current(session, filling=True)
+    if cache is not None and not any(inspect(field).modified for field in fields):
+        cache.fields = [_detached_copy(field) for field in fields]
+
+
 def keep_stage(session: AsyncSession, stage: Stage) -> None:
     cache = _current(session, filling=True)
     if cache is not None and not inspect(stage).modified:
@@ -93,11 +112,15 @@ def keep_pipeline_stages(session: AsyncSession, pipeline_id: int, stages: list[S
     cache.by_id.update((stage.id, stage) for stage in copies)
 
 
-def _detached_copy(stage: Stage) -> Stage:
+Cached = TypeVar("Cached", Stage, FieldDefinition)
+
+
+def _detached_copy(instance: Cached) -> Cached:
     """A copy that belongs to no session: what the session later does to its own instance
     (a change it rolls back, an expiry) never reaches the cache."""
-    columns = inspect(Stage).column_attrs
-    copy = Stage(**{column.key: getattr(stage, column.key) for column in columns})
+    model = type(instance)
+    columns = inspect(model).column_attrs
+    copy = model(**{column.key: getattr(instance, column.key) for column in columns})
     make_transient_to_detached(copy)
     return copy
 
@@ -120,14 +143,14 @@ def _current(session: AsyncSession, *, filling: bool = False) -> _Stages | None:
     return cache
 
 
-async def _attached(session: AsyncSession, stage: Stage) -> Stage:
-    """The session's own instance of a cached stage: the one it holds already, or a copy
-    made without asking the database."""
-    key = inspect(stage).key
+async def _attached(session: AsyncSession, instance: Cached) -> Cached:
+    """The session's own instance of a cached row: the one it holds already, or a copy made
+    without asking the database."""
+    key = inspect(instance).key
     held = None if key is None else session.sync_session.identity_map.get(key)
-    if isinstance(held, Stage):
+    if isinstance(held, type(instance)):
         return held
-    return await session.merge(stage, load=False)
+    return await session.merge(instance, load=False)
 
 
 def _forget_version(session: Session) -> None:
@@ -136,7 +159,8 @@ def _forget_version(session: Session) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _flushed_stages(session: Session, flush_context: UOWTransaction) -> None:
-    """A unit of work that changed stages reads them from the database from then on."""
+    """A unit of work that changed stages (or fields) reads them from the database from then
+    on."""
     changed = (*session.new, *session.dirty, *session.deleted)
     if any(isinstance(instance, _CACHED_MODELS) for instance in changed):
         _forget_version(session)
@@ -144,7 +168,7 @@ def _flushed_stages(session: Session, flush_context: UOWTransaction) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _stages_written(state: ORMExecuteState) -> None:
-    """The same for bulk INSERT, UPDATE and DELETE statements on pipelines or stages."""
+    """The same for bulk INSERT, UPDATE and DELETE statements on the cached tables."""
     if state.is_select:
         return
     tables: Any = getattr(state.statement, "table", None)

@@ -57,7 +57,9 @@ class StaffAccess(BaseMiddleware):
         if actor is not None and actor.is_active:
             data["actor"] = actor
             # Writing to the bot again undoes blocking it: what waited for them goes out.
-            actor.blocked_bot_at = None
+            # Set only when it changes: an attribute set, even to its value, costs a flush.
+            if actor.blocked_bot_at is not None:
+                actor.blocked_bot_at = None
             return await handler(event, data)
         assert isinstance(event, Update)
         if actor is None:

@@ -10,7 +10,8 @@ tasks, orders converted from a deal): another rep's deal is only counted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 
 from sqlalchemy import (
     ColumnElement,
@@ -86,58 +87,81 @@ def _reader_sees_work_of(
     teams). A rep sees their own. Nothing about teams is cached: a membership removed is
     gone from the next query. Work with no owner (a lead nobody is responsible for yet) is
     the company's: admins and company-wide managers see it.
+
+    The team clauses are built only when the reader's role leaves them in: a rep's or an
+    admin's condition is built on every press, and building the subqueries it folds away
+    cost more than running the query.
     """
     return _any_of(
         is_admin,
-        _only_if(is_manager, lambda: _in_no_team(reader_id)),
-        _all_of(
+        lambda: _all_of(is_manager, lambda: _in_no_team(reader_id)),
+        lambda: _all_of(
             owner_id.is_not(None),
-            _any_of(
+            lambda: _any_of(
                 owner_id == reader_id,
-                _only_if(is_manager, lambda: _shares_a_team(reader_id, owner_id)),
+                lambda: _all_of(is_manager, lambda: _shares_a_team(reader_id, owner_id)),
             ),
         ),
     )
 
 
-def _only_if(
-    condition: ColumnElement[bool], then: Callable[[], ColumnElement[bool]]
-) -> ColumnElement[bool]:
-    """``condition AND then()``, with ``then`` not even built when ``condition`` is the
-    constant false (a rep's or an admin's query): building the teams' subqueries costs more
-    than running what is left of the query."""
-    if isinstance(condition, False_):
-        return false()
-    return _all_of(condition, then())
+# A condition, or how to build it when the conditions before it have not decided already.
+Condition = ColumnElement[bool] | Callable[[], ColumnElement[bool]]
 
 
-def _any_of(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+def _any_of(*conditions: Condition) -> ColumnElement[bool]:
     """``or_`` with the constants folded away (``and_``/``or_`` keep some), so the planner
-    sees a rep's condition as plainly as before teams existed."""
-    if any(isinstance(condition, True_) for condition in conditions):
-        return true()
-    kept = [condition for condition in conditions if not isinstance(condition, False_)]
+    sees a rep's condition as plainly as before teams existed; a condition after a true
+    one is never built."""
+    kept = []
+    for condition in _built(conditions):
+        if isinstance(condition, True_):
+            return true()
+        if not isinstance(condition, False_):
+            kept.append(condition)
     return or_(*kept) if kept else false()
 
 
-def _all_of(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    if any(isinstance(condition, False_) for condition in conditions):
-        return false()
-    kept = [condition for condition in conditions if not isinstance(condition, True_)]
+def _all_of(*conditions: Condition) -> ColumnElement[bool]:
+    kept = []
+    for condition in _built(conditions):
+        if isinstance(condition, False_):
+            return false()
+        if not isinstance(condition, True_):
+            kept.append(condition)
     return and_(*kept) if kept else true()
+
+
+def _built(conditions: Iterable[Condition]) -> Iterator[ColumnElement[bool]]:
+    """Each condition in turn, built when it is reached."""
+    for condition in conditions:
+        yield condition if isinstance(condition, ColumnElement) else condition()
 
 
 def work_seen_by(actor: Staff, owner_id: Operand) -> ColumnElement[bool]:
     """Rows owned by ``owner_id`` (a column: a lead's responsible, a task's assignee) that
     ``actor`` may see, as a WHERE clause."""
     require_active(actor)
+    return _work_seen(actor.id, actor.role, owner_id)
+
+
+def _work_seen(reader_id: int, role: Role, owner_id: Operand) -> ColumnElement[bool]:
     # Constants, which and_/or_ fold away: a rep's query stays "responsible = me".
     return _reader_sees_work_of(
-        reader_id=literal(actor.id),
-        is_admin=true() if actor.role == Role.ADMIN else false(),
-        is_manager=true() if actor.role == Role.MANAGER else false(),
+        reader_id=literal(reader_id),
+        is_admin=true() if role == Role.ADMIN else false(),
+        is_manager=true() if role == Role.MANAGER else false(),
         owner_id=owner_id,
     )
+
+
+@lru_cache(maxsize=1024)
+def leads_seen_by(reader_id: int, role: Role) -> ColumnElement[bool]:
+    """:func:`visible_leads` built once per person and role: a manager's condition (team
+    subqueries) took longer to compose than the press's queries took to run. A clause is
+    immutable and holds no team: who is in which team is read by the query each time.
+    For a statement composed once per person; whoever runs it checks they are active."""
+    return _work_seen(reader_id, role, Lead.responsible_id)
 
 
 def visible_leads(actor: Staff) -> ColumnElement[bool]:
@@ -148,7 +172,8 @@ def visible_leads(actor: Staff) -> ColumnElement[bool]:
     person changes teams, removing someone from a team takes their leads out of its scope at
     once, and a person in several teams has their leads seen by each team's managers.
     """
-    return work_seen_by(actor, Lead.responsible_id)
+    require_active(actor)
+    return leads_seen_by(actor.id, actor.role)
 
 
 def visible_staff(actor: Staff) -> ColumnElement[bool]:
@@ -279,24 +304,25 @@ def visible_customer_records(
 
 
 async def visible_lead(session: AsyncSession, *, actor: Staff, lead_id: int) -> Lead:
-    """The lead, if ``actor`` may see it; a lead merged into another is that other one, so
-    the old buttons and links of a merged-away lead open the lead it was merged into."""
-    require_active(actor)
-    lead = await session.get(Lead, lead_id) or await _merged_into(session, lead_id)
-    if not await may_see_lead(session, actor=actor, lead_id=lead.id):
-        raise Forbidden(f"lead {lead.id} belongs to someone else")
-    return lead
+    """The lead, read with the scope's condition in the same statement. A lead merged into
+    another is that other one, so the old buttons and links of a merged-away lead open the lead
+    it was merged into; only a lead not found at once is looked for again, to tell a missing
+    lead from someone else's."""
+    lead = await session.scalar(select(Lead).where(Lead.id == lead_id, visible_leads(actor)))
+    if lead is not None:
+        return lead
+    if await session.get(Lead, lead_id) is None:
+        return await visible_lead(
+            session, actor=actor, lead_id=await _merged_into(session, lead_id)
+        )
+    raise Forbidden(f"lead {lead_id} belongs to someone else")
 
 
-async def _merged_into(session: AsyncSession, lead_id: int) -> Lead:
-    lead = await session.scalar(
-        select(Lead)
-        .join(LeadMerge, LeadMerge.into_id == Lead.id)
-        .where(LeadMerge.merged_id == lead_id)
-    )
-    if lead is None:
+async def _merged_into(session: AsyncSession, lead_id: int) -> int:
+    into_id = await session.scalar(select(LeadMerge.into_id).where(LeadMerge.merged_id == lead_id))
+    if into_id is None:
         raise NotFound(f"lead {lead_id}")
-    return lead
+    return into_id
 
 
 async def editable_lead(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import Integer, Select, bindparam, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -130,12 +130,7 @@ async def lead_card(session: AsyncSession, *, actor: Staff, lead_id: int) -> Lea
 
 async def card_of(session: AsyncSession, *, actor: Staff, lead: Lead) -> LeadCard:
     """The card of a lead already loaded and checked: what ``actor`` sees of it now."""
-    recent = await session.scalars(
-        select(Activity)
-        .where(Activity.lead_id == lead.id)
-        .order_by(Activity.created_at.desc(), Activity.id.desc())
-        .limit(RECENT_ACTIVITIES)
-    )
+    recent = await session.scalars(_RECENT_ACTIVITIES, {"lead_id": lead.id})
     tasks = await _tasks_of(session, lead.id)
     order_rows = await _order_totals(session, actor, lead)
     return LeadCard(
@@ -174,9 +169,20 @@ class _LeadTasks:
     done: int
 
 
-async def _tasks_of(session: AsyncSession, lead_id: int) -> _LeadTasks:
+# The card's statements are composed once, the lead bound at each press: composing them took
+# longer than running them.
+_RECENT_ACTIVITIES = (
+    select(Activity)
+    .where(Activity.lead_id == bindparam("lead_id"))
+    .order_by(Activity.created_at.desc(), Activity.id.desc())
+    .limit(RECENT_ACTIVITIES)
+)
+
+
+def _tasks_statement() -> Select[Task, int, int]:
     """The lead's open task due first and how many of its tasks are open and done, in one
     statement (a card is opened on most presses)."""
+    lead_id = bindparam("lead_id", type_=Integer)
     counts = (
         select(
             func.count().filter(Task.done_at.is_(None)).label("open"),
@@ -193,13 +199,18 @@ async def _tasks_of(session: AsyncSession, lead_id: int) -> _LeadTasks:
         .limit(1)
         .subquery(),
     )
-    row = (
-        await session.execute(
-            select(due_first, counts.c.open, counts.c.done)
-            .select_from(counts)
-            .outerjoin(due_first, true())
-        )
-    ).one()
+    return (
+        select(due_first, counts.c.open, counts.c.done)
+        .select_from(counts)
+        .outerjoin(due_first, true())
+    )
+
+
+_TASKS = _tasks_statement()
+
+
+async def _tasks_of(session: AsyncSession, lead_id: int) -> _LeadTasks:
+    row = (await session.execute(_TASKS, {"lead_id": lead_id})).one()
     return _LeadTasks(next_task=row[0], open=row.open, done=row.done)
 
 

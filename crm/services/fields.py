@@ -10,12 +10,14 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm import stage_cache
 from crm.errors import NotFound, ValidationFailed
 from crm.models import FieldDefinition, FieldKind, Lead, Role, Staff, Stage, StageKind
 from crm.services.access import require_role
+from crm.services.pipelines import pipeline_stages
 
 FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 FIELD_KEY_LENGTH = 40
@@ -87,7 +89,14 @@ async def get_field(session: AsyncSession, field_id: int) -> FieldDefinition:
 
 
 async def field_definitions(session: AsyncSession) -> list[FieldDefinition]:
-    return list(await session.scalars(select(FieldDefinition).order_by(FieldDefinition.id)))
+    """Every custom field, in the order they were added: from the stage cache when current
+    (a card shows them all on every press)."""
+    cached = await stage_cache.cached_field_definitions(session)
+    if cached is not None:
+        return cached
+    definitions = list(await session.scalars(select(FieldDefinition).order_by(FieldDefinition.id)))
+    stage_cache.keep_field_definitions(session, definitions)
+    return definitions
 
 
 def checked_choices(choices: tuple[str, ...] | list[str]) -> list[str]:
@@ -175,13 +184,22 @@ async def required_fields(session: AsyncSession, target: Stage) -> list[FieldDef
     of its pipeline. Lost asks for none."""
     if target.kind == StageKind.LOST:
         return []
-    required = await session.scalars(
+    definitions = await stage_cache.cached_field_definitions(session)
+    if definitions is None:
+        return list(await session.scalars(_required_on_entering(target)))
+    stages = await pipeline_stages(session, pipeline_id=target.pipeline_id)
+    reached = {stage.id for stage in stages if stage.position <= target.position}
+    return [d for d in definitions if d.required_from_stage_id in reached]
+
+
+def _required_on_entering(target: Stage) -> Select[FieldDefinition]:
+    """:func:`required_fields` in one statement, for a unit of work without the cache."""
+    return (
         select(FieldDefinition)
         .join(Stage, FieldDefinition.required_from_stage_id == Stage.id)
         .where(Stage.pipeline_id == target.pipeline_id, Stage.position <= target.position)
         .order_by(FieldDefinition.id)
     )
-    return list(required)
 
 
 def checked_value(definition: FieldDefinition, value: Any) -> str:

@@ -5,16 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.dml import ReturningInsert
 
 from crm import events
+from crm.automation.acting import acting_rule
 from crm.contacts import normalize_email, normalize_phone, reversed_digits
 from crm.dates import checked_day
 from crm.errors import Conflict, DuplicateLead, Forbidden, ValidationFailed
 from crm.models import (
+    Activity,
     ActivityKind,
     FieldDefinition,
     Lead,
@@ -31,6 +36,7 @@ from crm.schemas import LeadChanges, LeadDraft
 from crm.services.access import (
     editable_lead,
     flush_or_conflict,
+    leads_seen_by,
     may_see_staff,
     require_active,
     require_role,
@@ -52,6 +58,7 @@ from crm.services.fields import (
     get_field,
     merged_custom_fields,
     missing_field,
+    required_fields,
 )
 from crm.services.pipelines import default_open_stage, get_stage, pipeline_stages
 from crm.services.tags import tags_named
@@ -378,11 +385,136 @@ async def stage_choices(
 async def move_to_stage(
     session: AsyncSession, *, actor: Staff, lead_id: int, stage_id: int, seen_version: int
 ) -> LeadCard | StillNeeded:
-    """Move to a stage picked from the list."""
+    """Move to a stage picked from the list: at once when the lead is ready for it, else
+    the lead is read and every rule says what stops the move or what it still needs."""
+    target = await get_stage(session, stage_id)
+    moved = await _moved_at_once(
+        session, actor=actor, lead_id=lead_id, target=target, seen_version=seen_version
+    )
+    if moved is not None:
+        return await card_of(session, actor=actor, lead=moved)
     lead = await editable_lead(session, actor=actor, lead_id=lead_id, seen_version=seen_version)
     return await _entered_or_needed(
         session, lead, await _stage_of_pipeline(session, lead, stage_id), actor=actor
     )
+
+
+# The move without reading the lead first, into a stage that asks for no custom field: its
+# timeline entry is written only if the lead is, in the same statement, as the move needs it
+# (seen by the actor, the version on their card, another stage of the target's pipeline, a
+# value for Won), then the lead is moved and read back in one UPDATE ... RETURNING. Whatever
+# does not hold leaves nothing written, and the move is made the long way, whose rules give
+# the answer. The conditions here are a stricter copy of those rules: one that fails
+# needlessly costs time, never a wrong move.
+
+
+async def _moved_at_once(
+    session: AsyncSession, *, actor: Staff, lead_id: int, target: Stage, seen_version: int
+) -> Lead | None:
+    """The lead moved into ``target``, or None, nothing written, if it was not ready."""
+    require_active(actor)
+    if target.kind == StageKind.LOST or await required_fields(session, target):
+        return None
+    now = utcnow()
+    entry = _stage_change_entry(actor.id, actor.role, into_won=target.kind == StageKind.WON)
+    from_stage_id = (
+        await session.execute(
+            entry,
+            {
+                "lead_id": lead_id,
+                "seen_version": seen_version,
+                "target_id": target.id,
+                "pipeline_id": target.pipeline_id,
+                "now": now,
+                "rule_name": acting_rule(session),
+            },
+        )
+    ).scalar_one_or_none()
+    if from_stage_id is None:
+        return None
+    moved = await session.scalar(
+        _MOVE,
+        {
+            "lead_id": lead_id,
+            "seen_version": seen_version,
+            "target_id": target.id,
+            "now": now,
+            "won_at": now if target.kind == StageKind.WON else None,
+        },
+    )
+    if moved is None:
+        # Only PostgreSQL lets another transaction change the lead between the two.
+        raise Conflict(f"lead {lead_id} changed meanwhile")
+    await _attach_stage_and_owner(session, moved, target, actor)
+    _record_stage_events(session, moved, actor=actor, from_stage_id=from_stage_id, lost_for=None)
+    return moved
+
+
+@lru_cache(maxsize=1024)
+def _stage_change_entry(
+    actor_id: int, role: Role, *, into_won: bool
+) -> ReturningInsert[int | None]:
+    """INSERT of the stage-change activity, made only when the lead may enter the target;
+    returns the stage it leaves. Composed once per person, role and kind of target: the lead,
+    the versions, the target and the time are bound at each move."""
+    columns = Activity.__table__.c
+    ready = [
+        Lead.id == bindparam("lead_id"),
+        Lead.version == bindparam("seen_version"),
+        leads_seen_by(actor_id, role),
+        Lead.stage_id != bindparam("target_id"),
+        Lead.stage_id.in_(select(Stage.id).where(Stage.pipeline_id == bindparam("pipeline_id"))),
+    ]
+    if into_won:
+        ready.append(Lead.value_minor.is_not(None))
+    row = {
+        "kind": literal(ActivityKind.STAGE_CHANGE, columns.kind.type),
+        "lead_id": Lead.id,
+        "customer_id": Lead.customer_id,
+        "author_id": literal(actor_id, columns.author_id.type),
+        "from_stage_id": Lead.stage_id,
+        "to_stage_id": bindparam("target_id", type_=columns.to_stage_id.type),
+        "created_at": bindparam("now", type_=columns.created_at.type),
+        "rule_name": bindparam("rule_name", type_=columns.rule_name.type),
+    }
+    return (
+        insert(Activity)
+        .from_select(list(row), select(*row.values()).where(*ready))
+        .returning(columns.from_stage_id)
+        .execution_options(dml_strategy="raw")
+    )
+
+
+# The lead moved and read back.
+_MOVE = (
+    update(Lead)
+    .where(Lead.id == bindparam("lead_id"), Lead.version == bindparam("seen_version"))
+    .values(
+        stage_id=bindparam("target_id"),
+        stage_entered_at=bindparam("now"),
+        last_activity_at=bindparam("now"),
+        won_at=bindparam("won_at"),
+        lost_at=None,
+        lost_reason_code=None,
+        lost_reason=None,
+        version=Lead.version + 1,
+    )
+    .returning(Lead)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
+
+
+async def _attach_stage_and_owner(
+    session: AsyncSession, lead: Lead, stage: Stage, actor: Staff
+) -> None:
+    """What loading a lead joins (its stage and responsible person), on a lead read back
+    from an UPDATE: the stage known already, the owner most often the actor."""
+    set_committed_value(lead, "stage", stage)
+    owner = lead.responsible_id
+    if owner is None or owner == actor.id:
+        set_committed_value(lead, "responsible", actor if owner is not None else None)
+    else:
+        set_committed_value(lead, "responsible", await session.get(Staff, owner))
 
 
 async def fill_field_and_move(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -41,14 +41,16 @@ INVITABLE_ROLES = {
 }
 
 
+# Built once: it starts every update.
+_STAFF_BY_TELEGRAM_ID = select(Staff, stage_cache.version_column()).where(
+    Staff.telegram_id == bindparam("telegram_id")
+)
+
+
 async def staff_by_telegram_id(session: AsyncSession, telegram_id: int) -> Staff | None:
     """The staff member, read fresh on every update (a removed rep loses access at once);
     the same statement reads the stages version, so the update may use the stage cache."""
-    row = (
-        await session.execute(
-            select(Staff, stage_cache.version_column()).where(Staff.telegram_id == telegram_id)
-        )
-    ).first()
+    row = (await session.execute(_STAFF_BY_TELEGRAM_ID, {"telegram_id": telegram_id})).first()
     if row is None:
         return None
     stage_cache.remember_version(session, row.stages_version)

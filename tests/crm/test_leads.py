@@ -224,6 +224,40 @@ async def test_won_with_the_value_asked_for_records_time_in_stage_the_timeline_a
     assert [type(e).__name__ for e in events.take_collected(session)] == ["StageChanged", "LeadWon"]
 
 
+async def test_won_picked_from_the_list_for_a_reps_lead_records_the_same_as_any_move(
+    session: AsyncSession, team: Team, stages: Stages
+) -> None:
+    lead = await new_lead(session, team, value="700")
+    entered_new = lead.stage_entered_at
+    events.take_collected(session)
+
+    card = await leads.move_to_stage(
+        session,
+        actor=team.manager,
+        lead_id=lead.id,
+        stage_id=stages.won.id,
+        seen_version=lead.version,
+    )
+    await session.commit()
+
+    assert isinstance(card, LeadCard) and card.lead is lead
+    assert card.lead.stage.kind == StageKind.WON
+    assert card.lead.responsible is not None and card.lead.responsible.id == team.rep.id
+    session.expunge_all()
+    stored = await session.get_one(Lead, lead.id)
+    assert stored.stage_id == stages.won.id and stored.version == card.lead.version
+    assert stored.won_at is not None and stored.stage_entered_at > entered_new
+    assert stored.last_activity_at == stored.stage_entered_at
+    move = await session.scalar(select(Activity).where(Activity.kind == ActivityKind.STAGE_CHANGE))
+    assert move is not None and move.id == card.recent_activities[0].id
+    assert (move.from_stage_id, move.to_stage_id, move.author_id) == (
+        stages.new.id,
+        stages.won.id,
+        team.manager.id,
+    )
+    assert [type(e).__name__ for e in events.take_collected(session)] == ["StageChanged", "LeadWon"]
+
+
 async def test_next_and_previous_walk_the_open_stages_and_won(
     session: AsyncSession, team: Team, stages: Stages
 ) -> None:

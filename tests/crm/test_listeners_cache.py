@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.database import create_engine
 from crm.automation.admin import create_rule, set_enabled
 from crm.automation.spec import AddTag, RuleSpec, Trigger, When
-from crm.db import create_engine, create_session_factory
+from crm.db import create_session_factory
 from crm.models import IntakeChannel, IntakeKind, RuleEvent, Webhook, WebhookDelivery, WebhookEvent
 from crm.notifications import commit_with_notifications
 from crm.services.forms import submit_form

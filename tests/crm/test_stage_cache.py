@@ -1,7 +1,8 @@
 """Stages come from a per-process cache while the database's version says it holds: a stage
 changed anywhere (another engine standing for another process, plain SQL, this very unit of
-work) shows its new state at once; and a staff member is read fresh on every update, so a
-removed rep loses access at once. Two engines on one database, SQLite and PostgreSQL."""
+work) shows its new state at once, and so does a custom field a stage requires; and a staff
+member is read fresh on every update, so a removed rep loses access at once. Two engines on
+one database, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.database import create_engine
 from crm.db import create_session_factory
-from crm.models import Staff
-from crm.services import pipelines
+from crm.models import FieldKind, Lead, Staff
+from crm.schemas import LeadDraft
+from crm.services import fields, leads, pipelines
 from crm.services.staff import deactivate_staff, staff_by_telegram_id
 from tests.crm.conftest import Stages, Team
 
@@ -137,3 +139,44 @@ async def test_a_removed_rep_loses_access_at_once_in_another_process(
     async with here() as session:
         after = await staff_by_telegram_id(session, team.rep.telegram_id)
         assert after is not None and not after.is_active
+
+
+async def test_a_field_required_in_another_process_is_asked_for_on_the_next_move_here(
+    engine: AsyncEngine, other_process: AsyncEngine, team: Team, stages: Stages
+) -> None:
+    here = create_session_factory(engine)
+
+    async def move(lead_id: int, version: int) -> leads.LeadCard | leads.StillNeeded:
+        """As an update does: the staff lookup, then the move, committed."""
+        async with here() as session:
+            rep = await staff_by_telegram_id(session, team.rep.telegram_id)
+            assert rep is not None
+            outcome = await leads.move_to_stage(
+                session,
+                actor=rep,
+                lead_id=lead_id,
+                stage_id=stages.qualified.id,
+                seen_version=version,
+            )
+            await session.commit()
+            return outcome
+
+    async with here() as session:
+        first, second = [
+            await leads.create_lead(session, actor=team.rep, draft=LeadDraft(contact_name=name))
+            for name in ("Олена", "Петро")
+        ]
+        await session.commit()
+    moved = await move(first.id, first.version)
+    assert isinstance(moved, leads.LeadCard) and moved.fields == []
+
+    async with create_session_factory(other_process)() as session:
+        draft = fields.FieldDraft("Budget", "Бюджет", FieldKind.NUMBER, (), stages.qualified.id)
+        budget = await fields.define_field(session, actor=team.admin, draft=draft)
+        await session.commit()
+
+    asked = await move(second.id, second.version)
+    assert isinstance(asked, leads.NeedsFieldValue) and asked.definition.key == budget.key
+    async with here() as session:
+        unmoved = await session.get(Lead, second.id)
+        assert unmoved is not None and unmoved.stage_id == stages.new.id
