@@ -1,10 +1,11 @@
 """Run the benchmarks: ``python -m bench [--sizes 100000,1000000] [--postgres URL]``;
-``--bot-only`` for the bot's per-update cost, ``--search`` for only the searches, inline
-queries and stage pages at the largest size, ``--delivery [--messages N] [--tasks N]`` for the
-outbox sender, due reminders and quick-adds while the outbox drains, ``--reports`` for the
-reports over a million leads, ``--sandbox`` for the browser sandbox's start-up and a tap shown
-in its page; and one flag per module of ``ON_EACH_BACKEND`` (``--customers``, ``--webhooks``,
-``--rules``, ``--intake``, ``--miniapp``): see each module.
+``--bot-only`` for the bot's per-update cost, ``--seeding`` for ``seed-demo``'s rate,
+``--search`` for only the searches, inline queries and stage pages at the largest size,
+``--delivery [--messages N] [--tasks N]`` for the outbox sender, due reminders and
+quick-adds while the outbox drains, ``--reports`` for the reports over a million leads,
+``--sandbox`` for the browser sandbox's start-up and a tap shown in its page; and one flag
+per module of ``ON_EACH_BACKEND`` (``--customers``, ``--webhooks``, ``--rules``,
+``--intake``, ``--miniapp``): see each module.
 
 Each backend gets a fresh database: a SQLite file in a temporary folder and, when a
 PostgreSQL URL is given (or ``BENCH_DATABASE_URL`` / ``TEST_DATABASE_URL`` is set), that
@@ -74,6 +75,11 @@ def main() -> None:
         action="store_true",
         help="only /find, inline queries and stage pages (with EXPLAIN) at the largest size",
     )
+    parser.add_argument(
+        "--seeding",
+        action="store_true",
+        help="only crm-bot seed-demo's rate, for the largest size, against a bare insert",
+    )
     parser.add_argument("--messages", type=int, default=delivery.MESSAGES)
     parser.add_argument("--tasks", type=int, default=delivery.TASKS)
     parser.add_argument(
@@ -108,6 +114,8 @@ def main() -> None:
         rows = asyncio.run(run_delivery(args.messages, args.tasks, args.postgres))
     elif args.search:
         rows = asyncio.run(run_search(max(sizes), args.postgres))
+    elif args.seeding:
+        rows = asyncio.run(run_seeding(max(sizes), args.postgres))
     else:
         rows = asyncio.run(run_bot_only() if args.bot_only else run_all(sizes, args.postgres))
     print()
@@ -134,6 +142,19 @@ async def run_search(size: int, postgres_url: str | None) -> list[Measurement]:
         return rows
 
     return await on_each_backend(postgres_url, seeded_then_searched)
+
+
+async def run_seeding(size: int, postgres_url: str | None) -> list[Measurement]:
+    async def seeded(backend: str, url: str) -> list[Measurement]:
+        engine = create_engine(url)
+        await upgrade_to_head(engine)
+        print(f"[{backend}] seeding {size:,} leads ...", flush=True)
+        seconds = await crm_core.seed(engine, leads=size)
+        baseline = await crm_core.bare_insert_seconds(engine, size)
+        await engine.dispose()
+        return [crm_core.seeding_measurement(backend, seconds, baseline, size)]
+
+    return await on_each_backend(postgres_url, seeded)
 
 
 async def run_delivery(messages: int, tasks: int, postgres_url: str | None) -> list[Measurement]:
