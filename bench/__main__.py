@@ -1,6 +1,6 @@
 """Run the benchmarks: ``python -m bench [--sizes 100000,1000000] [--postgres URL]``;
-``--bot-only`` for the bot's per-update cost, ``--seeding`` for ``seed-demo``'s rate,
-``--search`` for only the searches, inline queries and stage pages at the largest size,
+``--bot-only`` for the bot's per-update cost, ``--bot-memory`` for its RSS, ``--seeding``
+for ``seed-demo``'s rate, ``--search`` for only the searches, inline queries and stage pages at the largest size,
 ``--delivery [--messages N] [--tasks N]`` for the outbox sender, due reminders and
 quick-adds while the outbox drains, ``--reports`` for the reports over a million leads,
 ``--sandbox`` for the browser sandbox's start-up and a tap shown in its page; and one flag
@@ -35,6 +35,7 @@ from bench import (
     webhooks,
 )
 from bench.bot import measure_bot
+from bench.bot_memory import measure_memory
 from bench.report import Measurement, print_table
 from bench.sandbox import measure_sandbox
 from crm.db import create_engine
@@ -76,6 +77,11 @@ def main() -> None:
         help="only /find, inline queries and stage pages (with EXPLAIN) at the largest size",
     )
     parser.add_argument(
+        "--bot-memory",
+        action="store_true",
+        help="only the bot process's RSS after 10,000 mixed updates at the largest size",
+    )
+    parser.add_argument(
         "--seeding",
         action="store_true",
         help="only crm-bot seed-demo's rate, for the largest size, against a bare insert",
@@ -114,6 +120,8 @@ def main() -> None:
         rows = asyncio.run(run_delivery(args.messages, args.tasks, args.postgres))
     elif args.search:
         rows = asyncio.run(run_search(max(sizes), args.postgres))
+    elif args.bot_memory:
+        rows = asyncio.run(run_bot_memory(max(sizes)))
     elif args.seeding:
         rows = asyncio.run(run_seeding(max(sizes), args.postgres))
     else:
@@ -195,6 +203,17 @@ async def run_bot_only() -> list[Measurement]:
     return rows
 
 
+async def run_bot_memory(size: int) -> list[Measurement]:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
+        engine = create_engine(url)
+        await upgrade_to_head(engine)
+        print(f"[sqlite] seeding {size:,} leads ...", flush=True)
+        await crm_core.seed(engine, leads=size)
+        await engine.dispose()
+        return [await measure_memory(url, size)]
+
+
 async def empty_postgres(url: str) -> None:
     engine = create_engine(url)
     async with engine.begin() as connection:
@@ -222,6 +241,8 @@ async def run_backend(
         if size == sizes[-1]:
             rows.append(await crm_core.measure_phone_search(engine, backend, size))
             rows += await search.measure(engine, backend, size)
+            if with_moves:
+                rows.append(await measure_memory(url, size))
     baseline = await crm_core.bare_insert_seconds(engine, seeded)
     rows.append(crm_core.seeding_measurement(backend, seconds_seeding, baseline, seeded))
     if with_moves:
