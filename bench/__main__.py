@@ -1,10 +1,10 @@
 """Run the benchmarks: ``python -m bench [--sizes 100000,1000000] [--postgres URL]``;
 ``--bot-only`` for the bot's per-update cost, ``--bot-memory`` for its RSS, ``--seeding``
-for ``seed-demo``'s rate, ``--search`` for only the searches, inline queries and stage pages at the largest size,
-``--delivery [--messages N] [--tasks N]`` for the outbox sender, due reminders and
-quick-adds while the outbox drains, ``--reports`` for the reports over a million leads,
-``--sandbox`` for the browser sandbox's start-up and a tap shown in its page; and one flag
-per module of ``ON_EACH_BACKEND`` (``--customers``, ``--webhooks``, ``--rules``,
+for ``seed-demo``'s rate, ``--search`` for only the searches, inline queries and stage pages
+at the largest size, ``--delivery [--messages N] [--tasks N]`` for the outbox sender, due
+reminders and quick-adds while the outbox drains, ``--reports`` for the reports over a
+million leads, ``--sandbox`` for the browser sandbox's start-up and a tap shown in its page;
+and one flag per module of ``ON_EACH_BACKEND`` (``--customers``, ``--webhooks``, ``--rules``,
 ``--intake``, ``--miniapp``): see each module.
 
 Each backend gets a fresh database: a SQLite file in a temporary folder and, when a
