@@ -35,6 +35,7 @@ from bench import (
     webhooks,
 )
 from bench.bot import measure_bot
+from bench.bot_http import measure_replies
 from bench.bot_memory import measure_memory
 from bench.report import Measurement, print_table
 from bench.sandbox import measure_sandbox
@@ -66,7 +67,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument(
-        "--bot-only", action="store_true", help="only the bot's per-update cost at 100k leads"
+        "--bot-only",
+        action="store_true",
+        help="only the bot's per-update cost and its replies over HTTP at 100k leads",
     )
     parser.add_argument(
         "--delivery", action="store_true", help="only the outbox, reminders and quick-add benches"
@@ -199,6 +202,7 @@ async def run_bot_only() -> list[Measurement]:
         print(f"[sqlite] seeding {BOT_LEADS:,} leads ...", flush=True)
         await crm_core.seed(engine, leads=BOT_LEADS)
         rows = await measure_bot(engine)
+        rows += await measure_replies(engine, BOT_LEADS)
         await engine.dispose()
     return rows
 
@@ -238,6 +242,7 @@ async def run_backend(
         rows.append(await crm_core.measure_board(engine, backend, size))
         if with_moves and size == BOT_LEADS:
             rows += await measure_bot(engine)
+            rows += await measure_replies(engine, size)
         if size == sizes[-1]:
             rows.append(await crm_core.measure_phone_search(engine, backend, size))
             rows += await search.measure(engine, backend, size)
