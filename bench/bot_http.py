@@ -4,9 +4,10 @@ one sendMessage, in the same run and the same emulator.
 
 Both bots poll the emulator as they would poll Telegram; the control API posts what a
 person does and waits for what the bot shows. Thirty people take turns, each in their own
-chat, as the bots keep to Telegram's pace of about a message a second per chat. The CRM bot's command is ``/find`` among
-100,000 leads, its button opens a lead found (the card replaces the list); the minimal bot
-answers ``/find`` and the press with one sendMessage each.
+chat, as the bots keep to Telegram's pace of about a message a second per chat. The CRM
+bot's command is ``/find`` among 100,000 leads, its button opens a lead found (the card
+replaces the list); the minimal bot answers ``/find`` and the press with one sendMessage
+each.
 """
 
 from __future__ import annotations
