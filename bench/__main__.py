@@ -1,10 +1,11 @@
 """Run the benchmarks: ``python -m bench [--sizes 100000,1000000] [--postgres URL]``;
-``--bot-only`` for the bot's per-update cost, ``--search`` for only the searches, inline
-queries and stage pages at the largest size, ``--delivery [--messages N] [--tasks N]`` for the
-outbox sender, due reminders and quick-adds while the outbox drains, ``--reports`` for the
-reports over a million leads, ``--sandbox`` for the browser sandbox's start-up and a tap shown
-in its page; and one flag per module of ``ON_EACH_BACKEND`` (``--customers``, ``--webhooks``,
-``--rules``, ``--intake``, ``--miniapp``): see each module.
+``--bot-only`` for the bot's per-update cost, ``--bot-memory`` for its RSS, ``--seeding``
+for ``seed-demo``'s rate, ``--search`` for only the searches, inline queries and stage pages
+at the largest size, ``--delivery [--messages N] [--tasks N]`` for the outbox sender, due
+reminders and quick-adds while the outbox drains, ``--reports`` for the reports over a
+million leads, ``--sandbox`` for the browser sandbox's start-up and a tap shown in its page;
+and one flag per module of ``ON_EACH_BACKEND`` (``--customers``, ``--webhooks``, ``--rules``,
+``--intake``, ``--miniapp``): see each module.
 
 Each backend gets a fresh database: a SQLite file in a temporary folder and, when a
 PostgreSQL URL is given (or ``BENCH_DATABASE_URL`` / ``TEST_DATABASE_URL`` is set), that
@@ -34,6 +35,8 @@ from bench import (
     webhooks,
 )
 from bench.bot import measure_bot
+from bench.bot_http import measure_replies
+from bench.bot_memory import measure_memory
 from bench.report import Measurement, print_table
 from bench.sandbox import measure_sandbox
 from bot.database import create_engine
@@ -66,7 +69,8 @@ def main() -> None:
     parser.add_argument(
         "--bot-only",
         action="store_true",
-        help="only the bot's per-update cost and the move-stage rate at 100k leads",
+        help="only the bot's per-update cost, the move-stage rate and its replies over HTTP "
+        "at 100k leads",
     )
     parser.add_argument(
         "--delivery", action="store_true", help="only the outbox, reminders and quick-add benches"
@@ -75,6 +79,16 @@ def main() -> None:
         "--search",
         action="store_true",
         help="only /find, inline queries and stage pages (with EXPLAIN) at the largest size",
+    )
+    parser.add_argument(
+        "--bot-memory",
+        action="store_true",
+        help="only the bot process's RSS after 10,000 mixed updates at the largest size",
+    )
+    parser.add_argument(
+        "--seeding",
+        action="store_true",
+        help="only crm-bot seed-demo's rate, for the largest size, against a bare insert",
     )
     parser.add_argument("--messages", type=int, default=delivery.MESSAGES)
     parser.add_argument("--tasks", type=int, default=delivery.TASKS)
@@ -110,6 +124,10 @@ def main() -> None:
         rows = asyncio.run(run_delivery(args.messages, args.tasks, args.postgres))
     elif args.search:
         rows = asyncio.run(run_search(max(sizes), args.postgres))
+    elif args.bot_memory:
+        rows = asyncio.run(run_bot_memory(max(sizes)))
+    elif args.seeding:
+        rows = asyncio.run(run_seeding(max(sizes), args.postgres))
     else:
         rows = asyncio.run(run_bot_only() if args.bot_only else run_all(sizes, args.postgres))
     print()
@@ -136,6 +154,19 @@ async def run_search(size: int, postgres_url: str | None) -> list[Measurement]:
         return rows
 
     return await on_each_backend(postgres_url, seeded_then_searched)
+
+
+async def run_seeding(size: int, postgres_url: str | None) -> list[Measurement]:
+    async def seeded(backend: str, url: str) -> list[Measurement]:
+        engine = create_engine(url)
+        await upgrade_to_head(engine)
+        print(f"[{backend}] seeding {size:,} leads ...", flush=True)
+        seconds = await crm_core.seed(engine, leads=size)
+        baseline = await crm_core.bare_insert_seconds(engine, size)
+        await engine.dispose()
+        return [crm_core.seeding_measurement(backend, seconds, baseline, size)]
+
+    return await on_each_backend(postgres_url, seeded)
 
 
 async def run_delivery(messages: int, tasks: int, postgres_url: str | None) -> list[Measurement]:
@@ -173,8 +204,20 @@ async def run_bot_only() -> list[Measurement]:
         await crm_core.seed(engine, leads=BOT_LEADS)
         rows = await measure_bot(engine)
         rows.append(await crm_core.measure_moves(engine, "sqlite"))
+        rows += await measure_replies(engine, BOT_LEADS)
         await engine.dispose()
     return rows
+
+
+async def run_bot_memory(size: int) -> list[Measurement]:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
+        engine = create_engine(url)
+        await upgrade_to_head(engine)
+        print(f"[sqlite] seeding {size:,} leads ...", flush=True)
+        await crm_core.seed(engine, leads=size)
+        await engine.dispose()
+        return [await measure_memory(url, size)]
 
 
 async def empty_postgres(url: str) -> None:
@@ -201,9 +244,12 @@ async def run_backend(
         rows.append(await crm_core.measure_board(engine, backend, size))
         if with_moves and size == BOT_LEADS:
             rows += await measure_bot(engine)
+            rows += await measure_replies(engine, size)
         if size == sizes[-1]:
             rows.append(await crm_core.measure_phone_search(engine, backend, size))
             rows += await search.measure(engine, backend, size)
+            if with_moves:
+                rows.append(await measure_memory(url, size))
     baseline = await crm_core.bare_insert_seconds(engine, seeded)
     rows.append(crm_core.seeding_measurement(backend, seconds_seeding, baseline, seeded))
     if with_moves:

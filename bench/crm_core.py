@@ -27,7 +27,8 @@ def board_target_ms(size: int) -> float:
 
 SEARCH_TARGET_MS = 20.0
 MOVES_TARGET_PER_S = 1000.0
-SEED_TARGET_S = 120.0
+# Issue 7: a million leads seeded in 60 s on SQLite and 120 s on PostgreSQL, as rates.
+SEED_TARGET_LEADS_PER_S = {"sqlite": 1_000_000 / 60, "postgresql": 1_000_000 / 120}
 MOVES = 2000
 
 
@@ -160,15 +161,18 @@ async def measure_moves(engine: AsyncEngine, backend: str) -> Measurement:
 
 
 def seeding_measurement(backend: str, seconds: float, baseline: float, size: int) -> Measurement:
+    """Seeding's rate against the bare insert's (``baseline`` seconds for as many rows)."""
+    rate = size / seconds
+    target = SEED_TARGET_LEADS_PER_S[backend]
     return Measurement(
-        f"seed-demo, {size:,} leads",
+        f"seed-demo, {size:,} leads in {seconds:.1f} s",
         backend,
-        seconds,
-        "s",
-        baseline,
+        rate,
+        "leads/s",
+        size / baseline if baseline else 0.0,
         "bare executemany of ids",
-        f"<= {SEED_TARGET_S:.0f} s",
-        seconds <= SEED_TARGET_S,
+        f">= {target:,.0f}/s (1M in {1_000_000 / target:.0f} s)",
+        rate >= target,
     )
 
 

@@ -5,27 +5,31 @@ period in the title.
 Drawn with matplotlib's Agg canvas on a ``Figure`` of its own, never through pyplot's global
 state, so a chart can be rendered in a worker thread while the bot answers others. Text is set
 in DejaVu Sans, which matplotlib ships and which has Cyrillic letters.
+
+matplotlib (with numpy, some 50 MB of the bot's memory) is imported by the first chart drawn,
+not when the bot starts: most bot processes never draw one.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from typing import TYPE_CHECKING, Any
 
 from crm.models import Stage, StageKind
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 MAX_BARS = 8
 SIZE_INCHES = 6.0
 DPI = 180
 """A 1080 x 1080 pixel image: a phone shows it across the whole width of the chat."""
 FONT_FAMILY = "DejaVu Sans"
-TITLE = FontProperties(family=FONT_FAMILY, size=17, weight="bold")
-LABEL = FontProperties(family=FONT_FAMILY, size=14)
-VALUE = FontProperties(family=FONT_FAMILY, size=13, weight="bold")
+# Font properties as matplotlib takes them, without importing it.
+TITLE: dict[str, Any] = {"family": FONT_FAMILY, "size": 17, "weight": "bold"}
+LABEL: dict[str, Any] = {"family": FONT_FAMILY, "size": 14}
+VALUE: dict[str, Any] = {"family": FONT_FAMILY, "size": 13, "weight": "bold"}
 
 # One colour per stage wherever a stage is drawn: the default stages by their code, others
 # by their kind and place in the pipeline.
@@ -83,6 +87,8 @@ def chart_figure(chart: Chart) -> Figure:
     layout pass measuring every text, which would cost a second drawing."""
     if chart.bar_count > MAX_BARS:
         raise ValueError(f"{chart.bar_count} bars are too many to read on a phone")
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(SIZE_INCHES, SIZE_INCHES), dpi=DPI)
     # Under the title: the legend, when there are two series.
     figure.subplots_adjust(
@@ -124,6 +130,8 @@ def chart_figure(chart: Chart) -> Figure:
 
 def render_png(chart: Chart) -> bytes:
     """The chart as a PNG image; slow enough (tens of milliseconds) to run in a thread."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     figure = chart_figure(chart)
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import PurePath
 
-from openpyxl import load_workbook
-
 from crm.errors import ValidationFailed
 from crm.services.imports import MAX_COLUMNS, MAX_ROWS
 
@@ -74,6 +72,10 @@ def _decoded(content: bytes) -> str:
 
 
 def _xlsx_rows(content: bytes) -> list[list[str]]:
+    # Imported here: openpyxl brings numpy and Pillow, 30 MB of the bot's memory, and most bot
+    # processes never read a workbook.
+    from openpyxl import load_workbook
+
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook

@@ -17,8 +17,6 @@ from datetime import datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
-from openpyxl.utils import get_column_letter
-
 XlsxValue = str | int | float | Decimal | datetime | None
 EXCEL_EPOCH = datetime(1899, 12, 30)
 SECONDS_A_DAY = 86_400
@@ -75,6 +73,10 @@ def workbook_bytes(rows: Iterable[Sequence[XlsxValue]], sheet_title: str) -> byt
 
 
 def _sheet(rows: Iterable[Sequence[XlsxValue]]) -> str:
+    # Imported here: openpyxl brings numpy and Pillow, 30 MB of the bot's memory, and most bot
+    # processes never write a workbook.
+    from openpyxl.utils import get_column_letter
+
     parts = [SHEET_START]
     letters: list[str] = []
     for number, row in enumerate(rows, start=1):

@@ -76,6 +76,20 @@ def test_commands_that_run_no_bot_do_not_load_telegram_code(tmp_path: Path) -> N
     assert crm_bot(tmp_path, "--version").stdout.strip() == "0.1.0"
 
 
+def test_the_bot_loads_chart_and_workbook_code_only_when_it_draws_or_reads_one() -> None:
+    """matplotlib, openpyxl and the numpy under them are some 80 MB of a bot's memory that
+    most bot processes never use."""
+    probe = (
+        "import sys\n"
+        "from bot.factory import create_dispatcher\n"
+        "print(sorted({'matplotlib', 'numpy', 'openpyxl'} & set(sys.modules)))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_the_roles_offered_are_the_roles_there_are() -> None:
     from bot.cli import ROLES
     from crm.models import Role

@@ -1,5 +1,5 @@
 """Demo seeding in bulk: the leads it adds are found by name, and a load that fails midway
-leaves the database as it was, indexes and search trigger included."""
+leaves the database as it was, indexes, foreign keys and search trigger included."""
 
 from __future__ import annotations
 
@@ -27,7 +27,10 @@ async def schema_objects(session: AsyncSession) -> set[str]:
     if session.get_bind().dialect.name == "sqlite":
         query = "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger')"
     else:
-        query = "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"
+        query = (
+            "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' "
+            "UNION SELECT conname FROM pg_constraint WHERE contype = 'f'"
+        )
     return set(await session.scalars(text(query)))
 
 
@@ -59,10 +62,8 @@ async def _found(session: AsyncSession, team: Team, text: str) -> list[Lead]:
     return await search.search_leads(session, actor=team.manager, text=text)
 
 
-# PostgreSQL commits each chunk of the load: only SQLite's load is one transaction.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.usefixtures("bulk_from_small_loads")
-async def test_a_sqlite_bulk_load_that_fails_midway_leaves_no_lead_and_every_index(
+async def test_a_bulk_load_that_fails_midway_leaves_no_lead_and_every_index(
     session_factory: async_sessionmaker[AsyncSession],
     team: Team,
     monkeypatch: pytest.MonkeyPatch,
@@ -72,12 +73,14 @@ async def test_a_sqlite_bulk_load_that_fails_midway_leaves_no_lead_and_every_ind
     written = 0
     write_chunk = seeding._write_lead_chunk
 
-    async def fail_on_third_chunk(session: AsyncSession, rows: list[seeding.LeadRows]) -> None:
+    async def fail_on_third_chunk(
+        session: AsyncSession, writer: seeding._BulkWriter, chunk: seeding.LeadChunk
+    ) -> None:
         nonlocal written
         written += 1
         if written == 3:
             raise OSError("disk gone")
-        await write_chunk(session, rows)
+        await write_chunk(session, writer, chunk)
 
     monkeypatch.setattr(seeding, "_write_lead_chunk", fail_on_third_chunk)
 
