@@ -2,7 +2,7 @@
 a merge re-points (no rebuild of ``leads``: SQLite's FTS triggers stay)
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-06 08:00:00
 """
 

@@ -2,7 +2,7 @@
 a process knows at once when the webhooks it keeps in memory no longer hold
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-06 08:10:00
 """
 

@@ -2,7 +2,7 @@
 requires is part of the pipeline, so the stage cache keeps the definitions with the stages
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0016
 Create Date: 2026-12-06 08:20:00
 """
 
