@@ -4,10 +4,13 @@ last one changes anything, and it is refused once either customer was merged."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,33 +73,61 @@ def shared_text(shared: list[tuple[Likeness, str]], i18n: I18nContext) -> str:
     )
 
 
+class SharedPair(Protocol):
+    """Two duplicates, customers or leads, and what they share."""
+
+    @property
+    def shared(self) -> list[tuple[Likeness, str]]: ...
+
+
+Pair = TypeVar("Pair", bound=SharedPair)
+
+
 def _list_screen(pairs: Page[DuplicatePair], i18n: I18nContext) -> Screen:
-    lines = [
-        i18n.get("duplicates-title", count=pairs.total, page=pairs.page + 1, pages=pairs.page_count)
-    ]
+    title = i18n.get(
+        "duplicates-title", count=pairs.total, page=pairs.page + 1, pages=pairs.page_count
+    )
+    return pairs_screen(
+        title,
+        pairs,
+        i18n,
+        names=lambda pair: (_who(pair.first), _who(pair.second)),
+        merge=lambda pair: PairView(
+            first_id=pair.first.id, second_id=pair.second.id, page=pairs.page
+        ),
+        page_to=lambda number: DuplicatesPage(page=number),
+        other_list=button(i18n.get("duplicates-leads"), LeadDuplicatesPage(page=0)),
+    )
+
+
+def pairs_screen(
+    title: str,
+    pairs: Page[Pair],
+    i18n: I18nContext,
+    *,
+    names: Callable[[Pair], tuple[str, str]],
+    merge: Callable[[Pair], CallbackData],
+    page_to: Callable[[int], CallbackData],
+    other_list: InlineKeyboardButton,
+) -> Screen:
+    """A page of duplicate pairs, customers' or leads', numbered, each with its merge button,
+    and a button to the other kind's list."""
+    lines = [title]
     kb = InlineKeyboardBuilder()
     for number, pair in enumerate(pairs.items, start=pairs.page * pairs.page_size + 1):
+        first, second = names(pair)
+        shared = shared_text(pair.shared, i18n)
         lines.append(
-            tr(
-                i18n,
-                "duplicates-pair",
-                number=number,
-                first=_who(pair.first),
-                second=_who(pair.second),
-                shared=shared_text(pair.shared, i18n),
-            )
+            tr(i18n, "duplicates-pair", number=number, first=first, second=second, shared=shared)
         )
         kb.button(
-            text=i18n.get("duplicates-merge-button", number=number),
-            callback_data=PairView(
-                first_id=pair.first.id, second_id=pair.second.id, page=pairs.page
-            ),
+            text=i18n.get("duplicates-merge-button", number=number), callback_data=merge(pair)
         )
     if not pairs.items:
         lines.append(i18n.get("duplicates-none"))
     kb.adjust(len(pairs.items) or 1)
-    kb.row(*page_navigation(pairs, i18n, lambda number: DuplicatesPage(page=number)))
-    kb.row(button(i18n.get("duplicates-leads"), LeadDuplicatesPage(page=0)))
+    kb.row(*page_navigation(pairs, i18n, page_to))
+    kb.row(other_list)
     return Screen(fit_lines(lines, MESSAGE_LIMIT), kb.as_markup())
 
 

@@ -22,11 +22,10 @@ from crm.services.lead_duplicates import (
     lead_merge_preview,
     merge_leads,
 )
-from handlers.common.paging import page_navigation
 from handlers.common.screens import CHECKED, Screen, button, show_screen
 from handlers.common.text import MESSAGE_LIMIT, shorten, tr
 from handlers.customer_views import fit_lines
-from handlers.duplicates import DuplicatesPage, LeadDuplicatesPage, shared_text
+from handlers.duplicates import DuplicatesPage, LeadDuplicatesPage, pairs_screen
 from handlers.leads.keyboards import LeadAction, LeadActionKind
 from handlers.leads.rendering import field_value_text
 
@@ -51,33 +50,18 @@ def _who(lead: Lead) -> str:
 
 
 def _list_screen(pairs: Page[LeadPair], i18n: I18nContext) -> Screen:
-    lines = [
-        i18n.get(
-            "lead-duplicates-title", count=pairs.total, page=pairs.page + 1, pages=pairs.page_count
-        )
-    ]
-    kb = InlineKeyboardBuilder()
-    for number, pair in enumerate(pairs.items, start=pairs.page * pairs.page_size + 1):
-        lines.append(
-            tr(
-                i18n,
-                "duplicates-pair",
-                number=number,
-                first=_who(pair.first),
-                second=_who(pair.second),
-                shared=shared_text(pair.shared, i18n),
-            )
-        )
-        kb.button(
-            text=i18n.get("duplicates-merge-button", number=number),
-            callback_data=LeadMergeStep(keep_id=pair.second.id, drop_id=pair.first.id, picks=0),
-        )
-    if not pairs.items:
-        lines.append(i18n.get("duplicates-none"))
-    kb.adjust(len(pairs.items) or 1)
-    kb.row(*page_navigation(pairs, i18n, lambda number: LeadDuplicatesPage(page=number)))
-    kb.row(button(i18n.get("lead-duplicates-customers"), DuplicatesPage(page=0)))
-    return Screen(fit_lines(lines, MESSAGE_LIMIT), kb.as_markup())
+    title = i18n.get(
+        "lead-duplicates-title", count=pairs.total, page=pairs.page + 1, pages=pairs.page_count
+    )
+    return pairs_screen(
+        title,
+        pairs,
+        i18n,
+        names=lambda pair: (_who(pair.first), _who(pair.second)),
+        merge=lambda pair: LeadMergeStep(keep_id=pair.second.id, drop_id=pair.first.id, picks=0),
+        page_to=lambda number: LeadDuplicatesPage(page=number),
+        other_list=button(i18n.get("lead-duplicates-customers"), DuplicatesPage(page=0)),
+    )
 
 
 async def turn_page(
