@@ -61,10 +61,9 @@ def bare_app(engine: AsyncEngine) -> web.Application:
 
 
 def server_engine(database_url: str, *, bare: bool) -> AsyncEngine:
-    """On SQLite the intake app has the pool of ``crm-bot serve`` and lets one unit of work in
-    at a time itself (``WebContext.writer_turns``). SQLite takes one writer at a time, and a
-    transaction that read before another committed cannot write at all ("database is
-    locked"): the bare handler, which takes no turns, queues for one connection instead."""
+    """On SQLite the intake app has the pool of ``crm-bot serve``, its writers taking turns in
+    the driver adapter (``bot.sqlite_driver``); the bare handler, the baseline as it was first
+    measured, queues for one connection."""
     if make_url(database_url).get_backend_name() == "postgresql":
         return create_engine(database_url, pool_size=POSTGRES_POOL_SIZE, max_overflow=0)
     if bare:

@@ -3,7 +3,6 @@ a commit, the intake settings, the metrics and the rate limiter."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -61,36 +60,21 @@ class WebContext:
     # The rate limiter's clock; tests pass one they move by hand.
     clock: Callable[[], float] = time.monotonic
     limiter: RateLimiter = field(init=False)
-    # SQLite lets one writer in at a time, and a transaction that read before another one
-    # committed cannot write at all ("database is locked"): there the units of work of this
-    # process take turns on this lock instead of in SQLite's busy wait. None on PostgreSQL.
-    writer_turns: asyncio.Lock | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.settings.per_minute, clock=self.clock)
-        bind = self.session_factory.kw.get("bind")
-        is_sqlite = bind is not None and bind.dialect.name == "sqlite"
-        self.writer_turns = asyncio.Lock() if is_sqlite else None
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """One session for the request. A CRM error about the input is a 400; a database
         that cannot answer is a 503 with ``Retry-After``: nothing of the request is kept."""
         try:
-            async with self._writer_turn(), self.session_factory() as session:
+            async with self.session_factory() as session:
                 yield session
         except CrmError as error:
             raise Rejection.of(error) from None
         except (SQLAlchemyError, OSError) as error:
             raise Rejection(503, "not-saved", retry_after=RETRY_AFTER_OUTAGE_SECONDS) from error
-
-    @asynccontextmanager
-    async def _writer_turn(self) -> AsyncIterator[None]:
-        if self.writer_turns is None:
-            yield
-            return
-        async with self.writer_turns:
-            yield
 
     async def commit(self, session: AsyncSession) -> None:
         """Commit with what it tells people written to the outbox, then wake the sender."""
