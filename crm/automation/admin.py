@@ -131,26 +131,27 @@ async def check_references(session: AsyncSession, spec: RuleSpec) -> None:
                     is None
                 ):
                     raise ValidationFailed("custom-field-unknown", field=key)
-    found = set(await session.scalars(select(Stage.id).where(Stage.id.in_(stage_ids))))
-    if found != stage_ids:
-        raise ValidationFailed("rule-stage-gone", field="stage_id")
-    active = set(
-        await session.scalars(
-            select(Staff.id).where(Staff.id.in_(staff_ids), Staff.is_active.is_(True))
-        )
+    await _all_exist(
+        session,
+        select(Stage.id).where(Stage.id.in_(stage_ids)),
+        stage_ids,
+        "rule-stage-gone",
+        "stage_id",
     )
-    if active != staff_ids:
-        raise ValidationFailed("rule-person-gone", field="staff_id")
-    teams = set(await session.scalars(select(Team.id).where(Team.id.in_(team_ids))))
-    if teams != team_ids:
-        raise ValidationFailed("rule-team-gone", field="team_id")
-    hooks = set(
-        await session.scalars(
-            select(Webhook.id).where(Webhook.id.in_(webhook_ids), Webhook.deleted_at.is_(None))
-        )
-    )
-    if hooks != webhook_ids:
-        raise ValidationFailed("rule-webhook-gone", field="webhook_id")
+    active_staff = select(Staff.id).where(Staff.id.in_(staff_ids), Staff.is_active.is_(True))
+    await _all_exist(session, active_staff, staff_ids, "rule-person-gone", "staff_id")
+    teams = select(Team.id).where(Team.id.in_(team_ids))
+    await _all_exist(session, teams, team_ids, "rule-team-gone", "team_id")
+    hooks = select(Webhook.id).where(Webhook.id.in_(webhook_ids), Webhook.deleted_at.is_(None))
+    await _all_exist(session, hooks, webhook_ids, "rule-webhook-gone", "webhook_id")
+
+
+async def _all_exist(
+    session: AsyncSession, found: Select[int], ids: set[int], code: str, field: str
+) -> None:
+    """Refuse the rule when ``found`` does not return every one of ``ids``."""
+    if set(await session.scalars(found)) != ids:
+        raise ValidationFailed(code, field=field)
 
 
 async def set_enabled(
