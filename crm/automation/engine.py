@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import ValidationError
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events, outbox
@@ -19,7 +19,7 @@ from crm.automation.actions import ACTIONS, Acting, RuleBroken
 from crm.automation.records import Taken
 from crm.automation.spec import HasTag, LeadFacts, ResponsibleInTeam, RuleSpec
 from crm.errors import Conflict, CrmError
-from crm.models import Lead, Role, Rule, RuleEvent, Staff, TeamMember, utcnow
+from crm.models import Lead, Role, Rule, RuleEvent, Staff, Tag, TeamMember, lead_tags, utcnow
 
 RULE_FAILED = "rule_failed"
 
@@ -91,57 +91,62 @@ class SpecCache:
 async def run_rules(
     session: AsyncSession, taken: Taken, *, now: datetime, specs: SpecCache | None = None
 ) -> list[str]:
-    """Run every rule the taken record fires, in order; the names of the rules that acted."""
+    """Run every rule the taken record fires, in order; the names of the rules that acted.
+    The lead itself is read only for a rule whose conditions hold."""
     record = taken.record
-    lead = taken.lead or await session.get(Lead, record.lead_id)
-    if lead is None:
+    if taken.lead is None:
         return []
     known = await (specs or SpecCache()).specs_for(
         session, record, rules_version=taken.rules_version
     )
     fired = [(rule_id, spec) for rule_id, spec in known if spec.when.accepts(record.facts)]
+    fired_specs = [spec for _, spec in fired]
     acted: list[str] = []
-    facts = await _facts(session, lead, [spec for _, spec in fired])
+    facts = await _facts(session, record.lead_id, taken.lead, fired_specs)
+    lead: Lead | None = None
     for rule_id, spec in fired:
         if not spec.matches(facts):
             continue
+        lead = lead or await session.get(Lead, record.lead_id)
+        if lead is None:
+            break
         rule = await session.get_one(Rule, rule_id)
-        await _with_relationships(session, lead)
         if await _acted(session, rule, spec, lead, record=record, now=now):
             acted.append(rule.name)
         await session.refresh(lead)
-        facts = await _facts(session, lead, [spec for _, spec in fired])
+        facts = await _facts(session, lead.id, LeadFacts.of(lead, []), fired_specs)
     return acted
-
-
-async def _with_relationships(session: AsyncSession, lead: Lead) -> None:
-    """The lead as the use cases a rule calls read it: one taken with its record has its row
-    only (what conditions ask), not its stage and responsible."""
-    if not inspect(lead).unloaded.isdisjoint(("stage", "responsible")):
-        await session.refresh(lead)
 
 
 # Conditions on what the lead row does not hold, read from the database only when asked.
 _READ_WHEN_ASKED = (HasTag, ResponsibleInTeam)
 
 
-async def _facts(session: AsyncSession, lead: Lead, specs: list[RuleSpec]) -> LeadFacts:
-    """The lead as conditions see it; its tags and its responsible's teams are read only
-    when a condition asks, in a rule whose other conditions hold (all of a rule's conditions
-    must hold, so the others failing is its answer whatever the tags and teams)."""
-    known = LeadFacts.of(lead, [])
+async def _facts(
+    session: AsyncSession, lead_id: int, known: LeadFacts, specs: list[RuleSpec]
+) -> LeadFacts:
+    """The lead as conditions see it: ``known`` (its own columns) with its tags and its
+    responsible's teams, each read only when a condition asks, in a rule whose other
+    conditions hold (all of a rule's conditions must hold, so the others failing is its
+    answer whatever the tags and teams)."""
     conditions = [c for spec in specs if _may_match(spec, known) for c in spec.conditions]
-    asks_tags = any(isinstance(c, HasTag) for c in conditions)
+    tags: frozenset[str] = frozenset()
+    if any(isinstance(c, HasTag) for c in conditions):
+        tags = frozenset(
+            await session.scalars(
+                select(Tag.name).join(lead_tags).where(lead_tags.c.lead_id == lead_id)
+            )
+        )
     teams: frozenset[int] = frozenset()
-    if lead.responsible_id is not None and any(
+    if known.responsible_id is not None and any(
         isinstance(c, ResponsibleInTeam) for c in conditions
     ):
         teams = frozenset(
             await session.scalars(
-                select(TeamMember.team_id).where(TeamMember.staff_id == lead.responsible_id)
+                select(TeamMember.team_id).where(TeamMember.staff_id == known.responsible_id)
             )
         )
-    return LeadFacts.of(lead, await lead.awaitable_attrs.tags if asks_tags else [], teams)
+    return known.with_(tags=tags, teams=teams)
 
 
 def _may_match(spec: RuleSpec, known: LeadFacts) -> bool:

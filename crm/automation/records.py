@@ -28,7 +28,7 @@ from sqlalchemy.sql.dml import ReturningUpdate
 
 from crm import events, listeners
 from crm.automation.acting import change_depth
-from crm.automation.spec import Trigger
+from crm.automation.spec import LeadFacts, Trigger
 from crm.claims import picked_once
 from crm.models import CacheVersion, Lead, Rule, RuleEvent, RuleEventStatus, utcnow
 from crm.models.base import UtcDateTime
@@ -136,6 +136,17 @@ def _due(now: datetime | BindParameter[datetime], *, limit: int) -> Select[Any]:
     )
 
 
+# What the rules' conditions ask of the record's lead, read with the record (tags and teams
+# are read only when a condition asks).
+LEAD_FACTS = (
+    Lead.source,
+    Lead.stage_id,
+    Lead.value_minor,
+    Lead.responsible_id,
+    Lead.custom_fields,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Taken:
     record: RuleEvent
@@ -143,8 +154,8 @@ class Taken:
     rules_version: int | None
     # Whether other records were due (some perhaps being taken by another runner).
     more_due: bool
-    # The record's lead, when the statement that took it read it too (PostgreSQL).
-    lead: Lead | None = None
+    # The record's lead as conditions see it, without tags and teams; None: the lead is gone.
+    lead: LeadFacts | None
 
 
 async def take_due(session: AsyncSession, *, now: datetime) -> Taken | None:
@@ -153,16 +164,17 @@ async def take_due(session: AsyncSession, *, now: datetime) -> Taken | None:
     its rollback (or a crash) leaves it to run again. Two runners never take the same row: the
     lock is held until the commit, and the other skips the row or, once it is committed, sees
     it done. With it, in the same round trip, the rules' version (None: not known) and whether
-    other rows were due; on PostgreSQL its lead too, loaded into the session. None when no row
-    is due."""
+    other rows were due, and what conditions ask of its lead (the lead itself is read only for
+    a rule that acts). None when no row is due."""
     dialect = session.get_bind().dialect.name
     if dialect not in _TAKE:
         _TAKE[dialect] = _take(session)
     taken = (await session.execute(_TAKE[dialect], {"now": now})).one_or_none()
     if taken is None:
         return None
-    record, *lead, rules_version, more_due = taken
-    return Taken(record, rules_version, more_due, *lead)
+    record, source, *lead, rules_version, more_due = taken
+    facts = None if source is None else LeadFacts.of_row(source, *lead)
+    return Taken(record, rules_version, more_due, facts)
 
 
 # take_due's statement, built once per dialect: building it anew took longer than running it.
@@ -170,10 +182,10 @@ _TAKE: dict[str, ReturningUpdate[Any]] = {}
 
 
 def _take(session: AsyncSession) -> ReturningUpdate[Any]:
-    """On PostgreSQL an UPDATE ... FROM leads that returns the lead as well, saving the runner
-    a round trip (a record's lead always exists: deleting a lead deletes its records). SQLite's
-    RETURNING sees only the updated table, and a statement there costs no round trip to a
-    server."""
+    """On PostgreSQL an UPDATE ... FROM leads that returns the lead's facts as well, saving the
+    runner a round trip (a record's lead always exists: deleting a lead deletes its records).
+    SQLite's RETURNING sees only the updated table: there they are subqueries by the lead's
+    id, each one look-up in the leads' primary key."""
     now = bindparam("now", type_=UtcDateTime)
     rules_version = (
         select(CacheVersion.version).where(CacheVersion.name == RULES_VERSION).scalar_subquery()
@@ -188,12 +200,15 @@ def _take(session: AsyncSession) -> ReturningUpdate[Any]:
         # left out by hand.
         more_due = more_due.where(other.id != RuleEvent.id).correlate(RuleEvent)
         taken = taken.where(Lead.id == RuleEvent.lead_id).returning(
-            RuleEvent, Lead, rules_version, more_due
+            RuleEvent, *LEAD_FACTS, rules_version, more_due
         )
     else:
-        # SQLite's RETURNING sees the row already taken (and names no table in it, so a
-        # correlated subquery could not tell the taken row from another).
-        taken = taken.returning(RuleEvent, rules_version, more_due)
+        # SQLite's RETURNING sees the row already taken, so more_due sees only the others.
+        lead = [
+            select(column).where(Lead.id == RuleEvent.lead_id).scalar_subquery()
+            for column in LEAD_FACTS
+        ]
+        taken = taken.returning(RuleEvent, *lead, rules_version, more_due)
     return taken.values(status=RuleEventStatus.DONE, done_at=now).execution_options(
         synchronize_session=False, populate_existing=True
     )

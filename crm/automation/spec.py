@@ -79,15 +79,32 @@ class LeadFacts(_Frozen):
 
     @classmethod
     def of(cls, lead: Lead, tags: list[Tag], teams: frozenset[int] = frozenset()) -> LeadFacts:
-        return cls(
-            source=lead.source,
-            stage_id=lead.stage_id,
-            value_minor=lead.value_minor,
-            responsible_id=lead.responsible_id,
-            tags=frozenset(tag.name for tag in tags),
-            custom_fields={key: str(value) for key, value in lead.custom_fields.items()},
-            teams=teams,
+        own = cls.of_row(
+            lead.source, lead.stage_id, lead.value_minor, lead.responsible_id, lead.custom_fields
         )
+        return own.with_(tags=frozenset(tag.name for tag in tags), teams=teams)
+
+    @classmethod
+    def of_row(
+        cls,
+        source: LeadSource,
+        stage_id: int,
+        value_minor: int | None,
+        responsible_id: int | None,
+        custom_fields: dict[str, object],
+    ) -> LeadFacts:
+        """The lead's own columns, without its tags and teams."""
+        return cls(
+            source=source,
+            stage_id=stage_id,
+            value_minor=value_minor,
+            responsible_id=responsible_id,
+            tags=frozenset(),
+            custom_fields={key: str(value) for key, value in custom_fields.items()},
+        )
+
+    def with_(self, *, tags: frozenset[str], teams: frozenset[int]) -> LeadFacts:
+        return self.model_copy(update={"tags": tags, "teams": teams})
 
 
 class SourceIs(_Frozen):
