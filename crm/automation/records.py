@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
     Insert,
     Select,
+    Table,
     bindparam,
     delete,
     exists,
@@ -23,7 +24,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import ReturningUpdate
 
 from crm import events, listeners
@@ -125,30 +125,37 @@ def _insert_if_listened() -> Insert:
 _INSERT_IF_LISTENED = _insert_if_listened()
 
 
-def _due(now: datetime | BindParameter[datetime], *, limit: int) -> Select[Any]:
-    """The oldest ``limit`` pending rows that are due, locked ``FOR UPDATE SKIP LOCKED``."""
+# The take is a Core statement on the tables: through the ORM, its bulk UPDATE machinery
+# and the loading of an instance took as long as the statement itself.
+_EVENTS = cast(Table, RuleEvent.__table__)
+_LEADS = Lead.__table__
+
+
+def _due(now: BindParameter[datetime]) -> Select[Any]:
+    """The oldest pending row that is due, locked ``FOR UPDATE SKIP LOCKED``."""
     return (
-        select(RuleEvent.id)
-        .where(RuleEvent.status == RuleEventStatus.PENDING, RuleEvent.due_at <= now)
-        .order_by(RuleEvent.due_at, RuleEvent.id)
-        .limit(limit)
+        select(_EVENTS.c.id)
+        .where(_EVENTS.c.status == RuleEventStatus.PENDING, _EVENTS.c.due_at <= now)
+        .order_by(_EVENTS.c.due_at, _EVENTS.c.id)
+        .limit(1)
         .with_for_update(skip_locked=True)
     )
 
 
 # What the rules' conditions ask of the record's lead, read with the record (tags and teams
 # are read only when a condition asks).
-LEAD_FACTS = (
-    Lead.source,
-    Lead.stage_id,
-    Lead.value_minor,
-    Lead.responsible_id,
-    Lead.custom_fields,
+_LEAD_FACTS = (
+    _LEADS.c.source,
+    _LEADS.c.stage_id,
+    _LEADS.c.value_minor,
+    _LEADS.c.responsible_id,
+    _LEADS.c.custom_fields,
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Taken:
+    # Not in the session: a rollback leaves it as taken, with the attempts an error needs.
     record: RuleEvent
     # The rules' version the transaction read (None: not known).
     rules_version: int | None
@@ -172,7 +179,9 @@ async def take_due(session: AsyncSession, *, now: datetime) -> Taken | None:
     taken = (await session.execute(_TAKE[dialect], {"now": now})).one_or_none()
     if taken is None:
         return None
-    record, source, *lead, rules_version, more_due = taken
+    columns = len(_EVENTS.c)
+    record = RuleEvent(**dict(zip(_EVENTS.c.keys(), taken[:columns], strict=True)))
+    source, *lead, rules_version, more_due = taken[columns:]
     facts = None if source is None else LeadFacts.of_row(source, *lead)
     return Taken(record, rules_version, more_due, facts)
 
@@ -188,30 +197,30 @@ def _take(session: AsyncSession) -> ReturningUpdate[Any]:
     id, each one look-up in the leads' primary key."""
     now = bindparam("now", type_=UtcDateTime)
     rules_version = (
-        select(CacheVersion.version).where(CacheVersion.name == RULES_VERSION).scalar_subquery()
+        select(CacheVersion.__table__.c.version)
+        .where(CacheVersion.__table__.c.name == RULES_VERSION)
+        .scalar_subquery()
     )
-    other = aliased(RuleEvent)
-    more_due = exists().where(other.status == RuleEventStatus.PENDING, other.due_at <= now)
-    taken = update(RuleEvent).where(
-        RuleEvent.id.in_(picked_once(session, _due(now, limit=1), "next_rule_event"))
+    other = _EVENTS.alias()
+    more_due = exists().where(other.c.status == RuleEventStatus.PENDING, other.c.due_at <= now)
+    taken = update(_EVENTS).where(
+        _EVENTS.c.id.in_(picked_once(session, _due(now), "next_rule_event"))
     )
     if session.get_bind().dialect.name == "postgresql":
         # Its subqueries see the rows as they were before the statement: the taken one is
         # left out by hand.
-        more_due = more_due.where(other.id != RuleEvent.id).correlate(RuleEvent)
-        taken = taken.where(Lead.id == RuleEvent.lead_id).returning(
-            RuleEvent, *LEAD_FACTS, rules_version, more_due
+        more_due = more_due.where(other.c.id != _EVENTS.c.id).correlate(_EVENTS)
+        taken = taken.where(_LEADS.c.id == _EVENTS.c.lead_id).returning(
+            *_EVENTS.c, *_LEAD_FACTS, rules_version, more_due
         )
     else:
         # SQLite's RETURNING sees the row already taken, so more_due sees only the others.
         lead = [
-            select(column).where(Lead.id == RuleEvent.lead_id).scalar_subquery()
-            for column in LEAD_FACTS
+            select(column).where(_LEADS.c.id == _EVENTS.c.lead_id).scalar_subquery()
+            for column in _LEAD_FACTS
         ]
-        taken = taken.returning(RuleEvent, *lead, rules_version, more_due)
-    return taken.values(status=RuleEventStatus.DONE, done_at=now).execution_options(
-        synchronize_session=False, populate_existing=True
-    )
+        taken = taken.returning(*_EVENTS.c, *lead, rules_version, more_due)
+    return taken.values(status=RuleEventStatus.DONE, done_at=now)
 
 
 async def record_error(

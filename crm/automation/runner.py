@@ -104,8 +104,6 @@ class RuleRunner:
                 if taken is None:
                     return Looked.NOTHING_DUE
                 record = taken.record
-                # Kept as taken: a rollback would expire it, and an error needs its attempts.
-                session.expunge(record)
                 await run_rules(session, taken, now=now, specs=self.specs)
                 await commit_with_notifications(session)
         except Exception as error:
