@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm import events, outbox
 from crm.automation.acting import acting_as_rule
 from crm.automation.actions import ACTIONS, Acting, RuleBroken
-from crm.automation.records import Taken
+from crm.automation.records import Taken, commit_durably
 from crm.automation.spec import HasTag, LeadFacts, ResponsibleInTeam, RuleSpec
 from crm.errors import Conflict, CrmError
 from crm.models import Lead, Role, Rule, RuleEvent, Staff, Tag, TeamMember, lead_tags, utcnow
@@ -107,9 +107,11 @@ async def run_rules(
     for rule_id, spec in fired:
         if not spec.matches(facts):
             continue
-        lead = lead or await session.get(Lead, record.lead_id)
         if lead is None:
-            break
+            await commit_durably(session)
+            lead = await session.get(Lead, record.lead_id)
+            if lead is None:
+                break
         rule = await session.get_one(Rule, rule_id)
         if await _acted(session, rule, spec, lead, record=record, now=now):
             acted.append(rule.name)
@@ -199,6 +201,7 @@ async def _author(session: AsyncSession, rule: Rule) -> Staff:
 
 async def switch_off(session: AsyncSession, rule: Rule, code: str, *, now: datetime) -> None:
     """Switch the rule off for ``code`` and tell every active admin why."""
+    await commit_durably(session)
     rule.enabled = False
     rule.failure = code[:64]
     admins = await session.scalars(

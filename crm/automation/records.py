@@ -18,6 +18,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    func,
     insert,
     literal,
     select,
@@ -179,11 +180,19 @@ async def take_due(session: AsyncSession, *, now: datetime) -> Taken | None:
     taken = (await session.execute(_TAKE[dialect], {"now": now})).one_or_none()
     if taken is None:
         return None
-    columns = len(_EVENTS.c)
+    columns, facts = len(_EVENTS.c), len(_EVENTS.c) + len(_LEAD_FACTS)
     record = RuleEvent(**dict(zip(_EVENTS.c.keys(), taken[:columns], strict=True)))
-    source, *lead, rules_version, more_due = taken[columns:]
-    facts = None if source is None else LeadFacts.of_row(source, *lead)
-    return Taken(record, rules_version, more_due, facts)
+    source, *lead = taken[columns:facts]
+    rules_version, more_due = taken[facts : facts + 2]
+    known = None if source is None else LeadFacts.of_row(source, *lead)
+    return Taken(record, rules_version, more_due, known)
+
+
+async def commit_durably(session: AsyncSession) -> None:
+    """Have the commit of a transaction that took a record wait for the disk again: what
+    it writes now (what the rules did) a crash must not lose. See :func:`_take`."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.set_config("synchronous_commit", "on", True)))
 
 
 # take_due's statement, built once per dialect: building it anew took longer than running it.
@@ -210,8 +219,12 @@ def _take(session: AsyncSession) -> ReturningUpdate[Any]:
         # Its subqueries see the rows as they were before the statement: the taken one is
         # left out by hand.
         more_due = more_due.where(other.c.id != _EVENTS.c.id).correlate(_EVENTS)
+        # Its commit does not wait for the disk (an fsync, as long as the rest of the
+        # transaction): a record whose rules did nothing, lost in a crash, is pending again
+        # and only looked at once more. What rules do is committed durably (commit_durably).
+        asynchronous_commit = func.set_config("synchronous_commit", "off", True)
         taken = taken.where(_LEADS.c.id == _EVENTS.c.lead_id).returning(
-            *_EVENTS.c, *_LEAD_FACTS, rules_version, more_due
+            *_EVENTS.c, *_LEAD_FACTS, rules_version, more_due, asynchronous_commit
         )
     else:
         # SQLite's RETURNING sees the row already taken, so more_due sees only the others.

@@ -16,7 +16,7 @@ from bot.database import create_engine
 from crm.automation import records
 from crm.automation.actions import RULE_FIRED, RULE_NOTICE
 from crm.automation.admin import create_rule, dry_run, move_rule, set_enabled
-from crm.automation.engine import RULE_FAILED
+from crm.automation.engine import RULE_FAILED, run_rules
 from crm.automation.runner import Looked, RuleRunner
 from crm.automation.spec import (
     AddTag,
@@ -277,6 +277,35 @@ async def test_a_runner_killed_mid_way_leaves_the_rule_to_run_once_after_restart
 
     tasks = list(await session.scalars(select(Task).where(Task.lead_id == lead.id)))
     assert [(t.title, t.assignee_id) for t in tasks] == [("Follow up", team.rep.id)]
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_only_a_taking_whose_rules_acted_waits_for_the_disk_at_commit(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    """A record whose rules did nothing, lost in a crash, is only looked at again; what a
+    rule did must not be lost."""
+    await new_rule(
+        session, team, "Big deal", CREATED, [AddTag(tag="big")], [ValueBetween(at_least=100)]
+    )
+    small = await add_lead(session, team, "Small")
+    big = await add_lead(session, team, "Big", value="500")
+    now = datetime.now(UTC)
+
+    waits: list[str] = []
+    for _ in range(2):
+        async with session_factory() as running:
+            taken = await records.take_due(running, now=now)
+            assert taken is not None
+            await run_rules(running, taken, now=now)
+            setting = select(func.current_setting("synchronous_commit"))
+            waits.append((await running.execute(setting)).scalar_one())
+            await running.commit()
+
+    assert waits == ["off", "on"]
+    assert (await tags_of(session, small.id), await tags_of(session, big.id)) == ([], ["big"])
 
 
 async def test_a_rule_whose_stage_was_deleted_is_switched_off_and_the_admins_told(
