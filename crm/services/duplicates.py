@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import (
     Column,
     CompoundSelect,
+    Select,
     and_,
     delete,
     func,
@@ -30,11 +31,13 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from crm.errors import Conflict, NotFound, ValidationFailed
 from crm.models import (
+    HELD_TWICE,
     Activity,
     ActivityKind,
     Conversation,
     Customer,
     CustomerContact,
+    DuplicateKey,
     Lead,
     LoyaltyEntry,
     Order,
@@ -116,34 +119,50 @@ async def page_of_pairs(
     return Page(items=items, page=page, page_size=PAGE_SIZE, total=total)
 
 
+def held_twice(kind: str) -> Select[str]:
+    """The values of ``kind`` (``"lead:phone"``, ``"customer:name"``... as crm.duplicate_keys
+    counts them) that two or more rows hold, read from their partial index alone."""
+    return select(DuplicateKey.value).where(DuplicateKey.kind == kind, HELD_TWICE)
+
+
 def _pairs() -> CompoundSelect[tuple[int, int]]:
-    """Each pair of live customers sharing a contact or a name, once (first id < second)."""
-    mine, theirs = aliased(CustomerContact), aliased(CustomerContact)
+    """Each pair of live customers sharing a contact or a name, once (first id < second).
+    Only the contacts and names held twice are looked at, and the customers holding them
+    found by the same indexes as a card's count."""
     first, second = aliased(Customer), aliased(Customer)
-    by_contact = (
-        select(mine.customer_id.label("first_id"), theirs.customer_id.label("second_id"))
-        .join(
-            theirs,
-            and_(
-                theirs.kind == mine.kind,
-                theirs.value == mine.value,
-                theirs.customer_id > mine.customer_id,
-            ),
+
+    def by_contact(kind: str) -> Select[int, int]:
+        mine, theirs = aliased(CustomerContact), aliased(CustomerContact)
+        return (
+            select(mine.customer_id.label("first_id"), theirs.customer_id.label("second_id"))
+            .join(
+                theirs,
+                and_(
+                    theirs.kind == mine.kind,
+                    theirs.value == mine.value,
+                    theirs.customer_id > mine.customer_id,
+                ),
+            )
+            .join(first, first.id == mine.customer_id)
+            .join(second, second.id == theirs.customer_id)
+            .where(
+                mine.kind == kind,
+                mine.value.in_(held_twice(f"customer:{kind}")),
+                first.merged_into_id.is_(None),
+                second.merged_into_id.is_(None),
+            )
         )
-        .join(first, first.id == mine.customer_id)
-        .join(second, second.id == theirs.customer_id)
-        .where(first.merged_into_id.is_(None), second.merged_into_id.is_(None))
-    )
+
     by_name = (
         select(first.id.label("first_id"), second.id.label("second_id"))
         .join(second, and_(second.name_key == first.name_key, second.id > first.id))
         .where(
-            first.name_key != literal(""),
+            first.name_key.in_(held_twice("customer:name")),
             first.merged_into_id.is_(None),
             second.merged_into_id.is_(None),
         )
     )
-    return union(by_contact, by_name)
+    return union(by_contact(CustomerContact.PHONE), by_contact(CustomerContact.EMAIL), by_name)
 
 
 async def duplicate_count(session: AsyncSession, customer: Customer) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CompoundSelect, and_, func, select, union, update
+from sqlalchemy import CompoundSelect, Select, and_, func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
@@ -38,6 +38,7 @@ from crm.services.duplicates import (
     MERGING_ROLES,
     PAGE_SIZE,
     Likeness,
+    held_twice,
     move_tag_links,
     page_of_pairs,
 )
@@ -98,22 +99,17 @@ async def lead_duplicate_pairs(session: AsyncSession, *, actor: Staff, page: int
 
 def _pairs(actor: Staff) -> CompoundSelect[tuple[int, int]]:
     """Each pair of leads sharing a phone or an e-mail, once (first id < second), both in
-    ``actor``'s scope. The values held twice come from the column's index alone (PostgreSQL
-    reads it without the table, in order, so nothing is hashed); the few leads holding them
-    are then looked up by the same index."""
+    ``actor``'s scope. The values held twice come from their count's partial index
+    (crm.duplicate_keys); the few leads holding them are looked up by the column's index."""
     first, second = aliased(Lead), aliased(Lead)
 
-    def sharing(column: str) -> Any:
+    def sharing(column: str) -> Select[int, int]:
         mine, theirs = getattr(first, column), getattr(second, column)
-        indexed = getattr(Lead, column)
-        held_twice = (
-            select(indexed).where(indexed.is_not(None)).group_by(indexed).having(func.count() > 1)
-        )
         return (
             select(first.id.label("first_id"), second.id.label("second_id"))
             .join(second, and_(theirs == mine, second.id > first.id))
             .where(
-                mine.in_(held_twice),
+                mine.in_(held_twice(f"lead:{column}")),
                 work_seen_by(actor, first.responsible_id),
                 work_seen_by(actor, second.responsible_id),
             )
