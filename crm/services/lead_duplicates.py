@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import CompoundSelect, Select, and_, func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import InstrumentedAttribute
 
 from crm.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crm.models import (
@@ -41,6 +41,7 @@ from crm.services.duplicates import (
     held_twice,
     move_tag_links,
     page_of_pairs,
+    rows_of_pairs,
 )
 from crm.services.fields import field_definitions
 from crm.services.leads import search_text, set_phone
@@ -93,34 +94,31 @@ async def lead_duplicate_pairs(session: AsyncSession, *, actor: Staff, page: int
     """One page of pairs of leads ``actor`` sees both of, lowest ids first."""
     require_role(actor, *MERGING_ROLES)
     ids = await page_of_pairs(session, _pairs(actor), page)
-    items = [await _pair(session, first_id, second_id) for first_id, second_id in ids.items]
+    leads = await rows_of_pairs(session, Lead, ids.items)
+    items = [LeadPair(first, second, _shared(first, second)) for first, second in leads]
     return Page(items=items, page=ids.page, page_size=PAGE_SIZE, total=ids.total)
 
 
 def _pairs(actor: Staff) -> CompoundSelect[tuple[int, int]]:
     """Each pair of leads sharing a phone or an e-mail, once (first id < second), both in
     ``actor``'s scope. The values held twice come from their count's partial index
-    (crm.duplicate_keys); the few leads holding them are looked up by the column's index."""
-    first, second = aliased(Lead), aliased(Lead)
+    (crm.duplicate_keys); the few leads holding them are looked up by the column's index.
+    Table aliases, as for the customers' pairs."""
+    first, second = Lead.__table__.alias(), Lead.__table__.alias()
 
     def sharing(column: str) -> Select[int, int]:
-        mine, theirs = getattr(first, column), getattr(second, column)
+        mine, theirs = first.c[column], second.c[column]
         return (
-            select(first.id.label("first_id"), second.id.label("second_id"))
-            .join(second, and_(theirs == mine, second.id > first.id))
+            select(first.c.id.label("first_id"), second.c.id.label("second_id"))
+            .join(second, and_(theirs == mine, second.c.id > first.c.id))
             .where(
                 mine.in_(held_twice(f"lead:{column}")),
-                work_seen_by(actor, first.responsible_id),
-                work_seen_by(actor, second.responsible_id),
+                work_seen_by(actor, first.c.responsible_id),
+                work_seen_by(actor, second.c.responsible_id),
             )
         )
 
     return union(sharing("phone"), sharing("email"))
-
-
-async def _pair(session: AsyncSession, first_id: int, second_id: int) -> LeadPair:
-    first, second = await session.get_one(Lead, first_id), await session.get_one(Lead, second_id)
-    return LeadPair(first, second, _shared(first, second))
 
 
 def _shared(first: Lead, second: Lead) -> list[tuple[Likeness, str]]:
