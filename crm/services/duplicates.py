@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import TypeVar
 
 from sqlalchemy import (
@@ -153,11 +154,12 @@ def held_twice(kind: str) -> Select[str]:
     return select(DuplicateKey.value).where(DuplicateKey.kind == kind, HELD_TWICE)
 
 
+@cache
 def _pairs() -> CompoundSelect[tuple[int, int]]:
     """Each pair of live customers sharing a contact or a name, once (first id < second).
     Only the contacts and names held twice are looked at, and the customers holding them
-    found by the same indexes as a card's count. Table aliases, not ORM ones: the statement
-    is built for each page, and adapting the ORM's took longer than running it."""
+    found by the same indexes as a card's count. Composed once, from table aliases: adapting
+    ORM aliases took longer than running the page."""
     customers, contacts = Customer.__table__, CustomerContact.__table__
     first, second = customers.alias(), customers.alias()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import CompoundSelect, Select, and_, func, select, union, update
@@ -27,12 +28,18 @@ from crm.models import (
     Lead,
     LeadMerge,
     Order,
+    Role,
     Staff,
     Task,
     lead_tags,
 )
 from crm.money import from_minor_units
-from crm.services.access import flush_or_conflict, may_see_lead, require_role, work_seen_by
+from crm.services.access import (
+    flush_or_conflict,
+    may_see_lead,
+    require_role,
+    work_seen_by_reader,
+)
 from crm.services.board import Page
 from crm.services.duplicates import (
     MERGING_ROLES,
@@ -101,9 +108,17 @@ async def lead_duplicate_pairs(session: AsyncSession, *, actor: Staff, page: int
 
 def _pairs(actor: Staff) -> CompoundSelect[tuple[int, int]]:
     """Each pair of leads sharing a phone or an e-mail, once (first id < second), both in
-    ``actor``'s scope. The values held twice come from their count's partial index
-    (crm.duplicate_keys); the few leads holding them are looked up by the column's index.
-    Table aliases, as for the customers' pairs."""
+    ``actor``'s scope (the caller checked ``actor`` may list them)."""
+    return _pairs_seen_by(actor.id, actor.role)
+
+
+@lru_cache(maxsize=1024)
+def _pairs_seen_by(reader_id: int, role: Role) -> CompoundSelect[tuple[int, int]]:
+    """The pairs' statement, composed once per person and role (as access.leads_seen_by: a
+    manager's team subqueries and the four table aliases took longer to compose than the
+    page took to run; who is in which team is read by the query each time). The values held
+    twice come from their count's partial index (crm.duplicate_keys); the few leads holding
+    them are looked up by the column's index."""
     first, second = Lead.__table__.alias(), Lead.__table__.alias()
 
     def sharing(column: str) -> Select[int, int]:
@@ -113,8 +128,8 @@ def _pairs(actor: Staff) -> CompoundSelect[tuple[int, int]]:
             .join(second, and_(theirs == mine, second.c.id > first.c.id))
             .where(
                 mine.in_(held_twice(f"lead:{column}")),
-                work_seen_by(actor, first.c.responsible_id),
-                work_seen_by(actor, second.c.responsible_id),
+                work_seen_by_reader(reader_id, role, first.c.responsible_id),
+                work_seen_by_reader(reader_id, role, second.c.responsible_id),
             )
         )
 
