@@ -4,8 +4,8 @@ for ``seed-demo``'s rate, ``--search`` for only the searches, inline queries and
 at the largest size, ``--delivery [--messages N] [--tasks N]`` for the outbox sender, due
 reminders and quick-adds while the outbox drains, ``--reports`` for the reports over a
 million leads, ``--sandbox`` for the browser sandbox's start-up and a tap shown in its page;
-and one flag per module of ``ON_EACH_BACKEND`` (``--customers``, ``--webhooks``, ``--rules``,
-``--intake``, ``--miniapp``): see each module.
+and one flag per module of ``ON_EACH_BACKEND`` (``--customers``, ``--duplicates``,
+``--webhooks``, ``--rules``, ``--intake``, ``--miniapp``): see each module.
 
 Each backend gets a fresh database: a SQLite file in a temporary folder and, when a
 PostgreSQL URL is given (or ``BENCH_DATABASE_URL`` / ``TEST_DATABASE_URL`` is set), that
@@ -49,6 +49,10 @@ ON_EACH_BACKEND: dict[str, tuple[str, Measure]] = {
     "customers": (
         "the 360 card, the import of 100,000 rows and the export of 100,000 leads",
         customers.measure_backend,
+    ),
+    "duplicates": (
+        "the /duplicates pages at 100,000 and 1,000,000 leads",
+        customers.measure_duplicate_pairs,
     ),
     "webhooks": ("the outgoing webhook sender's rate", webhooks.measure_backend),
     "rules": ("what 100 automation rules add to a change", rules.measure_backend),

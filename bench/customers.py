@@ -1,5 +1,6 @@
 """The customer's data: the 360-degree card of a customer with 1,000 orders, 10,000 messages
-and 2,000 activities, an import of 100,000 rows and an export of 100,000 leads.
+and 2,000 activities, an import of 100,000 rows and an export of 100,000 leads; and, on a
+database of its own (``--duplicates``), the /duplicates pages at 100,000 and 1,000,000 leads.
 
 The card is timed as a rep opens it (every section counted, scoped to their deals) against a
 bare ``SELECT 1`` round trip; the import as the bot runs it (the CSV read, every row checked,
@@ -7,6 +8,9 @@ written a chunk per transaction with progress reported) against reading the file
 its longest write transaction (how long others wait for SQLite's lock) against the whole; the
 export
 (rows gathered, then a CSV and an XLSX file written) against fetching the leads' rows bare.
+The leads' duplicate pairs page is timed as a manager opens it against the query before
+migration 0018 (grouping every lead's phone and e-mail, pair ids only); the customers' against
+``SELECT 1``.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import CompoundSelect, Select, and_, func, insert, select, union
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import aliased
 
-from bench.crm_core import round_trip_ms, settle
+from bench.crm_core import manager, round_trip_ms, seed, settle
 from bench.report import Measurement, time_calls
 from bot.database import create_engine
 from crm.db import create_session_factory
@@ -38,7 +43,9 @@ from crm.models import (
     StageKind,
     utcnow,
 )
+from crm.services.access import work_seen_by
 from crm.services.customer_card import customer_card
+from crm.services.duplicates import duplicate_pairs, page_of_pairs
 from crm.services.exports import Cell, ExportKind, export_table
 from crm.services.imports import (
     CHUNK,
@@ -47,6 +54,7 @@ from crm.services.imports import (
     check_import,
     match_columns,
 )
+from crm.services.lead_duplicates import lead_duplicate_pairs
 from crm.services.pipelines import default_pipeline
 from handlers.spreadsheet_reading import read_table
 from handlers.spreadsheets import csv_bytes, xlsx_bytes
@@ -62,6 +70,11 @@ IMPORT_TARGET_S = 60.0
 LONGEST_WRITE_TARGET_S = 1.0
 EXPORT_TARGET_S = 10.0
 CARD_REPEAT = 50
+PAIR_SIZES = (100_000, 1_000_000)
+PAIRS_TARGET_MS = 20.0
+PAIRS_REPEAT = 20
+# The query before migration 0018 reads whole indexes: fewer rounds of it.
+PAIRS_BEFORE_REPEAT = 5
 
 
 async def measure_backend(backend: str, url: str) -> list[Measurement]:
@@ -289,3 +302,100 @@ async def _measure_export(engine: AsyncEngine, backend: str) -> list[Measurement
 
 def _xlsx_of(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
     return xlsx_bytes(header, rows, "leads")
+
+
+async def measure_duplicate_pairs(backend: str, url: str) -> list[Measurement]:
+    """The /duplicates pages, leads' and customers', at each of ``PAIR_SIZES`` demo leads."""
+    engine = create_engine(url)
+    await upgrade_to_head(engine)
+    rows: list[Measurement] = []
+    seeded = 0
+    for size in PAIR_SIZES:
+        print(f"[{backend}] seeding up to {size:,} leads ...", flush=True)
+        await seed(engine, leads=size - seeded)
+        seeded = size
+        await settle(engine)
+        rows += await _measure_pair_pages(engine, backend, size)
+    await engine.dispose()
+    return rows
+
+
+async def _measure_pair_pages(engine: AsyncEngine, backend: str, size: int) -> list[Measurement]:
+    """Each page in a session of its own, as each tap on the bot gets."""
+    factory = create_session_factory(engine)
+    baseline = await round_trip_ms(factory)
+    async with factory() as session:
+        actor = await manager(session)
+        lead_pairs = (await lead_duplicate_pairs(session, actor=actor, page=0)).total
+        customer_pairs = (await duplicate_pairs(session, actor=actor, page=0)).total
+        customers = await session.scalar(select(func.count()).select_from(Customer))
+
+    async def leads_page() -> None:
+        async with factory() as session:
+            await lead_duplicate_pairs(session, actor=actor, page=0)
+
+    async def leads_page_before() -> None:
+        async with factory() as session:
+            await page_of_pairs(session, _lead_pairs_before(actor), 0)
+
+    async def customers_page() -> None:
+        async with factory() as session:
+            await duplicate_pairs(session, actor=actor, page=0)
+
+    leads_ms = (await time_calls(leads_page, repeat=PAIRS_REPEAT)).median_ms
+    before = await time_calls(leads_page_before, repeat=PAIRS_BEFORE_REPEAT, warmup=1)
+    customers_ms = (await time_calls(customers_page, repeat=PAIRS_REPEAT)).median_ms
+    return [
+        _pairs_row(
+            f"lead duplicate pairs page ({size:,} leads, {lead_pairs:,} pairs)",
+            backend,
+            leads_ms,
+            before.median_ms,
+            "the query before 0018 (ids only)",
+        ),
+        _pairs_row(
+            f"customer duplicate pairs page ({customers or 0:,} customers, "
+            f"{customer_pairs:,} pairs)",
+            backend,
+            customers_ms,
+            baseline,
+            "SELECT 1",
+        ),
+    ]
+
+
+def _pairs_row(name: str, backend: str, ms: float, baseline: float, against: str) -> Measurement:
+    return Measurement(
+        name=f"{name} (median)",
+        backend=backend,
+        value=ms,
+        unit="ms",
+        baseline=baseline,
+        baseline_name=against,
+        target=f"<= {PAIRS_TARGET_MS:.0f} ms",
+        met=ms <= PAIRS_TARGET_MS,
+    )
+
+
+def _lead_pairs_before(actor: Staff) -> CompoundSelect[tuple[int, int]]:
+    """The pairs of leads as listed before migration 0018: the values held twice found by
+    grouping each whole index of phones and e-mails."""
+    first, second = aliased(Lead), aliased(Lead)
+
+    def sharing(column: str) -> Select[int, int]:
+        mine, theirs = getattr(first, column), getattr(second, column)
+        indexed = getattr(Lead, column)
+        held_twice = (
+            select(indexed).where(indexed.is_not(None)).group_by(indexed).having(func.count() > 1)
+        )
+        return (
+            select(first.id.label("first_id"), second.id.label("second_id"))
+            .join(second, and_(theirs == mine, second.id > first.id))
+            .where(
+                mine.in_(held_twice),
+                work_seen_by(actor, first.responsible_id),
+                work_seen_by(actor, second.responsible_id),
+            )
+        )
+
+    return union(sharing("phone"), sharing("email"))

@@ -1,6 +1,6 @@
 """Interactive reads at scale: /find by each kind of text, the inline query with and without
-text, stage pages at any depth, and an ``EXPLAIN`` of each that says which ones scan all
-leads."""
+text, stage pages at any depth, and an ``EXPLAIN`` of each (and of the /duplicates page) that
+says which ones scan all leads."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from bench.crm_core import manager, round_trip_ms
 from bench.report import Measurement, time_calls
 from crm.db import create_session_factory
 from crm.models import Lead, Role, Staff, StageKind, Tag, Team, TeamMember, lead_tags
-from crm.services import search
+from crm.services import lead_duplicates, search
 from crm.services.access import visible_leads
 from crm.services.board import ListPosition, stage_leads
+from crm.services.duplicates import MERGING_ROLES, PAGE_SIZE
 from crm.services.pipelines import default_pipeline
 
 SEARCH_TARGET_MS = 20.0
@@ -33,7 +34,8 @@ EMAIL_PARTS = ["gmail", "ukr.net", "emma.smith", "@i.ua", "olivia.b"]
 # A plain table scan or a whole-index scan of leads; a walk down an index that a LIMIT ends
 # is named differently (SQLite: "USING INDEX", PostgreSQL: "Index Scan").
 FULL_SCAN = {
-    "sqlite": re.compile(r"SCAN leads\b(?! USING INDEX)"),
+    # Also under an alias: leads_1, leads_2_1...
+    "sqlite": re.compile(r"SCAN leads(_\d+)*\b(?! USING INDEX)"),
     "postgresql": re.compile(r"Seq Scan on leads\b"),
 }
 
@@ -231,4 +233,10 @@ async def _interactive_queries(session: AsyncSession, cases: list[Case]) -> dict
                 if match.candidates is not None:
                     few = walk.where(Lead.id.in_(match.candidates))
                     queries[f"{case.name} {case.texts[0]!r}, few ({who})"] = few
+        if actor.role in MERGING_ROLES:
+            # The /duplicates page; its count reads the same pairs.
+            pairs = lead_duplicates._pairs(actor).subquery()
+            queries[f"lead duplicate pairs page ({who})"] = (
+                select(pairs).order_by(pairs.c.first_id, pairs.c.second_id).limit(PAGE_SIZE)
+            )
     return queries

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Insert, Table, func, insert, literal, select,
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.schema import AddConstraint, DropConstraint, ExecutableDDLElement
 
+from crm.duplicate_keys import LEAD_HOLDINGS, count_holders, postgres_trigger
 from crm.models import (
     Activity,
     ActivityKind,
@@ -53,6 +54,13 @@ FTS_INDEX_NEW_LEADS = (
     "INSERT INTO leads_fts (rowid, search_text) "
     "SELECT id, search_text FROM leads WHERE id > :first_lead"
 )
+# The counts of who holds each phone and e-mail (crm.duplicate_keys) likewise: row by row by
+# these triggers, or for a bulk load by one grouped count of the new leads.
+SQLITE_BULK_PAUSED_TRIGGERS = (
+    FTS_INSERT_TRIGGER,
+    *(f"{holding.name}_insert" for holding in LEAD_HOLDINGS),
+)
+POSTGRES_BULK_PAUSED_TRIGGERS = tuple(postgres_trigger(holding) for holding in LEAD_HOLDINGS)
 # For the load only: SQLite writes its pages without waiting for the disk (the load is one
 # transaction: a crash rolls it back whole either way), keeps 512 MiB of them in memory for
 # the index builds and checks no foreign key (the generator makes only ids that exist);
@@ -183,9 +191,10 @@ async def seed_demo(
     one transaction; ``progress`` is told how many leads each written chunk added.
 
     The transaction includes the DDL of a bulk load (both databases' DDL is transactional):
-    the indexes of the loaded tables and SQLite's trigger feeding the trigram index row by row
-    are dropped, and made again with the new rows indexed in one pass before it commits. A
-    load that fails midway leaves the database as it was, indexes and trigger included.
+    the indexes of the loaded tables and the triggers feeding the trigram index (SQLite's) and
+    the counts of held phones and e-mails row by row are dropped or disabled, and made again
+    with the new rows indexed and counted in one pass before it commits. A load that fails
+    midway leaves the database as it was, indexes and triggers included.
     """
     async with session_factory() as session:
         restore = await _begin_load(session)
@@ -237,7 +246,7 @@ async def _load(
     generator = _LeadGenerator(rng, writer.stamp, staff_ids, stages, first_customer, customer_count)
     bulk = leads >= BULK_LOAD_FROM
     drops, creates = _bulk_load_ddl(sqlite=writer.sqlite) if bulk else ([], [])
-    trigger = await _drop_fts_insert_trigger(session) if bulk and writer.sqlite else None
+    paused = await _pause_row_triggers(session, sqlite=writer.sqlite) if bulk else []
     await _run_ddl_in(session, drops)
     await _insert_leads(
         lambda chunk: _write_lead_chunk(session, writer, chunk),
@@ -247,9 +256,10 @@ async def _load(
         progress=progress,
     )
     await _run_ddl_in(session, creates)
-    if trigger is not None:
-        await session.execute(text(FTS_INDEX_NEW_LEADS), {"first_lead": first_lead})
-        await session.execute(text(trigger))
+    if bulk:
+        await _index_and_count_new_leads(session, sqlite=writer.sqlite, first_lead=first_lead)
+    for statement in paused:
+        await session.execute(text(statement))
     if not writer.sqlite:
         await _advance_id_sequences(session)
     return SeedReport(
@@ -337,16 +347,36 @@ async def _run_ddl_in(session: AsyncSession, statements: list[DDLStep]) -> None:
         await connection.run_sync(statement)
 
 
-async def _drop_fts_insert_trigger(session: AsyncSession) -> str | None:
-    """Drop the trigger of migration 0005 that indexes each new lead for name search; its
-    SQL, to make it again as it was (None where it does not exist)."""
-    trigger: str | None = await session.scalar(
-        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
-        {"name": FTS_INSERT_TRIGGER},
-    )
-    if trigger is not None:
-        await session.execute(text(f"DROP TRIGGER {FTS_INSERT_TRIGGER}"))
-    return trigger
+async def _pause_row_triggers(session: AsyncSession, *, sqlite: bool) -> list[str]:
+    """Stop the triggers that index or count each new lead (migrations 0005 and 0018); the
+    statements that start them again as they were. SQLite's are dropped and made again from
+    their SQL (only those that exist); PostgreSQL's disabled, inside the load's transaction."""
+    if not sqlite:
+        for name in POSTGRES_BULK_PAUSED_TRIGGERS:
+            await session.execute(text(f"ALTER TABLE leads DISABLE TRIGGER {name}"))
+        return [
+            f"ALTER TABLE leads ENABLE TRIGGER {name}" for name in POSTGRES_BULK_PAUSED_TRIGGERS
+        ]
+    restore = []
+    for name in SQLITE_BULK_PAUSED_TRIGGERS:
+        trigger: str | None = await session.scalar(
+            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
+            {"name": name},
+        )
+        if trigger is not None:
+            await session.execute(text(f"DROP TRIGGER {name}"))
+            restore.append(trigger)
+    return restore
+
+
+async def _index_and_count_new_leads(
+    session: AsyncSession, *, sqlite: bool, first_lead: int
+) -> None:
+    """What the paused triggers would have done for the leads past ``first_lead``."""
+    if sqlite:
+        await session.execute(text(FTS_INDEX_NEW_LEADS), {"first_lead": first_lead})
+    for holding in LEAD_HOLDINGS:
+        await session.execute(text(count_holders(holding, after_id=first_lead)))
 
 
 async def _insert_leads(

@@ -12,6 +12,7 @@ from crm.models.customer import (
     Order,
     SupportTicket,
 )
+from crm.models.duplicate_key import HELD_TWICE, DuplicateKey
 from crm.models.enums import (
     ActivityKind,
     Direction,
@@ -38,6 +39,7 @@ from crm.models.team import Team, TeamMember
 from crm.models.webhook import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 
 __all__ = [
+    "HELD_TWICE",
     "NOTE_MAX_LENGTH",
     "AccessRequest",
     "Activity",
@@ -50,6 +52,7 @@ __all__ = [
     "Customer",
     "CustomerContact",
     "Direction",
+    "DuplicateKey",
     "FieldDefinition",
     "FieldKind",
     "FieldPreset",

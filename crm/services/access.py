@@ -142,10 +142,12 @@ def work_seen_by(actor: Staff, owner_id: Operand) -> ColumnElement[bool]:
     """Rows owned by ``owner_id`` (a column: a lead's responsible, a task's assignee) that
     ``actor`` may see, as a WHERE clause."""
     require_active(actor)
-    return _work_seen(actor.id, actor.role, owner_id)
+    return work_seen_by_reader(actor.id, actor.role, owner_id)
 
 
-def _work_seen(reader_id: int, role: Role, owner_id: Operand) -> ColumnElement[bool]:
+def work_seen_by_reader(reader_id: int, role: Role, owner_id: Operand) -> ColumnElement[bool]:
+    """:func:`work_seen_by` for a statement composed once per person and role (as
+    :func:`leads_seen_by`); whoever runs it checks the person is active."""
     # Constants, which and_/or_ fold away: a rep's query stays "responsible = me".
     return _reader_sees_work_of(
         reader_id=literal(reader_id),
@@ -161,7 +163,7 @@ def leads_seen_by(reader_id: int, role: Role) -> ColumnElement[bool]:
     subqueries) took longer to compose than the press's queries took to run. A clause is
     immutable and holds no team: who is in which team is read by the query each time.
     For a statement composed once per person; whoever runs it checks they are active."""
-    return _work_seen(reader_id, role, Lead.responsible_id)
+    return work_seen_by_reader(reader_id, role, Lead.responsible_id)
 
 
 def visible_leads(actor: Staff) -> ColumnElement[bool]:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, and_, func, select, union, update
+from sqlalchemy import CompoundSelect, Select, and_, func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import InstrumentedAttribute
 
 from crm.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crm.models import (
@@ -27,19 +28,27 @@ from crm.models import (
     Lead,
     LeadMerge,
     Order,
+    Role,
     Staff,
     Task,
     lead_tags,
 )
 from crm.money import from_minor_units
-from crm.services.access import flush_or_conflict, may_see_lead, require_role, work_seen_by
+from crm.services.access import (
+    flush_or_conflict,
+    may_see_lead,
+    require_role,
+    work_seen_by_reader,
+)
 from crm.services.board import Page
 from crm.services.duplicates import (
     MERGING_ROLES,
     PAGE_SIZE,
     Likeness,
+    held_twice,
     move_tag_links,
     page_of_pairs,
+    rows_of_pairs,
 )
 from crm.services.fields import field_definitions
 from crm.services.leads import search_text, set_phone
@@ -92,39 +101,39 @@ async def lead_duplicate_pairs(session: AsyncSession, *, actor: Staff, page: int
     """One page of pairs of leads ``actor`` sees both of, lowest ids first."""
     require_role(actor, *MERGING_ROLES)
     ids = await page_of_pairs(session, _pairs(actor), page)
-    items = [await _pair(session, first_id, second_id) for first_id, second_id in ids.items]
+    leads = await rows_of_pairs(session, Lead, ids.items)
+    items = [LeadPair(first, second, _shared(first, second)) for first, second in leads]
     return Page(items=items, page=ids.page, page_size=PAGE_SIZE, total=ids.total)
 
 
 def _pairs(actor: Staff) -> CompoundSelect[tuple[int, int]]:
     """Each pair of leads sharing a phone or an e-mail, once (first id < second), both in
-    ``actor``'s scope. The values held twice come from the column's index alone (PostgreSQL
-    reads it without the table, in order, so nothing is hashed); the few leads holding them
-    are then looked up by the same index."""
-    first, second = aliased(Lead), aliased(Lead)
+    ``actor``'s scope (the caller checked ``actor`` may list them)."""
+    return _pairs_seen_by(actor.id, actor.role)
 
-    def sharing(column: str) -> Any:
-        mine, theirs = getattr(first, column), getattr(second, column)
-        indexed = getattr(Lead, column)
-        held_twice = (
-            select(indexed).where(indexed.is_not(None)).group_by(indexed).having(func.count() > 1)
-        )
+
+@lru_cache(maxsize=1024)
+def _pairs_seen_by(reader_id: int, role: Role) -> CompoundSelect[tuple[int, int]]:
+    """The pairs' statement, composed once per person and role (as access.leads_seen_by: a
+    manager's team subqueries and the four table aliases took longer to compose than the
+    page took to run; who is in which team is read by the query each time). The values held
+    twice come from their count's partial index (crm.duplicate_keys); the few leads holding
+    them are looked up by the column's index."""
+    first, second = Lead.__table__.alias(), Lead.__table__.alias()
+
+    def sharing(column: str) -> Select[int, int]:
+        mine, theirs = first.c[column], second.c[column]
         return (
-            select(first.id.label("first_id"), second.id.label("second_id"))
-            .join(second, and_(theirs == mine, second.id > first.id))
+            select(first.c.id.label("first_id"), second.c.id.label("second_id"))
+            .join(second, and_(theirs == mine, second.c.id > first.c.id))
             .where(
-                mine.in_(held_twice),
-                work_seen_by(actor, first.responsible_id),
-                work_seen_by(actor, second.responsible_id),
+                mine.in_(held_twice(f"lead:{column}")),
+                work_seen_by_reader(reader_id, role, first.c.responsible_id),
+                work_seen_by_reader(reader_id, role, second.c.responsible_id),
             )
         )
 
     return union(sharing("phone"), sharing("email"))
-
-
-async def _pair(session: AsyncSession, first_id: int, second_id: int) -> LeadPair:
-    first, second = await session.get_one(Lead, first_id), await session.get_one(Lead, second_id)
-    return LeadPair(first, second, _shared(first, second))
 
 
 def _shared(first: Lead, second: Lead) -> list[tuple[Likeness, str]]:

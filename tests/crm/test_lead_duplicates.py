@@ -253,3 +253,29 @@ async def test_picks_beyond_the_disagreements_change_nothing(
 
     titles = await session.scalars(select(Lead.title).order_by(Lead.id))
     assert list(titles) == ["Ann", "Anna"]
+
+
+async def test_pages_count_every_pair_and_one_beyond_the_end_shows_the_last(
+    session: AsyncSession, team: Team
+) -> None:
+    same = [await lead(session, team.rep, title=f"Olena {n}", phone=PHONE) for n in range(4)]
+    ivan = await lead(session, team.rep, title="Ivan", email="ivan@example.com")
+    again = await lead(session, team.rep, title="Іван", email="ivan@example.com")
+
+    first = await lead_duplicates.lead_duplicate_pairs(session, actor=team.manager, page=0)
+    beyond = await lead_duplicates.lead_duplicate_pairs(session, actor=team.manager, page=9)
+
+    ids = [lead.id for lead in same]
+    assert (first.total, first.page) == (7, 0)
+    assert [(p.first.id, p.second.id) for p in first.items] == [
+        (ids[0], ids[1]),
+        (ids[0], ids[2]),
+        (ids[0], ids[3]),
+        (ids[1], ids[2]),
+        (ids[1], ids[3]),
+    ]
+    assert (beyond.total, beyond.page) == (7, 1)
+    assert [(p.first.id, p.second.id) for p in beyond.items] == [
+        (ids[2], ids[3]),
+        (ivan.id, again.id),
+    ]

@@ -10,14 +10,15 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from crm.db import create_engine
+from crm.db import create_engine, create_session_factory
 from crm.migrate import alembic_config, upgrade_to_head
-from crm.models import Base
+from crm.models import Base, Customer, CustomerContact, Lead, Stage
 from tests.conftest import BACKENDS, sqlite_url
+from tests.crm.test_duplicate_keys import held
 
 
 @pytest.fixture(params=BACKENDS)
@@ -107,3 +108,39 @@ async def test_the_rule_events_lease_columns_come_back_on_downgrade_and_go_again
 
     async with empty_engine.connect() as connection:
         assert await connection.run_sync(differences) == []
+
+
+async def test_the_counts_of_held_phones_e_mails_and_names_start_from_the_rows_there(
+    empty_engine: AsyncEngine,
+) -> None:
+    await upgrade_to_head(empty_engine)
+    async with empty_engine.begin() as connection:
+        await connection.run_sync(downgrade_to, "0017")
+    sessions = create_session_factory(empty_engine)
+    phone, email = "+380671234567", "olena@example.com"
+    async with sessions() as session:
+        stage_id = await session.scalar(select(Stage.id).order_by(Stage.position).limit(1))
+        assert stage_id is not None
+        kept = Customer(name="Olena Petrenko")
+        kept.contacts = [CustomerContact(kind=CustomerContact.PHONE, value=phone)]
+        session.add(kept)
+        await session.flush()
+        session.add_all(
+            [
+                Lead(title="A", stage_id=stage_id, phone=phone, custom_fields={}),
+                Lead(title="B", stage_id=stage_id, phone=phone, email=email, custom_fields={}),
+                Customer(name="petrenko olena"),
+                Customer(name="Olena Petrenko", merged_into_id=kept.id),
+            ]
+        )
+        await session.commit()
+
+    await upgrade_to_head(empty_engine)
+
+    async with sessions() as session:
+        assert await held(session) == {
+            ("lead:phone", phone): 2,
+            ("lead:email", email): 1,
+            ("customer:phone", phone): 1,
+            ("customer:name", "olena petrenko"): 2,
+        }

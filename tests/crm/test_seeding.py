@@ -1,5 +1,6 @@
-"""Demo seeding in bulk: the leads it adds are found by name, and a load that fails midway
-leaves the database as it was, indexes, foreign keys and search trigger included."""
+"""Demo seeding in bulk: the leads it adds are found by name and their phones and e-mails
+counted, and a load that fails midway leaves the database as it was, indexes, foreign keys
+and triggers included."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from crm.models import Lead
 from crm.schemas import LeadDraft
 from crm.services import leads, search
 from tests.crm.conftest import Team
+from tests.crm.test_duplicate_keys import counted_afresh, held
 
 SMALL_BULK = 40
 
@@ -29,7 +31,8 @@ async def schema_objects(session: AsyncSession) -> set[str]:
     else:
         query = (
             "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' "
-            "UNION SELECT conname FROM pg_constraint WHERE contype = 'f'"
+            "UNION SELECT conname FROM pg_constraint WHERE contype = 'f' "
+            "UNION SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'O'"
         )
     return set(await session.scalars(text(query)))
 
@@ -49,13 +52,15 @@ async def test_leads_seeded_in_bulk_are_found_by_name_and_new_leads_still_are(
         assert seeded is not None and seeded.contact_name is not None
         fragment = seeded.contact_name.split()[-1][1:6]
         assert seeded.id in {lead.id for lead in await _found(session, team, fragment)}
-        # The trigger made again still indexes a lead added one at a time.
-        draft = LeadDraft(contact_name="Зоряна Верхола")
+        assert await held(session) == await counted_afresh(session)
+        # The triggers made again still index and count a lead added one at a time.
+        draft = LeadDraft(contact_name="Зоряна Верхола", phone=seeded.phone)
         await leads.create_lead(session, actor=team.manager, draft=draft, allow_duplicate=True)
         await session.commit()
         assert [lead.contact_name for lead in await _found(session, team, "верхол")] == [
             "Зоряна Верхола"
         ]
+        assert await held(session) == await counted_afresh(session)
 
 
 async def _found(session: AsyncSession, team: Team, text: str) -> list[Lead]:
