@@ -172,8 +172,12 @@ async def add_leads(
     if not new:
         return []
     customer_ids = await customer_ids_for_contacts(session, [one.contact for one in new])
+    stages: dict[int | None, Stage] = {}
+    for one in new:
+        if one.draft.stage_id not in stages:
+            stages[one.draft.stage_id] = await _initial_stage(session, one.draft.stage_id)
     leads = [
-        await _new_lead(session, actor, one, customer_id)
+        await _new_lead(session, actor, one, customer_id, stages[one.draft.stage_id])
         for one, customer_id in zip(new, customer_ids, strict=True)
     ]
     session.add_all(leads)
@@ -197,13 +201,12 @@ async def add_leads(
 
 
 async def _new_lead(
-    session: AsyncSession, actor: Staff | None, new: NewLead, customer_id: int | None
+    session: AsyncSession, actor: Staff | None, new: NewLead, customer_id: int | None, stage: Stage
 ) -> Lead:
     draft, contact = new.draft, new.contact
     title = draft.title or draft.contact_name or contact.phone or contact.email
     if not title:
         raise ValidationFailed("lead-needs-name-or-contact", field="title")
-    stage = await _initial_stage(session, draft.stage_id)
     # Its first activities share its creation time: adding them changes nothing on the lead.
     now = utcnow()
     lead = Lead(
