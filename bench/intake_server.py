@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
+import os
 import signal
 import uuid
 
@@ -92,7 +94,14 @@ def main() -> None:
     parser.add_argument("database_url")
     parser.add_argument("--bare", action="store_true")
     args = parser.parse_args()
-    asyncio.run(serve(args.database_url, bare=args.bare))
+    # BENCH_PROFILE=folder: each intake server writes its cProfile statistics there on SIGTERM.
+    folder = os.environ.get("BENCH_PROFILE")
+    if folder is None or args.bare:
+        asyncio.run(serve(args.database_url, bare=args.bare))
+        return
+    with cProfile.Profile() as profile:
+        asyncio.run(serve(args.database_url, bare=args.bare))
+    profile.dump_stats(os.path.join(folder, f"intake-{os.getpid()}.prof"))
 
 
 if __name__ == "__main__":

@@ -48,3 +48,32 @@ def _insert_unless_present(
         .on_conflict_do_nothing(index_elements=list(unique))
         .returning(table.id)
     )
+
+
+async def insert_each_unless_present(
+    session: AsyncSession,
+    model: type[Base],
+    *,
+    unique: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+) -> dict[tuple[Any, ...], int]:
+    """:func:`insert_unless_present` for many rows in one statement: the ids of those
+    inserted, by the values of their ``unique`` columns. The rows must share their columns
+    and differ in ``unique``."""
+    if not rows:
+        return {}
+    dialect = session.get_bind().dialect.name
+    statement = _insert_each_unless_present(dialect, model, tuple(unique), tuple(rows[0]))
+    connection = await session.connection()
+    inserted = await connection.execute(statement, list(rows))
+    return {tuple(row[1:]): row[0] for row in inserted}
+
+
+@cache
+def _insert_each_unless_present(
+    dialect: str, model: type[Base], unique: tuple[str, ...], columns: tuple[str, ...]
+) -> ReturningInsert[Any]:
+    table = model.__table__.c
+    return _insert_unless_present(dialect, model, unique, columns).returning(
+        *(table[name] for name in unique)
+    )

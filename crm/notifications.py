@@ -14,7 +14,7 @@ from crm import events, outbox, webhooks
 from crm.audience import managers_and_one_wanting, managers_wanting, staff_wanting
 from crm.automation.records import record_for_rules
 from crm.models import Notification, Staff, utcnow
-from crm.services.access import readers_of_lead
+from crm.services.access import readers_of, readers_of_lead
 from crm.working_hours import next_working_moment
 
 LEAD_CREATED = "lead_created"
@@ -23,6 +23,7 @@ LEAD_LOST = "lead_lost"
 LEAD_ASSIGNED = "lead_assigned"
 LEAD_RETURNED = "lead_returned"
 _LEAD_PARAMETER = "audience_lead_id"
+_OWNER_PARAMETER = "audience_owner_id"
 
 
 async def enqueue_for_events(
@@ -31,6 +32,9 @@ async def enqueue_for_events(
     """Write an outbox row per event and interested person; the actor is never told of
     their own doing."""
     now = now or utcnow()
+    # Who hears of a new lead depends on its owner alone: many leads given to the same
+    # person at once (a web form's burst) ask once.
+    new_lead_audiences: dict[int | None, tuple[list[Staff], Staff | None]] = {}
     messages = [
         outbox.NewMessage(
             recipient_id=recipient.id,
@@ -39,15 +43,23 @@ async def enqueue_for_events(
             due_at=next_working_moment(recipient, now),
         )
         for event in happened
-        for recipient, kind in await _audience(session, event)
+        for recipient, kind in await _audience(session, event, new_lead_audiences)
     ]
     await outbox.enqueue_many(session, messages)
 
 
-async def _audience(session: AsyncSession, event: events.DomainEvent) -> list[tuple[Staff, str]]:
+async def _audience(
+    session: AsyncSession,
+    event: events.DomainEvent,
+    new_lead_audiences: dict[int | None, tuple[list[Staff], Staff | None]],
+) -> list[tuple[Staff, str]]:
     match event:
-        case events.LeadCreated(lead_id=lead_id, responsible_id=responsible_id):
-            managers, owner = await _managers_and_owner(session, lead_id, responsible_id)
+        case events.LeadCreated(responsible_id=responsible_id):
+            if responsible_id not in new_lead_audiences:
+                new_lead_audiences[responsible_id] = await _managers_and_owner(
+                    session, responsible_id
+                )
+            managers, owner = new_lead_audiences[responsible_id]
             told = [(m, LEAD_CREATED) for m in managers]
             if owner is not None and owner not in managers:
                 told.append((owner, LEAD_ASSIGNED))
@@ -91,6 +103,12 @@ def _readers_of_a_lead() -> ColumnElement[bool]:
     return readers_of_lead(bindparam(_LEAD_PARAMETER, type_=Integer))
 
 
+@cache
+def _readers_of_owners_work() -> ColumnElement[bool]:
+    """Who may read the leads of the person bound as ``_OWNER_PARAMETER``: built once."""
+    return readers_of(bindparam(_OWNER_PARAMETER, type_=Integer))
+
+
 def _lead(lead_id: int) -> dict[str, int]:
     return {_LEAD_PARAMETER: lead_id}
 
@@ -105,10 +123,11 @@ def _without_actor(told: list[tuple[Staff, str]], actor_id: int | None) -> list[
 
 
 async def _managers_and_owner(
-    session: AsyncSession, lead_id: int, owner_id: int | None
+    session: AsyncSession, owner_id: int | None
 ) -> tuple[list[Staff], Staff | None]:
-    """Who hears of a new lead: its managers, and its owner if they want to be told."""
-    about, params = _readers_of_a_lead(), _lead(lead_id)
+    """Who hears of a new lead given to ``owner_id``: the managers who see their leads, and
+    the owner if they want to be told."""
+    about, params = _readers_of_owners_work(), {_OWNER_PARAMETER: owner_id}
     if owner_id is None:
         managers = await managers_wanting(
             session, Notification.NEW_LEADS, about=about, params=params

@@ -8,6 +8,7 @@ from aiohttp import web
 from web import facebook
 from web.chat import allow_browsers, receive_chat_message
 from web.context import CONTEXT, WebContext
+from web.form_writer import FORM_WRITER, FormWriter
 from web.forms import receive_form
 from web.health import healthz, metrics, readyz
 from web.miniapp import add_miniapp
@@ -21,6 +22,8 @@ def create_web_app(context: WebContext, miniapp: MiniAppSettings | None = None) 
     # aiohttp's own cap on what a handler may read whole; intake reads the body itself.
     app = web.Application(middlewares=[log_and_count], client_max_size=context.settings.body_limit)
     app[CONTEXT] = context
+    app[FORM_WRITER] = FormWriter(context)
+    app.on_cleanup.append(_stop_form_writer)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
@@ -35,3 +38,7 @@ def create_web_app(context: WebContext, miniapp: MiniAppSettings | None = None) 
     if miniapp is not None:
         add_miniapp(app, miniapp)
     return app
+
+
+async def _stop_form_writer(app: web.Application) -> None:
+    await app[FORM_WRITER].close()

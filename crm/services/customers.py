@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
+from functools import cache, lru_cache
+from typing import Protocol
 
 from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +40,63 @@ async def customer_id_for_contacts(
         {f"contact_{n}": value for n, (_, value) in enumerate(wanted)},
     )
     return customer_id
+
+
+async def customer_ids_for_contacts(
+    session: AsyncSession, contacts: Sequence[ContactPair]
+) -> list[int | None]:
+    """For each contact, the id of the customer owning its phone or e-mail, as
+    :func:`customer_id_for_contacts` finds it, for all of them in one query."""
+    phones = sorted({contact.phone for contact in contacts if contact.phone})
+    emails = sorted({contact.email for contact in contacts if contact.email})
+    if not phones and not emails:
+        return [None] * len(contacts)
+    rows = await session.execute(_owners_of_contacts(), {"phones": phones, "emails": emails})
+    # The first contact row of each value, as the single lookup's ORDER BY id picks it.
+    owners: dict[tuple[str, str], tuple[int, int]] = {}
+    for row_id, customer_id, kind, value in rows:
+        owners.setdefault((kind, value), (row_id, customer_id))
+    found = []
+    for contact in contacts:
+        matches = [
+            owners[(kind, value)]
+            for kind, value in (
+                (CustomerContact.PHONE, contact.phone),
+                (CustomerContact.EMAIL, contact.email),
+            )
+            if value and (kind, value) in owners
+        ]
+        found.append(min(matches)[1] if matches else None)
+    return found
+
+
+class ContactPair(Protocol):
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def email(self) -> str | None: ...
+
+
+@cache
+def _owners_of_contacts() -> Select[int, int, str, str]:
+    """customer_ids_for_contacts's statement, built once."""
+    contact = CustomerContact
+    return (
+        select(contact.id, contact.customer_id, contact.kind, contact.value)
+        .where(
+            or_(
+                and_(
+                    contact.kind == CustomerContact.PHONE,
+                    contact.value.in_(bindparam("phones", expanding=True)),
+                ),
+                and_(
+                    contact.kind == CustomerContact.EMAIL,
+                    contact.value.in_(bindparam("emails", expanding=True)),
+                ),
+            )
+        )
+        .order_by(contact.id)
+    )
 
 
 # Built once per kinds of contact looked for (a phone, an e-mail, both): composing the

@@ -5,21 +5,26 @@ submission taken in once however often it is sent."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.errors import ValidationFailed
 from crm.models import FieldPreset, IntakeChannel, IntakeKind, LeadSource, Staff
 from crm.services.intake import (
+    Arrival,
     IncomingContact,
     Intake,
     IntakeResult,
     admin_channel,
-    claim_receipt,
+    check_external_id,
+    checked_message,
+    claim_receipts,
     receipt_scope,
-    settle_receipt,
-    take_in_contact,
+    settle_receipts,
+    take_in_contacts,
 )
+from crm.services.leads import normalized_contact
 
 # A field people never see (hidden by the form's CSS) and spam bots fill in.
 HONEYPOT_FIELD = "homepage"
@@ -83,6 +88,39 @@ def contact_from_form(channel: IntakeChannel, fields: Mapping[str, str]) -> Inco
     )
 
 
+def check_submission(
+    channel: IntakeChannel,
+    fields: Mapping[str, str],
+    *,
+    submission_key: str | None = None,
+    phone_region: str = "UA",
+) -> None:
+    """Raise the :class:`ValidationFailed` that :func:`submit_form` would for a bad key,
+    message, phone or e-mail, with nothing written: what is checked before submissions share
+    a transaction. A honeypot filled in passes: it is ignored, not refused."""
+    if is_spam(fields):
+        return
+    key = _submission_key(fields, submission_key)
+    if key is not None:
+        check_external_id(key)
+    contact = contact_from_form(channel, fields)
+    checked_message(contact.message)
+    normalized_contact(contact.phone, contact.email, phone_region=phone_region)
+
+
+def _submission_key(fields: Mapping[str, str], submission_key: str | None) -> str | None:
+    return submission_key or fields.get(SUBMISSION_KEY_FIELD) or None
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A form's submission, for :func:`submit_forms`."""
+
+    channel: IntakeChannel
+    fields: Mapping[str, str]
+    submission_key: str | None = None
+
+
 async def submit_form(
     session: AsyncSession,
     *,
@@ -94,24 +132,61 @@ async def submit_form(
 ) -> Intake:
     """Take a form submission in. A honeypot filled in is ignored; a submission key seen
     before is a duplicate; bad contact details raise :class:`ValidationFailed`."""
-    if is_spam(fields):
-        return Intake(IntakeResult.IGNORED)
-    key = submission_key or fields.get(SUBMISSION_KEY_FIELD) or None
-    receipt_id = None
-    if key is not None:
-        receipt_id = await claim_receipt(session, scope=receipt_scope(channel), external_id=key)
-        if receipt_id is None:
-            return Intake(IntakeResult.DUPLICATE)
-    intake = await take_in_contact(
+    [intake] = await submit_forms(
         session,
-        contact=contact_from_form(channel, fields),
-        channel=channel,
+        [Submission(channel, fields, submission_key)],
         phone_region=phone_region,
         currency=currency,
     )
-    if receipt_id is not None:
-        await settle_receipt(session, receipt_id, intake)
     return intake
+
+
+async def submit_forms(
+    session: AsyncSession,
+    submissions: list[Submission],
+    *,
+    phone_region: str = "UA",
+    currency: str = "UAH",
+) -> list[Intake]:
+    """:func:`submit_form` for each, in order, the receipts claimed and settled in one
+    statement each and the new people's leads opened together; a key sent twice among them
+    is a duplicate the second time."""
+    keys = [
+        None if is_spam(one.fields) else _submission_key(one.fields, one.submission_key)
+        for one in submissions
+    ]
+    keyed = [n for n, key in enumerate(keys) if key is not None]
+    claimed = await claim_receipts(
+        session, [(receipt_scope(submissions[n].channel), keys[n] or "") for n in keyed]
+    )
+    receipts = dict(zip(keyed, claimed, strict=True))
+    taken = [
+        n
+        for n, one in enumerate(submissions)
+        if not is_spam(one.fields) and (n not in receipts or receipts[n] is not None)
+    ]
+    intakes = await take_in_contacts(
+        session,
+        [
+            Arrival(
+                contact_from_form(submissions[n].channel, submissions[n].fields),
+                submissions[n].channel,
+            )
+            for n in taken
+        ],
+        phone_region=phone_region,
+        currency=currency,
+    )
+    took = dict(zip(taken, intakes, strict=True))
+    await settle_receipts(
+        session,
+        [(receipt_id, took[n]) for n, receipt_id in receipts.items() if receipt_id is not None],
+    )
+    return [
+        took.get(n)
+        or Intake(IntakeResult.IGNORED if is_spam(one.fields) else IntakeResult.DUPLICATE)
+        for n, one in enumerate(submissions)
+    ]
 
 
 async def set_form_preset(

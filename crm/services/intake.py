@@ -18,8 +18,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    ScalarSelect,
     Select,
     Sequence,
+    and_,
     bindparam,
     delete,
     func,
@@ -28,11 +30,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.dml import ReturningUpdate, Update
 
 from crm import events, listeners, stage_cache
 from crm.errors import NotFound, ValidationFailed
-from crm.inserts import insert_unless_present
+from crm.inserts import insert_each_unless_present
 from crm.models import (
     NOTE_MAX_LENGTH,
     ActivityKind,
@@ -50,7 +53,7 @@ from crm.models import (
 )
 from crm.schemas import LeadDraft, parse
 from crm.services.access import require_role
-from crm.services.leads import Contact, add_lead, normalized_contact
+from crm.services.leads import Contact, NewLead, add_lead, add_leads, normalized_contact
 from crm.services.timeline import add_lead_activity
 
 KEY_BYTES = 12
@@ -244,27 +247,56 @@ def receipt_scope(channel: IntakeChannel) -> str:
 async def claim_receipt(session: AsyncSession, *, scope: str, external_id: str) -> int | None:
     """The id of a new receipt for ``external_id`` within ``scope``, or None when it was taken
     in before (also by another process at this moment: PostgreSQL waits for its commit)."""
+    [receipt_id] = await claim_receipts(session, [(scope, external_id)])
+    return receipt_id
+
+
+async def claim_receipts(session: AsyncSession, wanted: list[tuple[str, str]]) -> list[int | None]:
+    """:func:`claim_receipt` for each (scope, external id), in one statement; None also for
+    one that came earlier in ``wanted``."""
+    for _, external_id in wanted:
+        check_external_id(external_id)
+    now = utcnow()
+    # In one order in every process, so that two of them waiting for each other's receipts
+    # (PostgreSQL) always wait in the same direction rather than for each other.
+    rows = [
+        {"scope": scope, "external_id": external_id, "received_at": now}
+        for scope, external_id in sorted(set(wanted))
+    ]
+    claimed = await insert_each_unless_present(
+        session, IntakeReceipt, unique=("scope", "external_id"), rows=rows
+    )
+    firsts = [claimed.pop(pair, None) for pair in wanted]
+    return firsts
+
+
+def check_external_id(external_id: str) -> None:
     if not external_id or len(external_id) > EXTERNAL_ID_MAX:
         raise ValidationFailed(
             "submission-key-invalid", field="submission_key", details={"max": EXTERNAL_ID_MAX}
         )
-    return await insert_unless_present(
-        session,
-        IntakeReceipt,
-        unique=("scope", "external_id"),
-        values={"scope": scope, "external_id": external_id, "received_at": utcnow()},
-    )
 
 
 async def settle_receipt(session: AsyncSession, receipt_id: int, intake: Intake) -> None:
     """Note on the receipt what the submission became."""
-    await session.execute(
+    await settle_receipts(session, [(receipt_id, intake)])
+
+
+async def settle_receipts(session: AsyncSession, settled: list[tuple[int, Intake]]) -> None:
+    """:func:`settle_receipt` for many, in one statement."""
+    if not settled:
+        return
+    connection = await session.connection()
+    await connection.execute(
         _receipt_settled(),
-        {
-            "receipt": receipt_id,
-            "became_lead": intake.lead_id,
-            "became_customer": intake.customer_id,
-        },
+        [
+            {
+                "receipt": receipt_id,
+                "became_lead": intake.lead_id,
+                "became_customer": intake.customer_id,
+            }
+            for receipt_id, intake in settled
+        ],
     )
 
 
@@ -278,7 +310,6 @@ def _receipt_settled() -> Update:
             lead_id=bindparam("became_lead", type_=Integer),
             customer_id=bindparam("became_customer", type_=Integer),
         )
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -305,66 +336,113 @@ async def forget_old_receipts(
 
 async def responsible_for(session: AsyncSession, channel: IntakeChannel) -> Staff | None:
     """The channel's chosen person while they are active; else the next active rep in turn."""
+    [owner] = await responsibles_for(session, channel, 1)
+    return owner
+
+
+async def responsibles_for(
+    session: AsyncSession, channel: IntakeChannel, count: int
+) -> list[Staff | None]:
+    """:func:`responsible_for` each of ``count`` new leads of the channel, in one go."""
     if channel.responsible_id is not None:
         chosen = await session.get(Staff, channel.responsible_id)
         if chosen is not None and chosen.is_active:
-            return chosen
-    return await _next_rep_in_turn(session, channel)
+            return [chosen] * count
+    return await _next_reps_in_turn(session, channel, count)
 
 
 # Numbers round-robin turns on PostgreSQL (migration 0011).
 INTAKE_TURNS = Sequence("intake_turns")
 _TURN_CHANNEL_PARAMETER = "turn_channel_id"
+_TURNS_PARAMETER = "turns"
 
 
-async def _next_rep_in_turn(session: AsyncSession, channel: IntakeChannel) -> Staff | None:
-    """The next active rep in turn.
+async def _next_reps_in_turn(
+    session: AsyncSession, channel: IntakeChannel, count: int
+) -> list[Staff | None]:
+    """The next ``count`` active reps in turn (None each when there is no active rep).
 
     On PostgreSQL turns are numbered by a sequence, which hands out numbers without locking
     anything (a channel's row locked until each intake commits made every lead of the channel
     wait for the one before); the reps take turns across all channels there. SQLite lets one
-    writer in at a time anyway: there the channel remembers whose turn it was, moved on in
-    one UPDATE so that leads arriving at once still go to the reps in turn."""
+    writer in at a time anyway: there the channel remembers whose turn it was, moved on
+    ``count`` turns in one UPDATE so that leads arriving at once still go to the reps in turn;
+    the turns taken are those up to the rep it returns."""
     if session.get_bind().dialect.name == "postgresql":
-        rep: Staff | None = await session.scalar(_rep_of_next_turn())
-        return rep
-    chosen = await session.scalar(_channel_turn_taken(), {_TURN_CHANNEL_PARAMETER: channel.id})
-    return None if chosen is None else await session.get(Staff, chosen)
+        rows = (await session.execute(_reps_of_next_turns(), {_TURNS_PARAMETER: count})).all()
+        return [rep for rep, _ in rows] or [None] * count
+    last = await session.scalar(
+        _channel_turns_taken(), {_TURN_CHANNEL_PARAMETER: channel.id, _TURNS_PARAMETER: count}
+    )
+    if last is None:
+        return [None] * count
+    reps = list(await session.scalars(select(Staff).where(_is_active_rep()).order_by(Staff.id)))
+    at = [rep.id for rep in reps].index(last)
+    return [reps[(at - count + 1 + n) % len(reps)] for n in range(count)]
 
 
-def _active_reps() -> Select[int]:
-    return select(Staff.id).where(Staff.role == Role.REP, Staff.is_active.is_(True))
+def _is_active_rep() -> ColumnElement[bool]:
+    return and_(Staff.role == Role.REP, Staff.is_active.is_(True))
 
 
 @cache
-def _rep_of_next_turn() -> Select[Staff]:
-    """PostgreSQL's next turn and whose it is among the active reps, in one statement."""
-    turn = select(INTAKE_TURNS.next_value()).scalar_subquery()
-    reps = select(func.count()).select_from(_active_reps().subquery()).scalar_subquery()
+def _reps_of_next_turns() -> Select[Staff, int]:
+    """PostgreSQL's next turns and whose each is among the active reps, in one statement."""
+    turns = (
+        select(INTAKE_TURNS.next_value().label("turn"))
+        .select_from(func.generate_series(1, bindparam(_TURNS_PARAMETER, type_=Integer)))
+        # A CTE, as PostgreSQL computes it once: a subquery joined may be scanned again for
+        # each rep, taking new turns each time.
+        .cte("turns")
+    )
+    reps = (
+        select(
+            Staff.id,
+            func.row_number().over(order_by=Staff.id).label("place"),
+            func.count().over().label("reps"),
+        )
+        .where(_is_active_rep())
+        .subquery()
+    )
     return (
-        select(Staff)
-        .where(Staff.role == Role.REP, Staff.is_active.is_(True))
-        .order_by(Staff.id)
-        .offset((turn - 1) % func.nullif(reps, 0))
-        .limit(1)
+        select(Staff, turns.c.turn)
+        .join(reps, reps.c.id == Staff.id)
+        .join(turns, reps.c.place == (turns.c.turn - 1) % reps.c.reps + 1)
+        .order_by(turns.c.turn)
     )
 
 
 @cache
-def _channel_turn_taken() -> ReturningUpdate[int | None]:
-    """The UPDATE moving the bound channel's turn to the next active rep, returning them:
-    built once, since composing it cost more than running it."""
-    active_reps = _active_reps()
-    first = select(func.min(active_reps.subquery().c.id))
-    after_last = select(func.min(Staff.id)).where(
-        Staff.id.in_(active_reps), Staff.id > func.coalesce(IntakeChannel.last_assigned_id, 0)
+def _channel_turns_taken() -> ReturningUpdate[int | None]:
+    """The UPDATE moving the bound channel's turn on by the bound number of active reps,
+    returning whose turn it is now: built once, since composing it cost more than running
+    it. A rep's place is how many active reps have an id up to theirs: the last one's place
+    (0 when they left) plus the turns, wrapped round, is the new one's."""
+    reps = aliased(Staff)
+    others = aliased(Staff)
+
+    def place_of(staff_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ScalarSelect[int]:
+        return (
+            select(func.count())
+            .select_from(others)
+            .where(others.role == Role.REP, others.is_active.is_(True), others.id <= staff_id)
+        ).scalar_subquery()
+
+    count = select(func.count()).where(_is_active_rep()).scalar_subquery()
+    wanted = (
+        place_of(func.coalesce(IntakeChannel.last_assigned_id, 0))
+        + bindparam(_TURNS_PARAMETER, type_=Integer)
+        - 1
+    ) % func.nullif(count, 0) + 1
+    chosen = (
+        select(reps.id)
+        .where(reps.role == Role.REP, reps.is_active.is_(True), place_of(reps.id) == wanted)
+        .scalar_subquery()
     )
     return (
         update(IntakeChannel)
         .where(IntakeChannel.id == bindparam(_TURN_CHANNEL_PARAMETER, type_=Integer))
-        .values(
-            last_assigned_id=func.coalesce(after_last.scalar_subquery(), first.scalar_subquery())
-        )
+        .values(last_assigned_id=chosen)
         .returning(IntakeChannel.last_assigned_id)
         .execution_options(synchronize_session=False)
     )
@@ -380,26 +458,123 @@ async def _active_staff_id(session: AsyncSession, staff_id: int) -> int:
 # Taking a contact in.
 
 
-async def take_in_contact(
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A contact arriving by a channel, for :func:`take_in_contacts`."""
+
+    contact: IncomingContact
+    channel: IntakeChannel | None
+
+
+async def take_in_contacts(
     session: AsyncSession,
+    arrivals: list[Arrival],
     *,
-    contact: IncomingContact,
-    channel: IntakeChannel | None,
     phone_region: str = "UA",
     currency: str = "UAH",
-) -> Intake:
-    """Join the person's open lead (a message on its timeline, its owner told) or open a new
-    lead for them, given to the channel's responsible. Bad contact details raise
-    :class:`ValidationFailed` and change nothing."""
-    message = _checked_message(contact.message)
-    known = normalized_contact(contact.phone, contact.email, phone_region=phone_region)
-    newest = await newest_lead_with(session, known)
-    if newest is not None and newest.is_open:
-        return await join_lead(session, newest.lead, message=message, source=contact.source)
-    # Held while the lead is added: its owner's check finds them in the session's identity
-    # map (which holds no row nobody refers to) rather than asking the database again.
-    owner = await responsible_for(session, channel) if channel else None
-    draft = parse(
+) -> list[Intake]:
+    """:func:`take_in_contact` for each, in order, with the leads of people no lead knows yet
+    (nor an earlier arrival) opened together by one query and two INSERTs; the others are
+    taken in one by one after them, so that someone's second message joins the lead their
+    first one opened. Bad contact details raise :class:`ValidationFailed`."""
+    messages = [checked_message(one.contact.message) for one in arrivals]
+    knowns = [
+        normalized_contact(one.contact.phone, one.contact.email, phone_region=phone_region)
+        for one in arrivals
+    ]
+    fresh: list[int] = []
+    later: list[int] = []
+    taken = await _contacts_with_leads(session, knowns)
+    for n, known in enumerate(knowns):
+        ways = _ways_of(known)
+        (later if ways & taken else fresh).append(n)
+        taken |= ways
+    # Held while the leads are added: their owners' checks find them in the session's
+    # identity map (which holds no row nobody refers to) rather than asking the database.
+    owners = await _owners(session, [arrivals[n].channel for n in fresh])
+    leads = await add_leads(
+        session,
+        actor=None,
+        new=[
+            NewLead(
+                _draft(arrivals[n].contact, knowns[n], owner, currency),
+                knowns[n],
+                duplicate_of_id=None,
+                first_message=messages[n],
+            )
+            for n, owner in zip(fresh, owners, strict=True)
+        ],
+    )
+    intakes = {
+        n: Intake(IntakeResult.CREATED, lead.id, lead.customer_id)
+        for n, lead in zip(fresh, leads, strict=True)
+    }
+    for n in later:
+        intakes[n] = await take_in_contact(
+            session,
+            contact=arrivals[n].contact,
+            channel=arrivals[n].channel,
+            phone_region=phone_region,
+            currency=currency,
+        )
+    return [intakes[n] for n in range(len(arrivals))]
+
+
+async def _contacts_with_leads(
+    session: AsyncSession, contacts: list[Contact]
+) -> set[tuple[str, str]]:
+    """Which of these phones and e-mails ("phone"/"email", value) some lead holds."""
+    phones = sorted({contact.phone for contact in contacts if contact.phone})
+    emails = sorted({contact.email for contact in contacts if contact.email})
+    if not phones and not emails:
+        return set()
+    rows = await session.execute(_leads_holding(), {"phones": phones, "emails": emails})
+    held = set().union(*(_ways_of(Contact(phone, email)) for phone, email in rows))
+    return held & set().union(*map(_ways_of, contacts))
+
+
+def _ways_of(contact: Contact) -> set[tuple[str, str]]:
+    """("phone", ...) and ("email", ...), as far as the contact has them."""
+    ways = set()
+    if contact.phone:
+        ways.add(("phone", contact.phone))
+    if contact.email:
+        ways.add(("email", contact.email))
+    return ways
+
+
+@cache
+def _leads_holding() -> Select[str | None, str | None]:
+    """_contacts_with_leads's statement, built once."""
+    return select(Lead.phone, Lead.email).where(
+        or_(
+            Lead.phone.in_(bindparam("phones", expanding=True)),
+            Lead.email.in_(bindparam("emails", expanding=True)),
+        )
+    )
+
+
+async def _owner(session: AsyncSession, channel: IntakeChannel | None) -> Staff | None:
+    return await responsible_for(session, channel) if channel else None
+
+
+async def _owners(
+    session: AsyncSession, channels: list[IntakeChannel | None]
+) -> list[Staff | None]:
+    """Who gets each new lead of these channels: each channel's turns taken in one go."""
+    turns: dict[int, list[Staff | None]] = {}
+    for channel in channels:
+        if channel is not None and channel.id not in turns:
+            count = sum(1 for other in channels if other is channel)
+            turns[channel.id] = await responsibles_for(session, channel, count)
+    return [turns[channel.id].pop(0) if channel else None for channel in channels]
+
+
+def _draft(
+    contact: IncomingContact, known: Contact, owner: Staff | None, currency: str
+) -> LeadDraft:
+    """The new lead of someone arriving, given to ``owner``."""
+    return parse(
         LeadDraft,
         {
             "contact_name": contact.name or None,
@@ -411,10 +586,31 @@ async def take_in_contact(
             "responsible_id": owner.id if owner else None,
         },
     )
+
+
+async def take_in_contact(
+    session: AsyncSession,
+    *,
+    contact: IncomingContact,
+    channel: IntakeChannel | None,
+    phone_region: str = "UA",
+    currency: str = "UAH",
+) -> Intake:
+    """Join the person's open lead (a message on its timeline, its owner told) or open a new
+    lead for them, given to the channel's responsible. Bad contact details raise
+    :class:`ValidationFailed` and change nothing."""
+    message = checked_message(contact.message)
+    known = normalized_contact(contact.phone, contact.email, phone_region=phone_region)
+    newest = await newest_lead_with(session, known)
+    if newest is not None and newest.is_open:
+        return await join_lead(session, newest.lead, message=message, source=contact.source)
+    # Held while the lead is added: its owner's check finds them in the session's identity
+    # map (which holds no row nobody refers to) rather than asking the database again.
+    owner = await _owner(session, channel)
     lead = await add_lead(
         session,
         actor=None,
-        draft=draft,
+        draft=_draft(contact, known, owner, currency),
         contact=known,
         duplicate_of_id=newest.lead.id if newest else None,
         first_message=message,
@@ -428,7 +624,7 @@ async def join_lead(
     """A known person got in touch again: their message on the lead's timeline, its owner
     told."""
     add_lead_activity(
-        session, lead, kind=ActivityKind.MESSAGE, author=None, text=_checked_message(message)
+        session, lead, kind=ActivityKind.MESSAGE, author=None, text=checked_message(message)
     )
     events.record(
         session,
@@ -505,7 +701,7 @@ def checked_or_none(raw: str | None, normalize: Callable[[str], str]) -> str | N
         return None
 
 
-def _checked_message(text: str | None) -> str | None:
+def checked_message(text: str | None) -> str | None:
     text = (text or "").strip()
     if len(text) > NOTE_MAX_LENGTH:
         raise ValidationFailed(

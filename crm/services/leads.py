@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -52,7 +53,7 @@ from crm.services.cards import (
     StillNeeded,
     card_of,
 )
-from crm.services.customers import customer_id_for_contacts, ensure_customer_for_lead
+from crm.services.customers import customer_ids_for_contacts, ensure_customer_for_lead
 from crm.services.fields import (
     checked_custom_fields,
     get_field,
@@ -135,6 +136,18 @@ async def create_lead(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class NewLead:
+    """A lead for :func:`add_leads`: ``contact`` is the draft's, normalised, and
+    ``duplicate_of_id`` the newest lead sharing it; the person's ``first_message``, if any,
+    goes on its timeline at its creation time."""
+
+    draft: LeadDraft
+    contact: Contact
+    duplicate_of_id: int | None
+    first_message: str | None = None
+
+
 async def add_lead(
     session: AsyncSession,
     *,
@@ -144,13 +157,56 @@ async def add_lead(
     duplicate_of_id: int | None,
     first_message: str | None = None,
 ) -> Lead:
-    """The lead of :func:`create_lead` once its duplicates are known: ``contact`` is the
-    draft's, normalised, and ``duplicate_of_id`` the newest lead sharing it; the person's
-    ``first_message``, if any, on its timeline at its creation time."""
+    """The lead of :func:`create_lead` once its duplicates are known (see :class:`NewLead`)."""
+    [lead] = await add_leads(
+        session, actor=actor, new=[NewLead(draft, contact, duplicate_of_id, first_message)]
+    )
+    return lead
+
+
+async def add_leads(
+    session: AsyncSession, *, actor: Staff | None, new: Sequence[NewLead]
+) -> list[Lead]:
+    """Leads added together: their customers looked up in one query, the leads written in
+    one INSERT and their first activities in another, whatever their number."""
+    if not new:
+        return []
+    customer_ids = await customer_ids_for_contacts(session, [one.contact for one in new])
+    stages: dict[int | None, Stage] = {}
+    for one in new:
+        if one.draft.stage_id not in stages:
+            stages[one.draft.stage_id] = await _initial_stage(session, one.draft.stage_id)
+    leads = [
+        await _new_lead(session, actor, one, customer_id, stages[one.draft.stage_id])
+        for one, customer_id in zip(new, customer_ids, strict=True)
+    ]
+    session.add_all(leads)
+    await session.flush()
+    await add_first_activities(
+        session,
+        [(lead, one.first_message) for lead, one in zip(leads, new, strict=True)],
+        author=actor,
+    )
+    for lead in leads:
+        events.record(
+            session,
+            events.LeadCreated(
+                actor_id=actor.id if actor else None,
+                lead_id=lead.id,
+                responsible_id=lead.responsible_id,
+                source=lead.source.value,
+            ),
+        )
+    return leads
+
+
+async def _new_lead(
+    session: AsyncSession, actor: Staff | None, new: NewLead, customer_id: int | None, stage: Stage
+) -> Lead:
+    draft, contact = new.draft, new.contact
     title = draft.title or draft.contact_name or contact.phone or contact.email
     if not title:
         raise ValidationFailed("lead-needs-name-or-contact", field="title")
-    stage = await _initial_stage(session, draft.stage_id)
     # Its first activities share its creation time: adding them changes nothing on the lead.
     now = utcnow()
     lead = Lead(
@@ -167,28 +223,14 @@ async def add_lead(
         custom_fields=await checked_custom_fields(session, draft.custom_fields),
         stage=stage,
         stage_id=stage.id,
-        duplicate_of_id=duplicate_of_id,
+        duplicate_of_id=new.duplicate_of_id,
+        customer_id=customer_id,
     )
     set_phone(lead, contact.phone)
     if draft.value is not None:
         lead.value_minor = to_minor_units(parse_amount(draft.value))
-    lead.customer_id = await customer_id_for_contacts(
-        session, phones=[contact.phone], emails=[contact.email]
-    )
     lead.tags = await tags_named(session, draft.tags)
     lead.search_text = search_text(lead.title, lead.contact_name, lead.email)
-    session.add(lead)
-    await session.flush()
-    await add_first_activities(session, lead, author=actor, message=first_message)
-    events.record(
-        session,
-        events.LeadCreated(
-            actor_id=actor.id if actor else None,
-            lead_id=lead.id,
-            responsible_id=lead.responsible_id,
-            source=lead.source.value,
-        ),
-    )
     return lead
 
 

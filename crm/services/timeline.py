@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,20 +42,24 @@ def add_lead_activity(
 
 
 async def add_first_activities(
-    session: AsyncSession, lead: Lead, *, author: Staff | None, message: str | None
+    session: AsyncSession, firsts: Sequence[tuple[Lead, str | None]], *, author: Staff | None
 ) -> None:
-    """A new (flushed) lead's "created" entry and the person's first ``message``, if any, at
-    its creation time, written in one statement (the ORM writes one INSERT per entry on
-    SQLite, each a round trip)."""
-    at = lead.created_at
-    entries = [_activity_values(session, lead, kind=ActivityKind.CREATED, author=author, at=at)]
-    if message:
+    """New (flushed) leads' "created" entries and each person's first message, if any, at
+    the lead's creation time, written in one statement (the ORM writes one INSERT per entry
+    on SQLite, each a round trip)."""
+    entries = []
+    for lead, message in firsts:
+        at = lead.created_at
         entries.append(
-            _activity_values(
-                session, lead, kind=ActivityKind.MESSAGE, author=None, at=at, text=message
-            )
+            _activity_values(session, lead, kind=ActivityKind.CREATED, author=author, at=at)
         )
-    lead.last_activity_at = at
+        if message:
+            entries.append(
+                _activity_values(
+                    session, lead, kind=ActivityKind.MESSAGE, author=None, at=at, text=message
+                )
+            )
+        lead.last_activity_at = at
     # render_nulls: entries with and without a text share one statement.
     await session.execute(insert(Activity).execution_options(render_nulls=True), entries)
 

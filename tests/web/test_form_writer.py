@@ -1,0 +1,211 @@
+"""Form submissions arriving together are written together, and each still gets its own
+answer: its own lead, its replay taken in once, its refusal kept to itself, and a failed
+shared transaction written again one by one."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from crm.models import IntakeChannel, IntakeReceipt, Lead
+from crm.services.intake import Intake, IntakeResult
+from tests.web.conftest import Team, Web
+from tests.web.test_forms import leads, new_form
+from web.errors import Rejection
+from web.form_writer import FORM_WRITER, FormSubmission
+
+pytestmark = pytest.mark.usefixtures("team")
+JSON = "application/json"
+
+
+def submission(
+    form: IntakeChannel, fields: dict[str, str], key: str | None = None
+) -> FormSubmission:
+    return FormSubmission(
+        channel_key=form.key,
+        secret=form.secret,
+        signature=None,
+        body=json.dumps(fields).encode(),
+        content_type=JSON,
+        submission_key=key,
+    )
+
+
+def person(number: int) -> dict[str, str]:
+    return {"name": f"Visitor {number}", "phone": f"+38067123{number:04d}", "message": "Hi"}
+
+
+async def submitted_together(web: Web, submissions: list[FormSubmission]) -> list[Any]:
+    """Each submission's answer (an Intake, or what refused it), all of them handed to the
+    writer before it takes its next turn: one batch."""
+    writer = web.client.app[FORM_WRITER]
+    return await asyncio.gather(
+        *(writer.submit(one) for one in submissions), return_exceptions=True
+    )
+
+
+async def receipts(web: Web) -> list[IntakeReceipt]:
+    async with web.sessions() as session:
+        return list(await session.scalars(select(IntakeReceipt).order_by(IntakeReceipt.id)))
+
+
+@contextmanager
+def commits_counted(engine: AsyncEngine) -> Iterator[list[None]]:
+    commits: list[None] = []
+
+    def count(_connection: Any) -> None:
+        commits.append(None)
+
+    event.listen(engine.sync_engine, "commit", count)
+    try:
+        yield commits
+    finally:
+        event.remove(engine.sync_engine, "commit", count)
+
+
+async def test_submissions_arriving_together_share_one_commit_and_each_get_their_own_lead(
+    web_app: Web, session: AsyncSession, team: Team, engine: AsyncEngine
+) -> None:
+    form = await new_form(session, team.admin, responsible=None)
+
+    with commits_counted(engine) as commits:
+        answers = await submitted_together(
+            web_app, [submission(form, person(n), key=f"key-{n}") for n in range(12)]
+        )
+
+    assert len(commits) == 1
+
+    stored = await leads(web_app)
+    assert [answer.result for answer in answers] == [IntakeResult.CREATED] * 12
+    by_id = {lead.id: lead for lead in stored}
+    assert [by_id[answer.lead_id].contact_name for answer in answers] == [
+        f"Visitor {n}" for n in range(12)
+    ]
+    owners = [lead.responsible_id for lead in stored]
+    assert (owners.count(team.rep.id), owners.count(team.other_rep.id)) == (6, 6)
+    assert {(receipt.external_id, receipt.lead_id) for receipt in await receipts(web_app)} == {
+        (f"key-{n}", answer.lead_id) for n, answer in enumerate(answers)
+    }
+
+
+async def test_a_replay_in_the_same_batch_is_taken_in_once(
+    web_app: Web, session: AsyncSession, team: Team
+) -> None:
+    form = await new_form(session, team.admin, responsible=team.rep)
+    first, other = submission(form, person(1), key="once"), submission(form, person(2))
+
+    answers = await submitted_together(web_app, [first, other, first, first])
+
+    assert [answer.result for answer in answers] == [
+        IntakeResult.CREATED,
+        IntakeResult.CREATED,
+        IntakeResult.DUPLICATE,
+        IntakeResult.DUPLICATE,
+    ]
+    assert [lead.contact_name for lead in await leads(web_app)] == ["Visitor 1", "Visitor 2"]
+    assert len(await receipts(web_app)) == 1
+
+
+async def test_the_same_person_twice_in_a_batch_makes_one_lead_with_both_messages(
+    web_app: Web, session: AsyncSession, team: Team
+) -> None:
+    form = await new_form(session, team.admin, responsible=team.rep)
+    again = {**person(1), "message": "Also: delivery?"}
+
+    answers = await submitted_together(
+        web_app, [submission(form, person(1)), submission(form, again)]
+    )
+
+    assert [answer.result for answer in answers] == [IntakeResult.CREATED, IntakeResult.JOINED]
+    (lead,) = await leads(web_app)
+    assert {answer.lead_id for answer in answers} == {lead.id}
+
+
+async def test_a_bad_submission_is_refused_alone_and_its_batch_is_taken_in(
+    web_app: Web, session: AsyncSession, team: Team
+) -> None:
+    form = await new_form(session, team.admin, responsible=team.rep)
+    bad_phone = {**person(2), "phone": "12"}
+    # Checked only as the lead is written: the batch is rolled back and written one by one.
+    long_name = {**person(3), "name": "Я" * 201}
+
+    answers = await submitted_together(
+        web_app,
+        [
+            submission(form, person(1), key="a"),
+            submission(form, bad_phone, key="b"),
+            submission(form, long_name, key="c"),
+            submission(form, person(4), key="d"),
+        ],
+    )
+
+    good, refused_phone, refused_name, other = answers
+    assert isinstance(good, Intake) and isinstance(other, Intake)
+    assert isinstance(refused_phone, Rejection) and refused_phone.status == 400
+    assert refused_phone.field == "phone"
+    assert isinstance(refused_name, Rejection) and refused_name.status == 400
+    assert [lead.contact_name for lead in await leads(web_app)] == ["Visitor 1", "Visitor 4"]
+    assert [receipt.external_id for receipt in await receipts(web_app)] == ["a", "d"]
+
+
+@contextmanager
+def first_lead_insert_fails(engine: AsyncEngine) -> Iterator[None]:
+    """The database refuses the first INSERT of leads it is sent, as a dropped connection
+    or a deadlock would."""
+    failed: list[str] = []
+
+    def refuse(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not failed and statement.lstrip().upper().startswith("INSERT INTO LEADS"):
+            failed.append(statement)
+            raise OperationalError(statement, None, Exception("connection lost"))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", refuse)
+    try:
+        yield
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", refuse)
+    assert failed
+
+
+async def test_a_batch_the_database_fails_is_written_again_one_by_one(
+    web_app: Web, session: AsyncSession, team: Team, engine: AsyncEngine
+) -> None:
+    form = await new_form(session, team.admin, responsible=team.rep)
+
+    with first_lead_insert_fails(engine):
+        answers = await submitted_together(
+            web_app, [submission(form, person(n), key=f"key-{n}") for n in range(5)]
+        )
+
+    assert [answer.result for answer in answers] == [IntakeResult.CREATED] * 5
+    stored = await leads(web_app)
+    assert len(stored) == 5
+    assert {lead.contact_name for lead in stored} == {f"Visitor {n}" for n in range(5)}
+    assert {receipt.external_id for receipt in await receipts(web_app)} == {
+        f"key-{n}" for n in range(5)
+    }
+    assert {answer.lead_id for answer in answers} == {lead.id for lead in stored}
+
+
+async def test_what_a_batch_commits_is_there_for_the_next_one(
+    web_app: Web, session: AsyncSession, team: Team
+) -> None:
+    form = await new_form(session, team.admin, responsible=team.rep)
+
+    await submitted_together(web_app, [submission(form, person(1), key="k")])
+    answers = await submitted_together(
+        web_app, [submission(form, person(1), key="k"), submission(form, person(1))]
+    )
+
+    assert [answer.result for answer in answers] == [IntakeResult.DUPLICATE, IntakeResult.JOINED]
+    assert len(await leads(web_app)) == 1
+    async with web_app.sessions() as fresh:
+        assert await fresh.scalar(select(Lead.contact_name)) == "Visitor 1"
