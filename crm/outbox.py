@@ -276,19 +276,46 @@ async def mark_all_sent(
     session: AsyncSession, *, worker: str, sent: Sequence[tuple[int, datetime]]
 ) -> None:
     """Settle many sent messages, given as (id, sent at), in one statement."""
-    if not sent:
+    await _settle_all(session, worker=worker, settled=sent, status=OutboxStatus.SENT)
+
+
+async def mark_all_skipped(
+    session: AsyncSession, *, worker: str, skipped: Sequence[tuple[int, datetime]], why: str
+) -> None:
+    """Settle many messages not worth sending, given as (id, when so found), in one
+    statement: a batch of news for people who may no longer see the lead is one write, not
+    one write each while every other writer waits."""
+    await _settle_all(
+        session,
+        worker=worker,
+        settled=skipped,
+        status=OutboxStatus.SKIPPED,
+        last_error=why[:ERROR_MAX],
+    )
+
+
+async def _settle_all(
+    session: AsyncSession,
+    *,
+    worker: str,
+    settled: Sequence[tuple[int, datetime]],
+    status: OutboxStatus,
+    **values: Any,
+) -> None:
+    if not settled:
         return
     table = cast(Table, OutboxMessage.__table__)
     await session.execute(
         update(table)
-        .where(table.c.id == bindparam("sent_id"), table.c.claimed_by == worker)
+        .where(table.c.id == bindparam("settled_id"), table.c.claimed_by == worker)
         .values(
-            status=OutboxStatus.SENT,
-            sent_at=bindparam("sent_time"),
+            status=status,
+            sent_at=bindparam("settled_at"),
             claimed_by=None,
             claimed_until=None,
+            **values,
         ),
-        [{"sent_id": message_id, "sent_time": at} for message_id, at in sent],
+        [{"settled_id": message_id, "settled_at": at} for message_id, at in settled],
     )
 
 

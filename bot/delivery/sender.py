@@ -49,12 +49,31 @@ class Sent:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A message found at ``at`` to have nothing left to say: written with the batch's others
+    in one statement, as the sent ones are."""
+
+    message_id: int
+    at: datetime
+
+
 @dataclass(slots=True)
 class _Batch:
     sent: list[Sent] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     settles: list[Settle] = field(default_factory=list)
 
+    def add(self, outcome: Sent | Skipped | Settle) -> None:
+        if isinstance(outcome, Sent):
+            self.sent.append(outcome)
+        elif isinstance(outcome, Skipped):
+            self.skipped.append(outcome)
+        else:
+            self.settles.append(outcome)
 
+
+NOTHING_TO_SAY = "nothing left to say"
 # About a second's worth of sends: a claim is never held much longer than it takes to send.
 BATCH = 25
 
@@ -114,14 +133,18 @@ class OutboxSender(SendingLoop):
 
     async def _settle(self, batch: _Batch) -> None:
         """What became of a batch, written in one short transaction (the sent messages in
-        one statement): SQLite has one writer, and a commit per message would make people's
-        own updates queue behind them. A process killed before this may send the batch
-        again: those messages were in flight."""
-        if not batch.sent and not batch.settles:
+        one statement, the skipped ones in another): SQLite has one writer, and a commit, or
+        a statement, per message would make people's own updates queue behind them. A process
+        killed before this may send the batch again: those messages were in flight."""
+        if not batch.sent and not batch.skipped and not batch.settles:
             return
         async with self.session_factory() as session:
             sent = [(each.message_id, each.at) for each in batch.sent]
             await outbox.mark_all_sent(session, worker=self.worker, sent=sent)
+            skipped = [(each.message_id, each.at) for each in batch.skipped]
+            await outbox.mark_all_skipped(
+                session, worker=self.worker, skipped=skipped, why=NOTHING_TO_SAY
+            )
             for settle in batch.settles:
                 await settle(session)
             await session.commit()
@@ -133,12 +156,10 @@ class OutboxSender(SendingLoop):
             if self.stopping:
                 return
             outcome = await self._deliver(message)
-            if isinstance(outcome, Sent):
-                batch.sent.append(outcome)
-            elif outcome is not None:
-                batch.settles.append(outcome)
+            if outcome is not None:
+                batch.add(outcome)
 
-    async def _deliver(self, message: OutboxMessage) -> Sent | Settle | None:
+    async def _deliver(self, message: OutboxMessage) -> Sent | Skipped | Settle | None:
         """Render and send ``message``; what to write about it (None: nothing)."""
         async with self.session_factory() as session:
             recipient = await session.get(Staff, message.recipient_id)
@@ -148,13 +169,7 @@ class OutboxSender(SendingLoop):
                 log.exception("outbox %s (%s) could not be rendered", message.id, message.kind)
                 return partial(self._failed, message=message, error=repr(error))
             if outgoing is None:
-                return partial(
-                    outbox.mark_skipped,
-                    message_id=message.id,
-                    worker=self.worker,
-                    now=self.clock(),
-                    why="nothing left to say",
-                )
+                return Skipped(message.id, self.clock())
             assert recipient is not None
             return await self._send_and_settle(session, message, recipient, outgoing)
 

@@ -228,3 +228,31 @@ async def test_a_batch_marked_sent_at_once_settles_only_what_the_worker_still_ho
         (OutboxStatus.SENT, sent_times[1], None),
         (OutboxStatus.PENDING, None, "other"),
     ]
+
+
+async def test_a_batch_skipped_at_once_settles_only_what_the_worker_still_holds(
+    session: AsyncSession, team: Team
+) -> None:
+    await fill(session, team.rep, 3)
+    first, second, third = await outbox.claim_due(session, worker="w", now=NOW, limit=3)
+    third.claimed_by = "other"  # its claim lapsed and passed on meanwhile
+    await session.commit()
+
+    await outbox.mark_all_skipped(
+        session,
+        worker="w",
+        skipped=[(first.id, NOW), (second.id, NOW), (third.id, NOW)],
+        why="nothing left to say",
+    )
+    await session.commit()
+
+    rows = await session.execute(
+        select(OutboxMessage.status, OutboxMessage.claimed_by, OutboxMessage.last_error)
+        .where(OutboxMessage.id.in_([first.id, second.id, third.id]))
+        .order_by(OutboxMessage.id)
+    )
+    assert [tuple(row) for row in rows] == [
+        (OutboxStatus.SKIPPED, None, "nothing left to say"),
+        (OutboxStatus.SKIPPED, None, "nothing left to say"),
+        (OutboxStatus.PENDING, "other", None),
+    ]
