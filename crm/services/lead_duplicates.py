@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     Select,
     Subquery,
     and_,
@@ -181,7 +182,7 @@ def _pairs_seen_by(reader_id: int, role: Role) -> Select[int, int]:
                 work_seen_by_reader(reader_id, role, second.c.responsible_id),
             )
             .order_by(held.c.value, first.c.id, second.c.id)
-            .limit(bindparam("walked"))
+            .limit(bindparam("walked", type_=Integer))
         )
         if other is not None:
             mine, theirs = first.c[other], second.c[other]
@@ -193,7 +194,7 @@ def _pairs_seen_by(reader_id: int, role: Role) -> Select[int, int]:
     return (
         select(pairs.c.first_id, pairs.c.second_id)
         .order_by(pairs.c.kind, pairs.c.value, pairs.c.first_id, pairs.c.second_id)
-        .offset(bindparam("skipped"))
+        .offset(bindparam("skipped", type_=Integer))
         .limit(PAGE_SIZE + 1)
     )
 
