@@ -326,7 +326,7 @@ async def _measure_pair_pages(engine: AsyncEngine, backend: str, size: int) -> l
     baseline = await round_trip_ms(factory)
     async with factory() as session:
         actor = await manager(session)
-        lead_pairs = (await lead_duplicate_pairs(session, actor=actor, page=0)).total
+        lead_pairs = (await page_of_pairs(session, _lead_pairs_before(actor), 0)).total
         customer_pairs = (await duplicate_pairs(session, actor=actor, page=0)).total
         customers = await session.scalar(select(func.count()).select_from(Customer))
 

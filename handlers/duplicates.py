@@ -16,7 +16,7 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Customer, Staff
-from crm.services.board import Page
+from crm.services.board import OpenPage, Page
 from crm.services.duplicates import (
     DuplicatePair,
     Likeness,
@@ -102,7 +102,7 @@ def _list_screen(pairs: Page[DuplicatePair], i18n: I18nContext) -> Screen:
 
 def pairs_screen(
     title: str,
-    pairs: Page[Pair],
+    pairs: Page[Pair] | OpenPage[Pair],
     i18n: I18nContext,
     *,
     names: Callable[[Pair], tuple[str, str]],

@@ -13,11 +13,10 @@ from aiogram_i18n import I18nContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.models import Lead, Staff
-from crm.services.board import Page
 from crm.services.lead_duplicates import (
     Disagreement,
     LeadMergePreview,
-    LeadPair,
+    LeadPairs,
     lead_duplicate_pairs,
     lead_merge_preview,
     merge_leads,
@@ -49,10 +48,13 @@ def _who(lead: Lead) -> str:
     return f"#{lead.id} {shorten(lead.title, LIST_TITLE)}"
 
 
-def _list_screen(pairs: Page[LeadPair], i18n: I18nContext) -> Screen:
-    title = i18n.get(
-        "lead-duplicates-title", count=pairs.total, page=pairs.page + 1, pages=pairs.page_count
-    )
+def _list_screen(pairs: LeadPairs, i18n: I18nContext) -> Screen:
+    if pairs.shared_values is None:
+        title = i18n.get("lead-duplicates-title-scoped", page=pairs.page + 1)
+    else:
+        title = i18n.get(
+            "lead-duplicates-title-shared", shared=pairs.shared_values, page=pairs.page + 1
+        )
     return pairs_screen(
         title,
         pairs,

@@ -102,6 +102,21 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
+class OpenPage(Generic[T]):
+    """A page of a list whose length is not counted (counting would mean listing it all):
+    only whether another page follows is known, from reading one item past the page."""
+
+    items: list[T]
+    page: int
+    page_size: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 0
+
+
+@dataclass(frozen=True, slots=True)
 class ListPosition:
     """A lead's place in a stage list, latest activity first: where the next page starts."""
 

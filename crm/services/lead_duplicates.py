@@ -15,14 +15,28 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, and_, func, select, union, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    Subquery,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from crm.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crm.models import (
+    HELD_TWICE,
     Activity,
     ActivityKind,
+    DuplicateKey,
     FieldDefinition,
     IntakeReceipt,
     Lead,
@@ -40,20 +54,19 @@ from crm.services.access import (
     require_role,
     work_seen_by_reader,
 )
-from crm.services.board import Page
+from crm.services.board import OpenPage
 from crm.services.duplicates import (
     MERGING_ROLES,
     PAGE_SIZE,
     Likeness,
-    held_twice,
     move_tag_links,
-    page_of_pairs,
     rows_of_pairs,
 )
 from crm.services.fields import field_definitions
 from crm.services.leads import search_text, set_phone
 from crm.services.timeline import add_lead_activity, audit
 
+LEAD_KINDS = ("lead:phone", "lead:email")
 # What a merge moves to the lead kept, table by table.
 MOVED_ROWS: dict[str, InstrumentedAttribute[int | None]] = {
     "activities": Activity.lead_id,
@@ -97,43 +110,93 @@ class LeadMergePreview:
     moving: dict[str, int]
 
 
-async def lead_duplicate_pairs(session: AsyncSession, *, actor: Staff, page: int) -> Page[LeadPair]:
-    """One page of pairs of leads ``actor`` sees both of, lowest ids first."""
+@dataclass(frozen=True, slots=True)
+class LeadPairs(OpenPage[LeadPair]):
+    # How many phones and e-mails two or more leads hold, shown only to whom sees every
+    # lead: a manager's count would need every pair of their scope listed.
+    shared_values: int | None
+
+
+async def lead_duplicate_pairs(session: AsyncSession, *, actor: Staff, page: int) -> LeadPairs:
+    """One page of pairs of leads ``actor`` sees both of: by the phone they share (in the
+    order of the values), then by the e-mail, each value's pairs lowest ids first. A page
+    beyond the end (pairs merged since) shows the first one."""
     require_role(actor, *MERGING_ROLES)
-    ids = await page_of_pairs(session, _pairs(actor), page)
-    leads = await rows_of_pairs(session, Lead, ids.items)
-    items = [LeadPair(first, second, _shared(first, second)) for first, second in leads]
-    return Page(items=items, page=ids.page, page_size=PAGE_SIZE, total=ids.total)
+    page = max(page, 0)
+    ids = await _page_of_pairs(session, actor, page)
+    if not ids and page > 0:
+        page, ids = 0, await _page_of_pairs(session, actor, 0)
+    leads = await rows_of_pairs(session, Lead, ids[:PAGE_SIZE])
+    return LeadPairs(
+        items=[LeadPair(first, second, _shared(first, second)) for first, second in leads],
+        page=page,
+        page_size=PAGE_SIZE,
+        has_next=len(ids) > PAGE_SIZE,
+        shared_values=await _shared_values(session) if actor.role is Role.ADMIN else None,
+    )
 
 
-def _pairs(actor: Staff) -> CompoundSelect[tuple[int, int]]:
-    """Each pair of leads sharing a phone or an e-mail, once (first id < second), both in
-    ``actor``'s scope (the caller checked ``actor`` may list them)."""
-    return _pairs_seen_by(actor.id, actor.role)
+async def _page_of_pairs(session: AsyncSession, actor: Staff, page: int) -> list[tuple[int, int]]:
+    """The ids of the page's pairs and of one more if another page follows."""
+    skipped = page * PAGE_SIZE
+    rows = await session.execute(
+        _pairs_seen_by(actor.id, actor.role),
+        {"walked": skipped + PAGE_SIZE + 1, "skipped": skipped},
+    )
+    return [(first_id, second_id) for first_id, second_id in rows]
+
+
+async def _shared_values(session: AsyncSession) -> int:
+    count = await session.scalar(
+        select(func.count()).where(DuplicateKey.kind.in_(LEAD_KINDS), HELD_TWICE)
+    )
+    return int(count or 0)
 
 
 @lru_cache(maxsize=1024)
-def _pairs_seen_by(reader_id: int, role: Role) -> CompoundSelect[tuple[int, int]]:
-    """The pairs' statement, composed once per person and role (as access.leads_seen_by: a
-    manager's team subqueries and the four table aliases took longer to compose than the
-    page took to run; who is in which team is read by the query each time). The values held
-    twice come from their count's partial index (crm.duplicate_keys); the few leads holding
-    them are looked up by the column's index."""
-    first, second = Lead.__table__.alias(), Lead.__table__.alias()
+def _pairs_seen_by(reader_id: int, role: Role) -> Select[int, int]:
+    """The pairs of a page, composed once per person and role (as access.leads_seen_by: a
+    manager's team subqueries and the table aliases took longer to compose than the page
+    took to run; who is in which team is read by the query each time). Each of phones and
+    e-mails walks its values held twice in order on their partial index (crm.duplicate_keys)
+    and the leads holding each by the column's index, and stops once past the page
+    (``:walked`` pairs): a page costs what precedes it, not every pair there is. A pair
+    sharing both a phone and an e-mail is listed under its phone only."""
 
-    def sharing(column: str) -> Select[int, int]:
-        mine, theirs = first.c[column], second.c[column]
-        return (
-            select(first.c.id.label("first_id"), second.c.id.label("second_id"))
-            .join(second, and_(theirs == mine, second.c.id > first.c.id))
+    def sharing(order: int, column: str, other: str | None) -> Subquery:
+        first, second = Lead.__table__.alias(), Lead.__table__.alias()
+        held = DuplicateKey.__table__.alias()
+        query = (
+            select(
+                literal(order).label("kind"),
+                held.c.value,
+                first.c.id.label("first_id"),
+                second.c.id.label("second_id"),
+            )
+            .join(first, first.c[column] == held.c.value)
+            .join(second, and_(second.c[column] == held.c.value, second.c.id > first.c.id))
             .where(
-                mine.in_(held_twice(f"lead:{column}")),
+                held.c.kind == f"lead:{column}",
+                HELD_TWICE,
                 work_seen_by_reader(reader_id, role, first.c.responsible_id),
                 work_seen_by_reader(reader_id, role, second.c.responsible_id),
             )
+            .order_by(held.c.value, first.c.id, second.c.id)
+            .limit(bindparam("walked", type_=Integer))
         )
+        if other is not None:
+            mine, theirs = first.c[other], second.c[other]
+            query = query.where(or_(mine.is_(None), theirs.is_(None), mine != theirs))
+        return query.subquery()
 
-    return union(sharing("phone"), sharing("email"))
+    walks = [sharing(0, "phone", None), sharing(1, "email", "phone")]
+    pairs = union_all(*(select(walk) for walk in walks)).subquery()
+    return (
+        select(pairs.c.first_id, pairs.c.second_id)
+        .order_by(pairs.c.kind, pairs.c.value, pairs.c.first_id, pairs.c.second_id)
+        .offset(bindparam("skipped", type_=Integer))
+        .limit(PAGE_SIZE + 1)
+    )
 
 
 def _shared(first: Lead, second: Lead) -> list[tuple[Likeness, str]]:

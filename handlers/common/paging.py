@@ -9,7 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton
 from aiogram_i18n import I18nContext
 
-from crm.services.board import PAGE_SIZE, Page
+from crm.services.board import PAGE_SIZE, OpenPage, Page
 
 T = TypeVar("T")
 
@@ -28,7 +28,7 @@ def page_of(items: Sequence[T], page: int, page_size: int = PAGE_SIZE) -> Page[T
 
 
 def page_navigation(
-    page: Page[T], i18n: I18nContext, page_callback: Callable[[int], CallbackData]
+    page: Page[T] | OpenPage[T], i18n: I18nContext, page_callback: Callable[[int], CallbackData]
 ) -> list[InlineKeyboardButton]:
     """The ‹ and › buttons this page needs (none on a single page)."""
     steps = [("page-previous", -1)] if page.has_previous else []

@@ -68,10 +68,6 @@ card-possible-duplicate = ⚠️ Another lead has the same phone or e-mail.
 # /duplicates, leads: pairs sharing a phone or e-mail, values picked, merged once.
 duplicates-leads = 📇 Duplicate leads
 lead-duplicates-customers = 🧑 Duplicate customers
-lead-duplicates-title = <b>🔁 Likely duplicate leads</b>: { $count ->
-    [one] 1 pair
-   *[other] { $count } pairs
-}, page { $page } of { $pages }
 lead-duplicates-preview = Merge <b>{ $dropped }</b> into the newer <b>{ $kept }</b>?
     Its activities, tasks, orders and tags move over. Where the two differ, pick the value that stays:
 lead-duplicates-choice = { $field }: <b>{ $value }</b>
@@ -101,3 +97,11 @@ lead-duplicates-open = 📇 Open { $who }
 error-merge-leads-not-duplicates = These two leads share no phone or e-mail: they are not merged.
 error-merge-keeps-newer = Of two leads merged, the newer one stays.
 error-merge-picks = These choices do not match the two leads any more. Open the pair again.
+
+# dupmark2: the lead pairs are walked a page at a time, not counted; an admin sees how many
+# values are shared (every lead is theirs), a manager no total.
+lead-duplicates-title-shared = <b>🔁 Likely duplicate leads</b>: { $shared ->
+    [one] { $shared } phone or e-mail held by several leads
+   *[other] { $shared } phones or e-mails held by several leads
+}, page { $page }
+lead-duplicates-title-scoped = <b>🔁 Likely duplicate leads</b>, page { $page }

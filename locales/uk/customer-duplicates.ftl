@@ -74,11 +74,6 @@ card-possible-duplicate = ⚠️ Є інший лід із таким самим
 # /duplicates, leads: pairs sharing a phone or e-mail, values picked, merged once.
 duplicates-leads = 📇 Дублікати лідів
 lead-duplicates-customers = 🧑 Дублікати клієнтів
-lead-duplicates-title = <b>🔁 Ймовірні дублікати лідів</b>: { $count ->
-    [one] { $count } пара
-    [few] { $count } пари
-   *[many] { $count } пар
-}, сторінка { $page } з { $pages }
 lead-duplicates-preview = Приєднати <b>{ $dropped }</b> до новішого <b>{ $kept }</b>?
     Його активності, завдання, замовлення й теги перейдуть туди. Де значення різняться, виберіть, яке залишити:
 lead-duplicates-choice = { $field }: <b>{ $value }</b>
@@ -110,3 +105,12 @@ lead-duplicates-open = 📇 Відкрити { $who }
 error-merge-leads-not-duplicates = У цих лідів немає спільного телефону чи e-mail: їх не обʼєднано.
 error-merge-keeps-newer = З двох лідів, що обʼєднуються, залишається новіший.
 error-merge-picks = Цей вибір уже не відповідає цим лідам. Відкрийте пару ще раз.
+
+# dupmark2: the lead pairs are walked a page at a time, not counted; an admin sees how many
+# values are shared (every lead is theirs), a manager no total.
+lead-duplicates-title-shared = <b>🔁 Ймовірні дублікати лідів</b>: { $shared ->
+    [one] { $shared } телефон чи e-mail є в кількох лідів
+    [few] { $shared } телефони чи e-mail є в кількох лідів
+   *[many] { $shared } телефонів чи e-mail є в кількох лідів
+}, сторінка { $page }
+lead-duplicates-title-scoped = <b>🔁 Ймовірні дублікати лідів</b>, сторінка { $page }

@@ -123,7 +123,8 @@ async def test_an_admin_picks_the_values_and_merges_two_leads_once(
     reopened = await telegram.control.message(old_card.chat_id, old_card.message_id)
 
     (lead,) = await current_rows(session, select(Lead))
-    assert listed.text is not None and "1 pair, page 1 of 1" in listed.text
+    assert listed.text is not None
+    assert "Likely duplicate leads: 1 phone or e-mail held by several leads, page 1" in listed.text
     assert f"#{older_id} Olena sofa ↔ #{newer_id} Olena chair" in listed.text
     assert "same phone +380671234567" in listed.text
     assert preview.text is not None
@@ -161,6 +162,37 @@ async def test_a_rep_may_not_merge_leads_even_by_a_forged_button(
     assert forged == listed == "Not allowed"
     ids = await current_rows(session, select(Lead.id).order_by(Lead.id))
     assert ids == [older_id, newer_id]
+
+
+async def test_a_manager_turns_the_lead_pairs_page_by_page_with_no_total(
+    telegram: Telegram, team: Team, session: AsyncSession
+) -> None:
+    rep = await staff_of(session, team.rep)
+    draft = LeadDraft(title="Olena", phone="+380671234567")
+    ids = [(await create_lead(session, actor=rep, draft=draft, allow_duplicate=True)).id]
+    ids += [(await create_lead(session, actor=rep, draft=draft, allow_duplicate=True)).id]
+    ids += [(await create_lead(session, actor=rep, draft=draft, allow_duplicate=True)).id]
+    ids += [(await create_lead(session, actor=rep, draft=draft, allow_duplicate=True)).id]
+    await session.commit()
+
+    customers = await telegram.say(team.manager, "/duplicates")
+    first = await telegram.press(team.manager, customers, "📇 Дублікати лідів")
+    second = await telegram.press(team.manager, first, "Наступна ›")
+    back = await telegram.press(team.manager, second, "‹ Попередня")
+    stale = await telegram.press(team.manager, second, "", forged="dl:7")
+
+    assert first.text is not None and first.text.startswith(
+        "🔁 Ймовірні дублікати лідів, сторінка 1\n"
+    )
+    assert f"5. #{ids[1]} Olena ↔ #{ids[3]} Olena" in first.text
+    assert [b["text"] for b in first.buttons][-2:] == ["Наступна ›", "🧑 Дублікати клієнтів"]
+    assert second.text is not None and second.text.startswith(
+        "🔁 Ймовірні дублікати лідів, сторінка 2\n"
+    )
+    assert f"6. #{ids[2]} Olena ↔ #{ids[3]} Olena" in second.text
+    assert "Наступна ›" not in [b["text"] for b in second.buttons]
+    assert back.text == first.text
+    assert stale.text == first.text
 
 
 def test_the_merge_button_fits_telegram_with_the_largest_ids_and_every_field_picked() -> None:
