@@ -105,6 +105,7 @@ class OutboxSender(SendingLoop):
         self.worker = worker or worker_name()
         self.lease = lease
         self.pacer = pacer or SendPacer()
+        self._rendering = asyncio.Lock()
 
     async def release_claims(self) -> None:
         async with self.session_factory() as session:
@@ -113,6 +114,7 @@ class OutboxSender(SendingLoop):
 
     async def send_due(self) -> int:
         """Claim one batch of due messages and send it; the number claimed."""
+        await self.pacer.people_first()
         async with self.session_factory() as session:
             claimed = await outbox.claim_due(
                 session, worker=self.worker, now=self.clock(), limit=BATCH, lease=self.lease
@@ -138,6 +140,7 @@ class OutboxSender(SendingLoop):
         killed before this may send the batch again: those messages were in flight."""
         if not batch.sent and not batch.skipped and not batch.settles:
             return
+        await self.pacer.people_first()
         async with self.session_factory() as session:
             sent = [(each.message_id, each.at) for each in batch.sent]
             await outbox.mark_all_sent(session, worker=self.worker, sent=sent)
@@ -162,12 +165,21 @@ class OutboxSender(SendingLoop):
     async def _deliver(self, message: OutboxMessage) -> Sent | Skipped | Settle | None:
         """Render and send ``message``; what to write about it (None: nothing)."""
         async with self.session_factory() as session:
-            recipient = await session.get(Staff, message.recipient_id)
-            try:
-                outgoing = await self._render(session, recipient, message)
-            except Exception as error:  # a renderer's bug must not stop the sender
-                log.exception("outbox %s (%s) could not be rendered", message.id, message.kind)
-                return partial(self._failed, message=message, error=repr(error))
+            # One message of the batch is read and rendered at a time, and not while a person's
+            # update is being served: the batch's chats wait for their turns to send side by
+            # side, but their queries and rendering, all at once, would stand between the
+            # update and each of its own steps on the event loop.
+            async with self._rendering:
+                await self.pacer.people_first()
+                recipient = await session.get(Staff, message.recipient_id)
+                try:
+                    outgoing = await self._render(session, recipient, message)
+                except Exception as error:  # a renderer's bug must not stop the sender
+                    log.exception("outbox %s (%s) could not be rendered", message.id, message.kind)
+                    return partial(self._failed, message=message, error=repr(error))
+                # The reads made while rendering end here: no transaction stays open over the
+                # wait for a turn to send.
+                await session.commit()
             if outgoing is None:
                 return Skipped(message.id, self.clock())
             assert recipient is not None
@@ -186,8 +198,6 @@ class OutboxSender(SendingLoop):
     async def _send_and_settle(
         self, session: AsyncSession, message: OutboxMessage, recipient: Staff, outgoing: Outgoing
     ) -> Sent | Settle | None:
-        # The reads made while rendering end here: no transaction stays open over the wait.
-        await session.commit()
         async with self.pacer.background_slot(recipient.telegram_id):
             if self.stopping:
                 return None  # handed back by run() for the next sender
