@@ -106,6 +106,8 @@ class OutboxSender(SendingLoop):
         self.lease = lease
         self.pacer = pacer or SendPacer()
         self._rendering = asyncio.Lock()
+        # Whether the last claim filled a batch: more news is waiting than one batch holds.
+        self._draining_backlog = False
 
     async def release_claims(self) -> None:
         async with self.session_factory() as session:
@@ -114,12 +116,13 @@ class OutboxSender(SendingLoop):
 
     async def send_due(self) -> int:
         """Claim one batch of due messages and send it; the number claimed."""
-        await self.pacer.people_first()
+        await self._step_aside_for_people()
         async with self.session_factory() as session:
             claimed = await outbox.claim_due(
                 session, worker=self.worker, now=self.clock(), limit=BATCH, lease=self.lease
             )
             await session.commit()
+        self._draining_backlog = len(claimed) == BATCH
         by_recipient = groupby(
             sorted(claimed, key=lambda m: (m.recipient_id, m.due_at, m.id)),
             key=lambda m: m.recipient_id,
@@ -140,7 +143,7 @@ class OutboxSender(SendingLoop):
         killed before this may send the batch again: those messages were in flight."""
         if not batch.sent and not batch.skipped and not batch.settles:
             return
-        await self.pacer.people_first()
+        await self._step_aside_for_people()
         async with self.session_factory() as session:
             sent = [(each.message_id, each.at) for each in batch.sent]
             await outbox.mark_all_sent(session, worker=self.worker, sent=sent)
@@ -151,6 +154,12 @@ class OutboxSender(SendingLoop):
             for settle in batch.settles:
                 await settle(session)
             await session.commit()
+
+    async def _step_aside_for_people(self) -> None:
+        """While a backlog drains, each step waits for people's updates being served; news
+        that fits one batch goes out at once, as it did when it was the only thing to do."""
+        if self._draining_backlog:
+            await self.pacer.people_first()
 
     async def _send_in_order(self, messages: list[OutboxMessage], batch: _Batch) -> None:
         """One person's messages one after another, so they read them in order; on a stop,
@@ -170,7 +179,7 @@ class OutboxSender(SendingLoop):
             # side, but their queries and rendering, all at once, would stand between the
             # update and each of its own steps on the event loop.
             async with self._rendering:
-                await self.pacer.people_first()
+                await self._step_aside_for_people()
                 recipient = await session.get(Staff, message.recipient_id)
                 try:
                     outgoing = await self._render(session, recipient, message)
