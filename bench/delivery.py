@@ -478,6 +478,7 @@ async def measure_quick_add(
         outbox=sender,
         translator=translator,
         storage=MemoryStorage(),
+        pacer=pacer,
     )
     typing = QuickAdds(dispatcher, bot, rep)
     sending = asyncio.create_task(sender.run())

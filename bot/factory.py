@@ -19,6 +19,7 @@ from bot.i18n import create_i18n_middleware
 from bot.middlewares.access import StaffAccess
 from bot.middlewares.board_address import BoardAddress
 from bot.middlewares.database import CommitBeforeSending, DatabaseSession, Wakeable
+from bot.middlewares.people_first import PeopleFirst
 from bot.middlewares.private_chats import PrivateChatsOnly
 from bot.pacing import PacedSending, SendPacer
 from bot.settings import Settings
@@ -132,7 +133,10 @@ def create_dispatcher(
     outbox: Wakeable,
     translator: FluentRuntimeCore,
     storage: BaseStorage | None = None,
+    pacer: SendPacer | None = None,
 ) -> Dispatcher:
+    """``pacer`` is the bot's and the outbox sender's: the sender steps aside on the event
+    loop while an update is being served."""
     storage = storage or create_storage(settings)
     dispatcher = Dispatcher(
         storage=storage,
@@ -150,6 +154,8 @@ def create_dispatcher(
         # The time for middlewares and handlers that ask for it; tests may set another.
         clock=utcnow,
     )
+    if pacer is not None:
+        dispatcher.update.outer_middleware(PeopleFirst(pacer))
     dispatcher.update.outer_middleware(PrivateChatsOnly(translator))
     dispatcher.update.outer_middleware(DatabaseSession(session_factory, outbox))
     dispatcher.update.outer_middleware(StaffAccess(frozenset(settings.admin_ids), translator))

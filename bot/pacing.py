@@ -4,11 +4,16 @@ About 28 messages a second overall and one a second per chat on average (a burst
 fine). A person's own replies go first: messages nobody asked for in that moment (the outbox)
 leave every chat a free send and wait while that chat has a reply waiting. A 429 that still
 comes back pauses the chat (or the bot) for its ``retry_after``.
+
+People's updates go first on the event loop too: the outbox sender takes each step (a claim,
+a message's rendering, a batch's settling) once no update is being served, or after a short
+wait at most, so news drained in bulk does not halve the speed of the person typing meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter, defaultdict
@@ -59,6 +64,10 @@ SENDING_METHODS = (
     ForwardMessage,
 )
 
+# The longest background work steps aside for people's updates before it takes its step anyway:
+# about one update's length, so a bot that is never idle still drains its outbox.
+LONGEST_STEP_ASIDE_SECONDS = 0.05
+
 # Set by the outbox sender around a send it has already paced with ``background_slot``.
 background_sending: ContextVar[bool] = ContextVar("background_sending", default=False)
 
@@ -69,6 +78,7 @@ class SendPacer:
         *,
         overall_per_second: float = OVERALL_PER_SECOND,
         per_chat_burst: int = PER_CHAT_BURST,
+        longest_step_aside: float = LONGEST_STEP_ASIDE_SECONDS,
     ) -> None:
         self.overall = AsyncLimiter(overall_per_second, 1)
         self.per_chat: defaultdict[int, AsyncLimiter] = defaultdict(
@@ -76,6 +86,29 @@ class SendPacer:
         )
         self.replies_waiting: Counter[int] = Counter()
         self.paused_until: dict[int | None, float] = {}
+        self.longest_step_aside = longest_step_aside
+        self._updates_served = 0
+        self._no_updates_served = asyncio.Event()
+        self._no_updates_served.set()
+
+    @asynccontextmanager
+    async def serving_update(self) -> AsyncIterator[None]:
+        """Around a person's update, from its arrival to its last reply."""
+        self._updates_served += 1
+        self._no_updates_served.clear()
+        try:
+            yield
+        finally:
+            self._updates_served -= 1
+            if not self._updates_served:
+                self._no_updates_served.set()
+
+    async def people_first(self) -> None:
+        """Background work's turn on the event loop: once no update is being served, or after
+        ``longest_step_aside`` at most."""
+        if self._updates_served:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._no_updates_served.wait(), self.longest_step_aside)
 
     def pause(self, chat_id: int | None, seconds: float) -> None:
         """Telegram asked to wait: no sends to ``chat_id`` (None: to anyone) until then."""

@@ -197,7 +197,11 @@ async def run_polling(settings: Settings, engine: AsyncEngine) -> None:
     bot, pacer = await reachable_bot(settings)
     async with delivering(settings, bot, pacer, wakeups=wakeups) as sender:
         dispatcher = create_dispatcher(
-            settings, session_factory=session_factory, outbox=sender, translator=sender.translator
+            settings,
+            session_factory=session_factory,
+            outbox=sender,
+            translator=sender.translator,
+            pacer=pacer,
         )
         dispatcher.startup.register(set_commands)
         await set_board_menu_button(bot, sender.translator, settings.board_address)
@@ -218,6 +222,7 @@ async def run_serve(settings: Settings, engine: AsyncEngine) -> None:
                 session_factory=session_factory,
                 outbox=sender,
                 translator=sender.translator,
+                pacer=pacer,
             )
             await set_commands(bot, sender.translator)
             await set_board_menu_button(bot, sender.translator, settings.board_address)

@@ -132,7 +132,11 @@ async def _serve(
     bot = create_bot(settings, pacer=pacer)
     async with delivering(settings, bot, pacer, wakeups=wakeups, clock=clock) as sender:
         dispatcher = create_dispatcher(
-            settings, session_factory=session_factory, outbox=sender, translator=sender.translator
+            settings,
+            session_factory=session_factory,
+            outbox=sender,
+            translator=sender.translator,
+            pacer=pacer,
         )
         app = create_serve_app(
             settings, bot=bot, dispatcher=dispatcher, session_factory=session_factory, outbox=sender

@@ -105,6 +105,9 @@ class OutboxSender(SendingLoop):
         self.worker = worker or worker_name()
         self.lease = lease
         self.pacer = pacer or SendPacer()
+        self._rendering = asyncio.Lock()
+        # Whether the last claim filled a batch: more news is waiting than one batch holds.
+        self._draining_backlog = False
 
     async def release_claims(self) -> None:
         async with self.session_factory() as session:
@@ -113,11 +116,13 @@ class OutboxSender(SendingLoop):
 
     async def send_due(self) -> int:
         """Claim one batch of due messages and send it; the number claimed."""
+        await self._step_aside_for_people()
         async with self.session_factory() as session:
             claimed = await outbox.claim_due(
                 session, worker=self.worker, now=self.clock(), limit=BATCH, lease=self.lease
             )
             await session.commit()
+        self._draining_backlog = len(claimed) == BATCH
         by_recipient = groupby(
             sorted(claimed, key=lambda m: (m.recipient_id, m.due_at, m.id)),
             key=lambda m: m.recipient_id,
@@ -138,6 +143,7 @@ class OutboxSender(SendingLoop):
         killed before this may send the batch again: those messages were in flight."""
         if not batch.sent and not batch.skipped and not batch.settles:
             return
+        await self._step_aside_for_people()
         async with self.session_factory() as session:
             sent = [(each.message_id, each.at) for each in batch.sent]
             await outbox.mark_all_sent(session, worker=self.worker, sent=sent)
@@ -148,6 +154,12 @@ class OutboxSender(SendingLoop):
             for settle in batch.settles:
                 await settle(session)
             await session.commit()
+
+    async def _step_aside_for_people(self) -> None:
+        """While a backlog drains, each step waits for people's updates being served; news
+        that fits one batch goes out at once, as it did when it was the only thing to do."""
+        if self._draining_backlog:
+            await self.pacer.people_first()
 
     async def _send_in_order(self, messages: list[OutboxMessage], batch: _Batch) -> None:
         """One person's messages one after another, so they read them in order; on a stop,
@@ -162,12 +174,21 @@ class OutboxSender(SendingLoop):
     async def _deliver(self, message: OutboxMessage) -> Sent | Skipped | Settle | None:
         """Render and send ``message``; what to write about it (None: nothing)."""
         async with self.session_factory() as session:
-            recipient = await session.get(Staff, message.recipient_id)
-            try:
-                outgoing = await self._render(session, recipient, message)
-            except Exception as error:  # a renderer's bug must not stop the sender
-                log.exception("outbox %s (%s) could not be rendered", message.id, message.kind)
-                return partial(self._failed, message=message, error=repr(error))
+            # One message of the batch is read and rendered at a time, and not while a person's
+            # update is being served: the batch's chats wait for their turns to send side by
+            # side, but their queries and rendering, all at once, would stand between the
+            # update and each of its own steps on the event loop.
+            async with self._rendering:
+                await self._step_aside_for_people()
+                recipient = await session.get(Staff, message.recipient_id)
+                try:
+                    outgoing = await self._render(session, recipient, message)
+                except Exception as error:  # a renderer's bug must not stop the sender
+                    log.exception("outbox %s (%s) could not be rendered", message.id, message.kind)
+                    return partial(self._failed, message=message, error=repr(error))
+                # The reads made while rendering end here: no transaction stays open over the
+                # wait for a turn to send.
+                await session.commit()
             if outgoing is None:
                 return Skipped(message.id, self.clock())
             assert recipient is not None
@@ -186,8 +207,6 @@ class OutboxSender(SendingLoop):
     async def _send_and_settle(
         self, session: AsyncSession, message: OutboxMessage, recipient: Staff, outgoing: Outgoing
     ) -> Sent | Settle | None:
-        # The reads made while rendering end here: no transaction stays open over the wait.
-        await session.commit()
         async with self.pacer.background_slot(recipient.telegram_id):
             if self.stopping:
                 return None  # handed back by run() for the next sender

@@ -213,6 +213,7 @@ def dispatcher(
     storage: BaseStorage,
     translator: FluentRuntimeCore,
     sender: OutboxSender,
+    pacer: SendPacer,
 ) -> Dispatcher:
     return create_dispatcher(
         settings,
@@ -220,6 +221,7 @@ def dispatcher(
         outbox=sender,
         translator=translator,
         storage=storage,
+        pacer=pacer,
     )
 
 
