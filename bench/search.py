@@ -214,13 +214,15 @@ async def explain_check(
     )
 
 
-async def _interactive_queries(session: AsyncSession, cases: list[Case]) -> dict[str, Select[Any]]:
+async def _interactive_queries(
+    session: AsyncSession, cases: list[Case]
+) -> dict[str, Select[*tuple[Any, ...]]]:
     """The statements the bot runs to list or find leads, as ``search`` and ``board`` build
     them (both ways a search may go: sorting few matches, or walking many)."""
     dialect = session.get_bind().dialect.name
     people = await _readers(session)
     stage_id = (await default_pipeline(session)).stages[0].id
-    queries: dict[str, Select[Any]] = {}
+    queries: dict[str, Select[*tuple[Any, ...]]] = {}
     for who, actor in people.items():
         visible = visible_leads(actor)
         latest = select(Lead).where(visible).order_by(*search.LATEST_FIRST).limit(20)
@@ -234,9 +236,8 @@ async def _interactive_queries(session: AsyncSession, cases: list[Case]) -> dict
                     few = walk.where(Lead.id.in_(match.candidates))
                     queries[f"{case.name} {case.texts[0]!r}, few ({who})"] = few
         if actor.role in MERGING_ROLES:
-            # The /duplicates page; its count reads the same pairs.
-            pairs = lead_duplicates._pairs(actor).subquery()
-            queries[f"lead duplicate pairs page ({who})"] = (
-                select(pairs).order_by(pairs.c.first_id, pairs.c.second_id).limit(PAGE_SIZE)
-            )
+            # The /duplicates page: its first page, as a person opens it.
+            first_page = {"walked": PAGE_SIZE + 1, "skipped": 0}
+            pairs_page = lead_duplicates._pairs_seen_by(actor.id, actor.role)
+            queries[f"lead duplicate pairs page ({who})"] = pairs_page.params(first_page)
     return queries
