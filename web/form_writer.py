@@ -10,6 +10,10 @@ a wrong secret (401), a body that is no form (400, 415) and bad contact details 
 answered on their own and never reach it. Should the shared transaction fail anyway (the
 database, a check only the writing makes), it is rolled back and each of its submissions is
 written again alone, as if it had come alone: one bad submission fails nobody else's.
+
+A submission whose key another process is taking in at this moment (a replay sent to both
+at once, PostgreSQL) is left for the next turn, which answers it as the replay it is: its
+turn never waits for that other process's commit.
 """
 
 from __future__ import annotations
@@ -107,7 +111,12 @@ class FormWriter:
             intakes = await self._submit(session, checked)
             await self._context.commit(session)
         for one, intake in zip(checked, intakes, strict=True):
-            _answer(one.waiting, intake)
+            if intake is None:
+                # Its key is being taken in by another process: the next turn finds it
+                # taken in (a replay) without this one having waited for that commit.
+                self._waiting.put_nowait(one.waiting)
+            else:
+                _answer(one.waiting, intake)
 
     async def _checked(self, session: AsyncSession, batch: list[_Waiting]) -> list[_Checked]:
         """Those of ``batch`` whose channel, secret, body and contact check out; the others
@@ -138,13 +147,14 @@ class FormWriter:
                 )
         return checked
 
-    async def _submit(self, session: AsyncSession, checked: list[_Checked]) -> list[Intake]:
+    async def _submit(self, session: AsyncSession, checked: list[_Checked]) -> list[Intake | None]:
         settings = self._context.settings
         return await submit_forms(
             session,
             [one.submission for one in checked],
             phone_region=settings.phone_region,
             currency=settings.currency,
+            defer_held=True,
         )
 
 

@@ -20,6 +20,7 @@ from crm.services.intake import (
     check_external_id,
     checked_message,
     claim_receipts,
+    lock_receipts,
     receipt_scope,
     settle_receipts,
     take_in_contacts,
@@ -138,6 +139,7 @@ async def submit_form(
         phone_region=phone_region,
         currency=currency,
     )
+    assert intake is not None, "a key held elsewhere is waited for"
     return intake
 
 
@@ -147,23 +149,35 @@ async def submit_forms(
     *,
     phone_region: str = "UA",
     currency: str = "UAH",
-) -> list[Intake]:
+    defer_held: bool = False,
+) -> list[Intake | None]:
     """:func:`submit_form` for each, in order, the receipts claimed and settled in one
     statement each and the new people's leads opened together; a key sent twice among them
-    is a duplicate the second time."""
+    is a duplicate the second time.
+
+    A key another transaction is taking in at this moment (PostgreSQL) is waited for; with
+    ``defer_held`` it is left out instead (None): submitted again once that transaction has
+    ended, it is a duplicate (or, had it rolled back, taken in)."""
     keys = [
         None if is_spam(one.fields) else _submission_key(one.fields, one.submission_key)
         for one in submissions
     ]
-    keyed = [n for n, key in enumerate(keys) if key is not None]
-    claimed = await claim_receipts(
-        session, [(receipt_scope(submissions[n].channel), keys[n] or "") for n in keyed]
-    )
+    wanted = {
+        n: (receipt_scope(one.channel), key)
+        for n, (one, key) in enumerate(zip(submissions, keys, strict=True))
+        if key is not None
+    }
+    held = await lock_receipts(session, list(wanted.values()), wait=not defer_held)
+    deferred = {n for n, pair in wanted.items() if pair in held}
+    keyed = [n for n in wanted if n not in deferred]
+    claimed = await claim_receipts(session, [wanted[n] for n in keyed])
     receipts = dict(zip(keyed, claimed, strict=True))
     taken = [
         n
         for n, one in enumerate(submissions)
-        if not is_spam(one.fields) and (n not in receipts or receipts[n] is not None)
+        if not is_spam(one.fields)
+        and n not in deferred
+        and (n not in receipts or receipts[n] is not None)
     ]
     intakes = await take_in_contacts(
         session,
@@ -183,7 +197,9 @@ async def submit_forms(
         [(receipt_id, took[n]) for n, receipt_id in receipts.items() if receipt_id is not None],
     )
     return [
-        took.get(n)
+        None
+        if n in deferred
+        else took.get(n)
         or Intake(IntakeResult.IGNORED if is_spam(one.fields) else IntakeResult.DUPLICATE)
         for n, one in enumerate(submissions)
     ]

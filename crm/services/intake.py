@@ -27,11 +27,13 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.dml import ReturningUpdate, Update
+from sqlalchemy.sql.elements import TextClause
 
 from crm import events, listeners, stage_cache
 from crm.errors import NotFound, ValidationFailed
@@ -268,6 +270,42 @@ async def claim_receipts(session: AsyncSession, wanted: list[tuple[str, str]]) -
     )
     firsts = [claimed.pop(pair, None) for pair in wanted]
     return firsts
+
+
+async def lock_receipts(
+    session: AsyncSession, wanted: list[tuple[str, str]], *, wait: bool
+) -> set[tuple[str, str]]:
+    """Keep other transactions from claiming these (scope, external id) receipts until this
+    one ends, and return those another transaction holds; with ``wait``, none: it waits for
+    them. Every claim of a receipt another transaction has claimed (PostgreSQL) waits for that
+    whole transaction to commit; a batch that leaves the held ones out never waits on another
+    one. SQLite lets one writer in at a time: nothing is held there."""
+    if not wanted or session.get_bind().dialect.name != "postgresql":
+        return set()
+    # In one order in every process, so that those that wait never wait for each other.
+    pairs = sorted(set(wanted))
+    locks = [_lock_number(pair) for pair in pairs]
+    rows = await session.execute(_receipt_locks(wait=wait), {"locks": locks})
+    taken = {lock: got for lock, got in rows}
+    return {pair for pair, lock in zip(pairs, locks, strict=True) if not taken[lock]}
+
+
+def _lock_number(pair: tuple[str, str]) -> int:
+    """The receipt's advisory lock: 64 bits of a hash of its scope and external id."""
+    digest = hashlib.blake2b("\n".join(pair).encode(), digest_size=8, person=b"receipt")
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+@cache
+def _receipt_locks(*, wait: bool) -> TextClause:
+    """lock_receipts's statement, built once: each bound lock taken (or tried) in order,
+    answering whether it was taken (always, when it waits)."""
+    # pg_advisory_xact_lock returns void, which is not NULL.
+    lock = "pg_advisory_xact_lock(lock) IS NOT NULL" if wait else "pg_try_advisory_xact_lock(lock)"
+    return text(
+        f"SELECT lock, {lock} FROM unnest(CAST(:locks AS bigint[])) WITH ORDINALITY AS t(lock, n)"
+        " ORDER BY n"
+    )
 
 
 def check_external_id(external_id: str) -> None:

@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from crm.models import IntakeChannel, IntakeReceipt, Lead
+from crm.services.forms import Submission, submit_form, submit_forms
 from crm.services.intake import Intake, IntakeResult
 from tests.web.conftest import Team, Web
 from tests.web.test_forms import leads, new_form
@@ -209,3 +210,86 @@ async def test_what_a_batch_commits_is_there_for_the_next_one(
     assert len(await leads(web_app)) == 1
     async with web_app.sessions() as fresh:
         assert await fresh.scalar(select(Lead.contact_name)) == "Visitor 1"
+
+
+async def someone_waits_for_a_lock(engine: AsyncEngine) -> None:
+    """Returns once a session of the database waits for a lock another one holds."""
+    waiting = text(
+        "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid)"
+        " WHERE NOT granted AND datname = current_database()"
+    )
+    async with engine.connect() as connection:
+        while not await connection.scalar(waiting):
+            await connection.rollback()
+            await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_a_key_another_process_is_taking_in_waits_for_the_next_turn_alone(
+    web_app: Web, session: AsyncSession, team: Team, engine: AsyncEngine
+) -> None:
+    """Its batch commits the other submissions rather than waiting for that process's
+    commit; the next turn answers the key as the replay it is."""
+    form = await new_form(session, team.admin, responsible=team.rep)
+    writer = web_app.client.app[FORM_WRITER]
+
+    async with web_app.sessions() as other_process:
+        first = await submit_form(other_process, channel=form, fields=person(1), submission_key="k")
+        replay = asyncio.ensure_future(writer.submit(submission(form, person(1), key="k")))
+        other = asyncio.ensure_future(writer.submit(submission(form, person(2), key="o")))
+        blocked = asyncio.ensure_future(someone_waits_for_a_lock(engine))
+        await asyncio.wait([other, blocked], return_when=asyncio.FIRST_COMPLETED)
+        try:
+            assert not blocked.done()
+            assert other.result().result == IntakeResult.CREATED
+            assert [lead.contact_name for lead in await leads(web_app)] == ["Visitor 2"]
+            assert not replay.done()
+        finally:
+            blocked.cancel()
+            await other_process.commit()
+
+    assert (await replay).result == IntakeResult.DUPLICATE
+    assert first.result == IntakeResult.CREATED
+    stored = await leads(web_app)
+    assert sorted(lead.contact_name for lead in stored) == ["Visitor 1", "Visitor 2"]
+    assert {(receipt.external_id, receipt.lead_id) for receipt in await receipts(web_app)} == {
+        ("k", first.lead_id),
+        ("o", other.result().lead_id),
+    }
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_two_batches_holding_one_key_commit_without_waiting_for_each_other(
+    web_app: Web, session: AsyncSession, team: Team, engine: AsyncEngine
+) -> None:
+    form = await new_form(session, team.admin, responsible=team.rep)
+
+    def batch(*numbers: int) -> list[Submission]:
+        return [Submission(form, person(n), f"key-{n}") for n in numbers]
+
+    async with web_app.sessions() as first, web_app.sessions() as second:
+        firsts = await submit_forms(first, batch(1, 2), defer_held=True)
+        seconds = asyncio.ensure_future(submit_forms(second, batch(1, 3), defer_held=True))
+        blocked = asyncio.ensure_future(someone_waits_for_a_lock(engine))
+        await asyncio.wait([seconds, blocked], return_when=asyncio.FIRST_COMPLETED)
+        try:
+            assert not blocked.done()
+            held, third = seconds.result()
+            assert held is None and third is not None
+            await second.commit()
+            assert [lead.contact_name for lead in await leads(web_app)] == ["Visitor 3"]
+        finally:
+            blocked.cancel()
+            await first.commit()
+        [again] = await submit_forms(second, batch(1), defer_held=True)
+        await second.commit()
+
+    assert [intake and intake.result for intake in firsts] == [IntakeResult.CREATED] * 2
+    assert again is not None and again.result == IntakeResult.DUPLICATE
+    stored = await leads(web_app)
+    assert sorted(lead.contact_name for lead in stored) == [f"Visitor {n}" for n in (1, 2, 3)]
+    assert len(await receipts(web_app)) == 3
