@@ -18,7 +18,12 @@ def picked_once(session: AsyncSession, candidates: Select[Any], name: str) -> Se
     for every row it updates and take far more than ``n``. Not on SQLite, whose driver opens no
     transaction for a statement that starts with ``WITH``: the UPDATE would commit on its own.
     """
-    if session.get_bind().dialect.name != "postgresql":
+    return picked_once_on(session.get_bind().dialect.name, candidates, name)
+
+
+def picked_once_on(dialect: str, candidates: Select[Any], name: str) -> Select[Any]:
+    """:func:`picked_once` for a statement composed once per database (``dialect``)."""
+    if dialect != "postgresql":
         return candidates
     picked = candidates.cte(name).prefix_with("MATERIALIZED")
     return select(picked.c.id)

@@ -11,12 +11,12 @@ flight can go out twice.
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.claims import picked_once
@@ -128,7 +128,7 @@ async def enqueue_once(
     return added is not None
 
 
-def claimable(queue: type[Queued], now: datetime) -> Sequence[Any]:
+def claimable(queue: type[Queued], now: datetime | ColumnElement[datetime]) -> Sequence[Any]:
     return (
         queue.status == OutboxStatus.PENDING,
         queue.due_at <= now,
@@ -155,6 +155,10 @@ async def claim(
         .returning(queue)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
+    return oldest_first(claimed)
+
+
+def oldest_first(claimed: Iterable[Row]) -> list[Row]:
     return sorted(claimed, key=lambda row: (row.due_at, row.id))
 
 

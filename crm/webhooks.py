@@ -13,13 +13,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Update,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from crm import events, listeners, outbox
+from crm.claims import picked_once_on
 from crm.models import (
     Lead,
     Order,
@@ -205,6 +217,18 @@ async def claim_next(
     delivery of a webhook is in flight, so its receiver gets events in the order they
     happened. Found through each webhook's oldest pending id, an index lookup, however long
     the queue."""
+    claiming = _claiming(session.get_bind().dialect.name, one_webhook=webhook_id is not None)
+    bound = {"now": now, "worker": worker, "lease_end": now + lease, "limit": limit}
+    if webhook_id is not None:
+        bound["one_webhook_id"] = webhook_id
+    return outbox.oldest_first(await session.scalars(claiming, bound))
+
+
+@lru_cache(maxsize=4)
+def _claiming(dialect: str, *, one_webhook: bool) -> Update:
+    """The claim, composed once per database and shape: the sender claims before each
+    delivery, and composing the statement took longer than running it."""
+    now = bindparam("now", type_=WebhookDelivery.due_at.type)
     pending = aliased(WebhookDelivery)
     oldest_pending = (
         select(func.min(pending.id))
@@ -212,8 +236,8 @@ async def claim_next(
         .scalar_subquery()
     )
     active: list[ColumnElement[bool]] = [Webhook.paused_at.is_(None), Webhook.deleted_at.is_(None)]
-    if webhook_id is not None:
-        active.append(Webhook.id == webhook_id)
+    if one_webhook:
+        active.append(Webhook.id == bindparam("one_webhook_id"))
     candidates = (
         select(WebhookDelivery.id)
         .where(
@@ -221,11 +245,18 @@ async def claim_next(
             *outbox.claimable(WebhookDelivery, now),
         )
         .order_by(WebhookDelivery.due_at, WebhookDelivery.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
         .with_for_update(skip_locked=True)
     )
-    return await outbox.claim(
-        session, WebhookDelivery, candidates, worker=worker, now=now, lease=lease
+    return (
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(picked_once_on(dialect, candidates, "due_webhookdelivery")))
+        .values(
+            claimed_by=bindparam("worker", type_=WebhookDelivery.claimed_by.type),
+            claimed_until=bindparam("lease_end", type_=WebhookDelivery.claimed_until.type),
+        )
+        .returning(WebhookDelivery)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
 
 
