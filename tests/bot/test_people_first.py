@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from aiogram import Bot
 from aiogram_i18n.cores import FluentRuntimeCore
 from sqlalchemy import select
@@ -46,33 +47,47 @@ async def _statuses(session_factory: async_sessionmaker[AsyncSession]) -> list[O
         return sorted((await session.scalars(kinds)).all())
 
 
-def _sender(
+@pytest.fixture
+def a_day_ahead() -> Clock:
+    """A day ahead, so the bot's own running sender leaves the messages alone."""
+    return Clock(utcnow() + timedelta(days=1))
+
+
+@pytest.fixture
+def patient_pacer() -> SendPacer:
+    return SendPacer(longest_step_aside=NEVER)
+
+
+@pytest.fixture
+def note_sender(
     bot: Bot,
     session_factory: async_sessionmaker[AsyncSession],
     translator: FluentRuntimeCore,
-    clock: Clock,
-    pacer: SendPacer,
+    a_day_ahead: Clock,
+    patient_pacer: SendPacer,
 ) -> OutboxSender:
     return OutboxSender(
-        bot, session_factory, translator, {KIND: render_note}, clock=clock, pacer=pacer
+        bot,
+        session_factory,
+        translator,
+        {KIND: render_note},
+        clock=a_day_ahead,
+        pacer=patient_pacer,
     )
 
 
 async def test_a_backlog_waits_while_a_persons_update_is_served_then_goes_out(
     telegram: Telegram,
     team: Team,
-    bot: Bot,
     session_factory: async_sessionmaker[AsyncSession],
-    translator: FluentRuntimeCore,
+    a_day_ahead: Clock,
+    patient_pacer: SendPacer,
+    note_sender: OutboxSender,
 ) -> None:
-    # A day ahead, so the bot's own running sender leaves the messages alone.
-    clock = Clock(utcnow() + timedelta(days=1))
-    await _news(session_factory, team, clock, BATCH + 1)
-    pacer = SendPacer(longest_step_aside=NEVER)
-    sender = _sender(bot, session_factory, translator, clock, pacer)
+    await _news(session_factory, team, a_day_ahead, BATCH + 1)
 
-    async with pacer.serving_update():
-        sending = asyncio.create_task(sender.send_due())
+    async with patient_pacer.serving_update():
+        sending = asyncio.create_task(note_sender.send_due())
         await asyncio.sleep(0.5)
         assert OutboxStatus.SENT not in await _statuses(session_factory)
     assert await sending == BATCH
@@ -86,17 +101,15 @@ async def test_a_backlog_waits_while_a_persons_update_is_served_then_goes_out(
 async def test_news_that_fits_one_batch_goes_out_while_an_update_is_served(
     telegram: Telegram,
     team: Team,
-    bot: Bot,
     session_factory: async_sessionmaker[AsyncSession],
-    translator: FluentRuntimeCore,
+    a_day_ahead: Clock,
+    patient_pacer: SendPacer,
+    note_sender: OutboxSender,
 ) -> None:
-    clock = Clock(utcnow() + timedelta(days=1))
-    await _news(session_factory, team, clock, 1)
-    pacer = SendPacer(longest_step_aside=NEVER)
-    sender = _sender(bot, session_factory, translator, clock, pacer)
+    await _news(session_factory, team, a_day_ahead, 1)
 
-    async with pacer.serving_update():
-        sending = asyncio.create_task(sender.send_due())
+    async with patient_pacer.serving_update():
+        sending = asyncio.create_task(note_sender.send_due())
         await asyncio.sleep(0.5)
         assert await _statuses(session_factory) == [OutboxStatus.SENT]
     assert await sending == 1
