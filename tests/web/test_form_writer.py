@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from crm.models import IntakeChannel, IntakeReceipt, Lead
 from crm.services.forms import Submission, submit_form, submit_forms
-from crm.services.intake import Intake, IntakeResult
+from crm.services.intake import Intake, IntakeResult, receipt_scope
 from tests.web.conftest import Team, Web
 from tests.web.test_forms import leads, new_form
 from web.errors import Rejection
@@ -293,3 +293,36 @@ async def test_two_batches_holding_one_key_commit_without_waiting_for_each_other
     stored = await leads(web_app)
     assert sorted(lead.contact_name for lead in stored) == [f"Visitor {n}" for n in (1, 2, 3)]
     assert len(await receipts(web_app)) == 3
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_a_turn_waiting_for_the_database_does_not_hold_up_the_next_submission(
+    web_app: Web, session: AsyncSession, team: Team, engine: AsyncEngine
+) -> None:
+    """On PostgreSQL a second turn is written while the first waits: here for a receipt
+    another transaction wrote and has not committed yet."""
+    form = await new_form(session, team.admin, responsible=team.rep)
+    writer = web_app.client.app[FORM_WRITER]
+
+    async with web_app.sessions() as other_transaction:
+        other_transaction.add(IntakeReceipt(scope=receipt_scope(form), external_id="k"))
+        await other_transaction.flush()
+        waiting = asyncio.ensure_future(writer.submit(submission(form, person(1), key="k")))
+        await asyncio.wait_for(someone_waits_for_a_lock(engine), timeout=10)
+        try:
+            later = await asyncio.wait_for(
+                writer.submit(submission(form, person(2), key="o")), timeout=10
+            )
+            assert later.result == IntakeResult.CREATED
+            assert [lead.contact_name for lead in await leads(web_app)] == ["Visitor 2"]
+            assert not waiting.done()
+        finally:
+            await other_transaction.rollback()
+
+    assert (await waiting).result == IntakeResult.CREATED
+    assert sorted(lead.contact_name for lead in await leads(web_app)) == [
+        "Visitor 1",
+        "Visitor 2",
+    ]
