@@ -44,6 +44,10 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# The facts of an event that may narrow its trigger, each a field of When of the same name.
+NARROWING_FACTS = ("source", "stage_id", "reason", "channel")
+
+
 class When(_Frozen):
     """The trigger and what narrows it: a source (created), a stage (entered), a reason
     (lost), a number of days (idle), a channel (customer wrote)."""
@@ -57,11 +61,9 @@ class When(_Frozen):
 
     def accepts(self, facts: dict[str, object]) -> bool:
         """Does an event of this trigger, with these facts, fire the rule?"""
-        return (
-            (self.source is None or facts.get("source") == self.source)
-            and (self.stage_id is None or facts.get("stage_id") == self.stage_id)
-            and (self.reason is None or facts.get("reason") == self.reason)
-            and (self.channel is None or facts.get("channel") == self.channel)
+        return all(
+            (narrowed := getattr(self, name)) is None or facts.get(name) == narrowed
+            for name in NARROWING_FACTS
         )
 
 

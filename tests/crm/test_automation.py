@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.database import create_engine
@@ -691,6 +692,36 @@ async def test_the_runner_knows_from_the_record_it_takes_whether_another_is_due(
     looks = [await runner.run_next(), await runner.run_next(), await runner.run_next()]
 
     assert looks == [Looked.RAN_ONE_OF_MORE, Looked.RAN_THE_LAST, Looked.NOTHING_DUE]
+    assert [await tags_of(session, lead.id) for lead in (first, second)] == [
+        ["welcomed"],
+        ["welcomed"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_a_runner_whose_connection_was_cut_runs_the_next_record_on_another(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    """The runner holds one connection while it runs; the server may end it at any time."""
+    await new_rule(session, team, "Welcome", CREATED, [AddTag(tag="welcomed")])
+    runner = utc_runner(session_factory)
+    async with runner.holding_a_connection():
+        first = await add_lead(session, team, "Olena")
+        assert await runner.run_due() == 1
+        await session.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        await session.commit()
+        second = await add_lead(session, team, "Petro")
+        with pytest.raises(DBAPIError):  # run() logs it and looks again
+            await runner.run_due()
+        assert await runner.run_due() == 1
+
     assert [await tags_of(session, lead.id) for lead in (first, second)] == [
         ["welcomed"],
         ["welcomed"],
