@@ -8,13 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     Insert,
+    Integer,
     Select,
+    String,
     Table,
     bindparam,
     delete,
@@ -22,6 +25,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     update,
 )
@@ -30,7 +34,7 @@ from sqlalchemy.sql.dml import ReturningUpdate
 
 from crm import events, listeners
 from crm.automation.acting import change_depth
-from crm.automation.spec import LeadFacts, Trigger
+from crm.automation.spec import NARROWING_FACTS, LeadFacts, Trigger
 from crm.claims import picked_once_on
 from crm.models import CacheVersion, Lead, Rule, RuleEvent, RuleEventStatus, utcnow
 from crm.models.base import UtcDateTime
@@ -77,7 +81,8 @@ def what_happened(event: events.DomainEvent) -> Happened | None:
 
 
 async def record_for_rules(session: AsyncSession, happened: Sequence[events.DomainEvent]) -> None:
-    """Write a row for each event an enabled rule listens for. Called with the events of the
+    """Write a row for each event an enabled rule listens for, narrowing and all (a rule on
+    entering another stage does not listen for this one). Called with the events of the
     transaction, right before its commit."""
     depth = change_depth(session) + 1
     if depth > MAX_DEPTH:
@@ -85,23 +90,29 @@ async def record_for_rules(session: AsyncSession, happened: Sequence[events.Doma
     for each in filter(None, map(what_happened, happened)):
         if not await listeners.rules_may_listen(session, each.trigger):
             continue
-        written = await session.execute(
-            _INSERT_IF_LISTENED,
-            {
-                "trigger": each.trigger,
-                "lead_id": each.lead_id,
-                "facts": each.facts,
-                "depth": depth,
-                "now": utcnow(),
-            },
-        )
+        narrowed_by = next((name for name in NARROWING_FACTS if name in each.facts), None)
+        parameters = {
+            "trigger": each.trigger,
+            "lead_id": each.lead_id,
+            "facts": each.facts,
+            "depth": depth,
+            "now": utcnow(),
+        }
+        if narrowed_by is not None:
+            parameters["narrowed"] = each.facts[narrowed_by]
+        written = await session.execute(_insert_if_listened(narrowed_by), parameters)
         if written.rowcount:  # type: ignore[attr-defined]
             queued(session, Queue.RULE_EVENTS)
 
 
-def _insert_if_listened() -> Insert:
-    """One statement that writes the row only when an enabled rule listens for its trigger:
-    asking first and writing then would take two round trips."""
+@cache
+def _insert_if_listened(narrowed_by: str | None) -> Insert:
+    """One statement that writes the row only when an enabled rule listens for its trigger
+    and, for a trigger an event's fact narrows (``narrowed_by``: the stage entered, the
+    source...), the rule is not narrowed to another value: asking first and writing then
+    would take two round trips. Checked by the change's own transaction, at its commit, so a
+    rule committed before it is seen and none is missed through a stale copy. Built once per
+    narrowing: building it anew took about as long as running it."""
     columns = RuleEvent.__table__.c
     trigger = bindparam("trigger", type_=columns.trigger.type)
     now = bindparam("now", type_=columns.due_at.type)
@@ -116,15 +127,22 @@ def _insert_if_listened() -> Insert:
         "created_at": now,
     }
     listened = exists().where(Rule.enabled.is_(True), Rule.trigger == trigger)
+    if narrowed_by is not None:
+        path = Rule.spec[("when", narrowed_by)]
+        narrowing: ColumnElement[Any]
+        narrowed: BindParameter[Any]
+        if narrowed_by == "stage_id":
+            narrowing = path.as_integer()
+            narrowed = bindparam("narrowed", type_=Integer)
+        else:
+            narrowing = path.as_string()
+            narrowed = bindparam("narrowed", type_=String)
+        listened = listened.where(or_(narrowing.is_(None), narrowing == narrowed))
     return (
         insert(RuleEvent)
         .from_select(list(row), select(*row.values()).where(listened))
         .execution_options(dml_strategy="raw")
     )
-
-
-# Built once: building it anew took about as long as running it.
-_INSERT_IF_LISTENED = _insert_if_listened()
 
 
 # The take is a Core statement on the tables: through the ORM, its bulk UPDATE machinery
