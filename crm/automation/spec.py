@@ -60,10 +60,13 @@ class When(_Frozen):
     channel: LeadSource | None = None
 
     def accepts(self, facts: dict[str, object]) -> bool:
-        """Does an event of this trigger, with these facts, fire the rule?"""
-        return all(
-            (narrowed := getattr(self, name)) is None or facts.get(name) == narrowed
-            for name in NARROWING_FACTS
+        """Does an event of this trigger, with these facts, fire the rule? (Spelled out,
+        one field of NARROWING_FACTS each: a loop over them took twice as long.)"""
+        return (
+            (self.source is None or facts.get("source") == self.source)
+            and (self.stage_id is None or facts.get("stage_id") == self.stage_id)
+            and (self.reason is None or facts.get("reason") == self.reason)
+            and (self.channel is None or facts.get("channel") == self.channel)
         )
 
 
