@@ -138,14 +138,16 @@ async def measure_backend(backend: str, url: str) -> list[Measurement]:
     with_rules: list[tuple[float, float]] = []
     # Taken in turns of a few, so both see the same load on the machine; rules change rarely,
     # so only the first event of a turn finds them changed (switched on again) and reads them.
-    for round_number in range(WARMUP + REPEAT // TURN):
-        await switch_rules(False)
-        without = [await change() for _ in range(TURN)]
-        await switch_rules(True)
-        both = [await rules_after_change() for _ in range(TURN)]
-        if round_number >= WARMUP:
-            alone += without
-            with_rules += both
+    # The runner holds its connection as it does running (RuleRunner.run).
+    async with runner.holding_a_connection():
+        for round_number in range(WARMUP + REPEAT // TURN):
+            await switch_rules(False)
+            without = [await change() for _ in range(TURN)]
+            await switch_rules(True)
+            both = [await rules_after_change() for _ in range(TURN)]
+            if round_number >= WARMUP:
+                alone += without
+                with_rules += both
 
     in_memory = await _evaluation_in_memory(factory, lead.id)
     await engine.dispose()

@@ -8,12 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache, cached_property
 from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     Insert,
+    Integer,
     Select,
+    String,
     Table,
     bindparam,
     delete,
@@ -21,16 +25,17 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.dml import ReturningUpdate
 
 from crm import events, listeners
 from crm.automation.acting import change_depth
-from crm.automation.spec import LeadFacts, Trigger
-from crm.claims import picked_once
+from crm.automation.spec import NARROWING_FACTS, LeadFacts, Trigger
+from crm.claims import picked_once_on
 from crm.models import CacheVersion, Lead, Rule, RuleEvent, RuleEventStatus, utcnow
 from crm.models.base import UtcDateTime
 from crm.wakeups import Queue, queued
@@ -76,7 +81,8 @@ def what_happened(event: events.DomainEvent) -> Happened | None:
 
 
 async def record_for_rules(session: AsyncSession, happened: Sequence[events.DomainEvent]) -> None:
-    """Write a row for each event an enabled rule listens for. Called with the events of the
+    """Write a row for each event an enabled rule listens for, narrowing and all (a rule on
+    entering another stage does not listen for this one). Called with the events of the
     transaction, right before its commit."""
     depth = change_depth(session) + 1
     if depth > MAX_DEPTH:
@@ -84,23 +90,29 @@ async def record_for_rules(session: AsyncSession, happened: Sequence[events.Doma
     for each in filter(None, map(what_happened, happened)):
         if not await listeners.rules_may_listen(session, each.trigger):
             continue
-        written = await session.execute(
-            _INSERT_IF_LISTENED,
-            {
-                "trigger": each.trigger,
-                "lead_id": each.lead_id,
-                "facts": each.facts,
-                "depth": depth,
-                "now": utcnow(),
-            },
-        )
+        narrowed_by = next((name for name in NARROWING_FACTS if name in each.facts), None)
+        parameters = {
+            "trigger": each.trigger,
+            "lead_id": each.lead_id,
+            "facts": each.facts,
+            "depth": depth,
+            "now": utcnow(),
+        }
+        if narrowed_by is not None:
+            parameters["narrowed"] = each.facts[narrowed_by]
+        written = await session.execute(_insert_if_listened(narrowed_by), parameters)
         if written.rowcount:  # type: ignore[attr-defined]
             queued(session, Queue.RULE_EVENTS)
 
 
-def _insert_if_listened() -> Insert:
-    """One statement that writes the row only when an enabled rule listens for its trigger:
-    asking first and writing then would take two round trips."""
+@cache
+def _insert_if_listened(narrowed_by: str | None) -> Insert:
+    """One statement that writes the row only when an enabled rule listens for its trigger
+    and, for a trigger an event's fact narrows (``narrowed_by``: the stage entered, the
+    source...), the rule is not narrowed to another value: asking first and writing then
+    would take two round trips. Checked by the change's own transaction, at its commit, so a
+    rule committed before it is seen and none is missed through a stale copy. Built once per
+    narrowing: building it anew took about as long as running it."""
     columns = RuleEvent.__table__.c
     trigger = bindparam("trigger", type_=columns.trigger.type)
     now = bindparam("now", type_=columns.due_at.type)
@@ -115,15 +127,22 @@ def _insert_if_listened() -> Insert:
         "created_at": now,
     }
     listened = exists().where(Rule.enabled.is_(True), Rule.trigger == trigger)
+    if narrowed_by is not None:
+        path = Rule.spec[("when", narrowed_by)]
+        narrowing: ColumnElement[Any]
+        narrowed: BindParameter[Any]
+        if narrowed_by == "stage_id":
+            narrowing = path.as_integer()
+            narrowed = bindparam("narrowed", type_=Integer)
+        else:
+            narrowing = path.as_string()
+            narrowed = bindparam("narrowed", type_=String)
+        listened = listened.where(or_(narrowing.is_(None), narrowing == narrowed))
     return (
         insert(RuleEvent)
         .from_select(list(row), select(*row.values()).where(listened))
         .execution_options(dml_strategy="raw")
     )
-
-
-# Built once: building it anew took about as long as running it.
-_INSERT_IF_LISTENED = _insert_if_listened()
 
 
 # The take is a Core statement on the tables: through the ORM, its bulk UPDATE machinery
@@ -154,10 +173,10 @@ _LEAD_FACTS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Taken:
-    # Not in the session: a rollback leaves it as taken, with the attempts an error needs.
-    record: RuleEvent
+    # The taken row's columns.
+    values: dict[str, Any]
     # The rules' version the transaction read (None: not known).
     rules_version: int | None
     # Whether other records were due (some perhaps being taken by another runner).
@@ -165,27 +184,61 @@ class Taken:
     # The record's lead as conditions see it, without tags and teams; None: the lead is gone.
     lead: LeadFacts | None
 
+    @property
+    def trigger(self) -> str:
+        trigger: str = self.values["trigger"]
+        return trigger
 
-async def take_due(session: AsyncSession, *, now: datetime) -> Taken | None:
+    @property
+    def facts(self) -> dict[str, Any]:
+        facts: dict[str, Any] = self.values["facts"]
+        return facts
+
+    @property
+    def lead_id(self) -> int:
+        lead_id: int = self.values["lead_id"]
+        return lead_id
+
+    @property
+    def rule_id(self) -> int | None:
+        rule_id: int | None = self.values["rule_id"]
+        return rule_id
+
+    @cached_property
+    def record(self) -> RuleEvent:
+        """The record as an instance, not in the session: a rollback leaves it as taken, with
+        the attempts an error needs. Built only when asked (a record whose rules do nothing
+        needs none), as building one took longer than checking 100 rules."""
+        return RuleEvent(**self.values)
+
+
+async def take_due(db: AsyncSession | AsyncConnection, *, now: datetime) -> Taken | None:
     """The oldest due row, taken and marked done in one statement: the first write of the
     transaction that applies its rules, so that transaction's commit is what makes it done and
     its rollback (or a crash) leaves it to run again. Two runners never take the same row: the
     lock is held until the commit, and the other skips the row or, once it is committed, sees
     it done. With it, in the same round trip, the rules' version (None: not known) and whether
     other rows were due, and what conditions ask of its lead (the lead itself is read only for
-    a rule that acts). None when no row is due."""
-    dialect = session.get_bind().dialect.name
+    a rule that acts). None when no row is due. On a connection the statement is run as it is
+    (no ORM execution around it)."""
+    dialect = _dialect(db)
     if dialect not in _TAKE:
-        _TAKE[dialect] = _take(session)
-    taken = (await session.execute(_TAKE[dialect], {"now": now})).one_or_none()
+        _TAKE[dialect] = _take(dialect)
+    taken = (await db.execute(_TAKE[dialect], {"now": now})).one_or_none()
     if taken is None:
         return None
     columns, facts = len(_EVENTS.c), len(_EVENTS.c) + len(_LEAD_FACTS)
-    record = RuleEvent(**dict(zip(_EVENTS.c.keys(), taken[:columns], strict=True)))
+    values = dict(zip(_EVENTS.c.keys(), taken[:columns], strict=True))
     source, *lead = taken[columns:facts]
     rules_version, more_due = taken[facts : facts + 2]
     known = None if source is None else LeadFacts.of_row(source, *lead)
-    return Taken(record, rules_version, more_due, known)
+    return Taken(values, rules_version, more_due, known)
+
+
+def _dialect(db: AsyncSession | AsyncConnection) -> str:
+    if isinstance(db, AsyncConnection):
+        return db.dialect.name
+    return db.get_bind().dialect.name
 
 
 async def commit_durably(session: AsyncSession) -> None:
@@ -199,7 +252,7 @@ async def commit_durably(session: AsyncSession) -> None:
 _TAKE: dict[str, ReturningUpdate[Any]] = {}
 
 
-def _take(session: AsyncSession) -> ReturningUpdate[Any]:
+def _take(dialect: str) -> ReturningUpdate[Any]:
     """On PostgreSQL an UPDATE ... FROM leads that returns the lead's facts as well, saving the
     runner a round trip (a record's lead always exists: deleting a lead deletes its records).
     SQLite's RETURNING sees only the updated table: there they are subqueries by the lead's
@@ -213,9 +266,9 @@ def _take(session: AsyncSession) -> ReturningUpdate[Any]:
     other = _EVENTS.alias()
     more_due = exists().where(other.c.status == RuleEventStatus.PENDING, other.c.due_at <= now)
     taken = update(_EVENTS).where(
-        _EVENTS.c.id.in_(picked_once(session, _due(now), "next_rule_event"))
+        _EVENTS.c.id.in_(picked_once_on(dialect, _due(now), "next_rule_event"))
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         # Its subqueries see the rows as they were before the statement: the taken one is
         # left out by hand.
         more_due = more_due.where(other.c.id != _EVENTS.c.id).correlate(_EVENTS)

@@ -44,6 +44,10 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# The facts of an event that may narrow its trigger, each a field of When of the same name.
+NARROWING_FACTS = ("source", "stage_id", "reason", "channel")
+
+
 class When(_Frozen):
     """The trigger and what narrows it: a source (created), a stage (entered), a reason
     (lost), a number of days (idle), a channel (customer wrote)."""
@@ -56,7 +60,8 @@ class When(_Frozen):
     channel: LeadSource | None = None
 
     def accepts(self, facts: dict[str, object]) -> bool:
-        """Does an event of this trigger, with these facts, fire the rule?"""
+        """Does an event of this trigger, with these facts, fire the rule? (Spelled out,
+        one field of NARROWING_FACTS each: a loop over them took twice as long.)"""
         return (
             (self.source is None or facts.get("source") == self.source)
             and (self.stage_id is None or facts.get("stage_id") == self.stage_id)

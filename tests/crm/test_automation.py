@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.database import create_engine
@@ -182,6 +183,65 @@ async def test_a_change_is_recorded_only_when_an_enabled_rule_listens_for_it(
         select(RuleEvent.trigger, RuleEvent.lead_id, RuleEvent.facts, RuleEvent.depth)
     )
     assert recorded.all() == [(Trigger.LEAD_CREATED, lead.id, {"source": lead.source}, 1)]
+
+
+async def test_a_change_is_recorded_only_when_a_rule_s_narrowing_lets_it_through(
+    session: AsyncSession, team: Team, stages: Stages
+) -> None:
+    """A rule on entering one stage, or on leads from one source, does not listen for the
+    others: such a change writes no record for the runner to look at."""
+    proposal = stages.proposal.id
+    entered = When(trigger=Trigger.STAGE_ENTERED, stage_id=proposal)
+    await new_rule(session, team, "Proposal", entered, [AddTag(tag="x")])
+    from_site = When(trigger=Trigger.LEAD_CREATED, source=LeadSource.WEBSITE_CHAT)
+    await new_rule(session, team, "From the site", from_site, [AddTag(tag="y")])
+
+    lead = await add_lead(session, team, "By hand")
+    for stage_id in (stages.qualified.id, proposal):
+        lead = await session.get_one(Lead, lead.id, populate_existing=True)
+        await move_to_stage(
+            session, actor=team.rep, lead_id=lead.id, stage_id=stage_id, seen_version=lead.version
+        )
+        await commit_with_notifications(session)
+
+    recorded = await session.execute(select(RuleEvent.trigger, RuleEvent.facts))
+    assert recorded.all() == [(Trigger.STAGE_ENTERED, {"stage_id": proposal})]
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_a_rule_made_while_a_change_is_under_way_sees_the_change(
+    session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    team: Team,
+    stages: Stages,
+) -> None:
+    """Whether a change is recorded is asked by its own transaction at its commit: a rule
+    committed while the change was under way is seen (on SQLite the rule's commit waits for
+    the change's)."""
+    proposal = stages.proposal.id
+    await new_rule(
+        session,
+        team,
+        "Qualified",
+        When(trigger=Trigger.STAGE_ENTERED, stage_id=stages.qualified.id),
+        [AddTag(tag="qualified")],
+    )
+    lead = await add_lead(session, team)
+    assert await run_all(session_factory) == 0
+
+    async with session_factory() as changing:
+        await move_to_stage(
+            changing, actor=team.rep, lead_id=lead.id, stage_id=proposal, seen_version=lead.version
+        )
+        await changing.flush()
+        entered = When(trigger=Trigger.STAGE_ENTERED, stage_id=proposal)
+        await new_rule(session, team, "Proposal", entered, [AddTag(tag="proposal")])
+        await commit_with_notifications(changing)
+
+    assert await run_all(session_factory) == 1
+    assert await tags_of(session, lead.id) == ["proposal"]
 
 
 async def test_a_runner_sees_every_change_to_the_rules_between_two_events(
@@ -691,6 +751,36 @@ async def test_the_runner_knows_from_the_record_it_takes_whether_another_is_due(
     looks = [await runner.run_next(), await runner.run_next(), await runner.run_next()]
 
     assert looks == [Looked.RAN_ONE_OF_MORE, Looked.RAN_THE_LAST, Looked.NOTHING_DUE]
+    assert [await tags_of(session, lead.id) for lead in (first, second)] == [
+        ["welcomed"],
+        ["welcomed"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_a_runner_whose_connection_was_cut_runs_the_next_record_on_another(
+    session: AsyncSession, session_factory: async_sessionmaker[AsyncSession], team: Team
+) -> None:
+    """The runner holds one connection while it runs; the server may end it at any time."""
+    await new_rule(session, team, "Welcome", CREATED, [AddTag(tag="welcomed")])
+    runner = utc_runner(session_factory)
+    async with runner.holding_a_connection():
+        first = await add_lead(session, team, "Olena")
+        assert await runner.run_due() == 1
+        await session.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        await session.commit()
+        second = await add_lead(session, team, "Petro")
+        with pytest.raises(DBAPIError):  # run() logs it and looks again
+            await runner.run_due()
+        assert await runner.run_due() == 1
+
     assert [await tags_of(session, lead.id) for lead in (first, second)] == [
         ["welcomed"],
         ["welcomed"],
