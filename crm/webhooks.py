@@ -17,7 +17,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Insert,
     Integer,
     Row,
@@ -209,30 +208,23 @@ async def lead_data(session: AsyncSession, lead_id: int) -> dict[str, Any] | Non
 
 
 async def claim_next(
-    session: AsyncSession,
-    *,
-    worker: str,
-    now: datetime,
-    limit: int,
-    lease: timedelta,
-    webhook_id: int | None = None,
+    session: AsyncSession, *, worker: str, now: datetime, limit: int, lease: timedelta
 ) -> list[WebhookDelivery]:
-    """Claim the oldest pending delivery of up to ``limit`` webhooks (or of ``webhook_id``)
-    that are neither paused nor deleted, if it is due and nobody holds it: at most one
-    delivery of a webhook is in flight, so its receiver gets events in the order they
-    happened. Found through each webhook's oldest pending id, an index lookup, however long
-    the queue."""
-    claiming = _claiming(session.get_bind().dialect.name, one_webhook=webhook_id is not None)
+    """Claim the oldest pending delivery of up to ``limit`` webhooks that are neither paused
+    nor deleted, if it is due and nobody holds it: at most one delivery of a webhook is in
+    flight, so its receiver gets events in the order they happened (:func:`claim_run` then
+    takes the ones behind it). Found through each webhook's oldest pending id, an index
+    lookup, however long the queue."""
     bound = {"now": now, "worker": worker, "lease_end": now + lease, "limit": limit}
-    if webhook_id is not None:
-        bound["one_webhook_id"] = webhook_id
-    return outbox.oldest_first(await session.scalars(claiming, bound))
+    return outbox.oldest_first(
+        await session.scalars(_claiming(session.get_bind().dialect.name), bound)
+    )
 
 
-@lru_cache(maxsize=4)
-def _claiming(dialect: str, *, one_webhook: bool) -> Update:
-    """The claim, composed once per database and shape: the sender claims before each
-    delivery, and composing the statement took longer than running it."""
+@lru_cache(maxsize=2)
+def _claiming(dialect: str) -> Update:
+    """The claim, composed once per database: composing the statement took longer than
+    running it."""
     now = bindparam("now", type_=WebhookDelivery.due_at.type)
     pending = aliased(WebhookDelivery)
     oldest_pending = (
@@ -240,13 +232,11 @@ def _claiming(dialect: str, *, one_webhook: bool) -> Update:
         .where(pending.webhook_id == Webhook.id, pending.status == OutboxStatus.PENDING)
         .scalar_subquery()
     )
-    active: list[ColumnElement[bool]] = [Webhook.paused_at.is_(None), Webhook.deleted_at.is_(None)]
-    if one_webhook:
-        active.append(Webhook.id == bindparam("one_webhook_id"))
+    active = select(oldest_pending).where(Webhook.paused_at.is_(None), Webhook.deleted_at.is_(None))
     candidates = (
         select(WebhookDelivery.id)
         .where(
-            WebhookDelivery.id.in_(select(oldest_pending).where(*active)),
+            WebhookDelivery.id.in_(active),
             *outbox.claimable(WebhookDelivery, now),
         )
         .order_by(WebhookDelivery.due_at, WebhookDelivery.id)
