@@ -1,6 +1,7 @@
 """Outgoing webhooks: the real ``WebhookSender`` draining deliveries that are due at once to
 a local aiohttp receiver, on each database, and a bare aiohttp client posting the same bodies
-to the same receiver as the baseline.
+to the same receiver as the baseline. The receiver runs in a process of its own, as a real
+one is on another machine (bench/webhook_receiver.py).
 
 Two shapes: every delivery for one webhook (one request in flight at a time, as the sender
 keeps a webhook's events in order; the baseline posts one after another), and the same
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 import uuid
-from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -46,43 +48,58 @@ DELIVERIES = 2_000
 SPREAD_OVER = 8
 TARGET_PER_SECOND = 200.0
 LOCAL = TargetPolicy(allow_private=True)
+REPO = Path(__file__).resolve().parents[1]
 
 
 class Receiver:
-    """Answers 200 to every POST and counts each webhook's ``webhook-id``s."""
+    """bench/webhook_receiver.py in a process of its own: it answers 200 to every POST and
+    counts each webhook's ``webhook-id``s, so a delivery made twice would show."""
 
     def __init__(self) -> None:
-        self.received: Counter[str] = Counter()
-        self.done = asyncio.Event()
-        self.expected = 0
-        self.runner: web.AppRunner | None = None
+        self.process: asyncio.subprocess.Process | None = None
+        self.control: aiohttp.ClientSession | None = None
+        self.base = ""
         self.url = ""
 
-    async def receive(self, request: web.Request) -> web.Response:
-        await request.read()
-        self.received[f"{request.path} {request.headers.get('webhook-id')}"] += 1
-        if sum(self.received.values()) >= self.expected:
-            self.done.set()
-        return web.Response(text="ok")
-
     async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/hooks/{number}", self.receive)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        port = self.runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}/hooks"
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.webhook_receiver",
+            cwd=REPO,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert self.process.stdout is not None
+        port = int(await self.process.stdout.readline())
+        self.base = f"http://127.0.0.1:{port}"
+        self.url = f"{self.base}/hooks"
+        self.control = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
 
-    def expect(self, count: int) -> None:
-        self.received.clear()
-        self.done.clear()
-        self.expected = count
+    async def expect(self, count: int) -> None:
+        assert self.control is not None
+        async with self.control.post(f"{self.base}/expect/{count}") as response:
+            response.raise_for_status()
+
+    async def all_arrived(self) -> Arrived:
+        """Once as many requests as expected arrived: how many, how many distinct."""
+        assert self.control is not None
+        async with self.control.get(f"{self.base}/done") as response:
+            return Arrived(**await response.json())
 
     async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
+        if self.control is not None:
+            await self.control.close()
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+
+
+@dataclass(frozen=True, slots=True)
+class Arrived:
+    total: int
+    distinct: int
+    twice: int
 
 
 async def measure_backend(backend: str, url: str) -> list[Measurement]:
@@ -109,18 +126,18 @@ async def _measure(
 ) -> Measurement:
     print(f"[{backend}] queueing {DELIVERIES:,} deliveries for {hooks} webhook(s) ...", flush=True)
     bodies = await _queue(session_factory, receiver.url, hooks)
-    receiver.expect(len(bodies))
-    baseline = await _bare_posts(receiver, bodies, hooks)
+    await receiver.expect(len(bodies))
+    baseline = await _bare_posts(bodies, hooks)
 
-    receiver.expect(len(bodies))
+    await receiver.expect(len(bodies))
     sender = WebhookSender(session_factory, policy=LOCAL, lease=timedelta(minutes=5))
     started = time.perf_counter()
     sending = asyncio.create_task(sender.run())
-    await receiver.done.wait()
+    arrived = await receiver.all_arrived()
     seconds = time.perf_counter() - started
     sender.stop()
     await sending
-    await _check_all_sent(session_factory, receiver, len(bodies))
+    await _check_all_sent(session_factory, arrived, len(bodies))
     rate = len(bodies) / seconds
     return Measurement(
         name=f"webhook sender, {len(bodies):,} deliveries to {hooks} webhook(s)",
@@ -193,7 +210,7 @@ async def _queue(
         return [(url, body) for url, body in rows]
 
 
-async def _bare_posts(receiver: Receiver, bodies: list[tuple[str, str]], loops: int) -> float:
+async def _bare_posts(bodies: list[tuple[str, str]], loops: int) -> float:
     """Posts a second: the same bodies to the same addresses, ``loops`` side by side."""
     async with aiohttp.ClientSession() as client:
         started = time.perf_counter()
@@ -210,14 +227,13 @@ async def _bare_posts(receiver: Receiver, bodies: list[tuple[str, str]], loops: 
 
 
 async def _check_all_sent(
-    session_factory: async_sessionmaker[AsyncSession], receiver: Receiver, count: int
+    session_factory: async_sessionmaker[AsyncSession], arrived: Arrived, count: int
 ) -> None:
-    twice = [key for key, times in receiver.received.items() if times > 1]
     async with session_factory() as session:
         waiting = await session.scalar(
             select(func.count())
             .select_from(WebhookDelivery)
             .where(WebhookDelivery.status == OutboxStatus.PENDING)
         )
-    if twice or waiting or len(receiver.received) != count:
-        print(f"!!! {len(twice)} delivered twice, {waiting} not sent !!!")
+    if arrived.twice or waiting or arrived.distinct != count:
+        print(f"!!! {arrived.twice} delivered twice, {waiting} not sent !!!")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,13 +17,17 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
+    Insert,
     Integer,
+    Row,
+    Select,
+    Table,
     Update,
     bindparam,
     delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -204,30 +208,23 @@ async def lead_data(session: AsyncSession, lead_id: int) -> dict[str, Any] | Non
 
 
 async def claim_next(
-    session: AsyncSession,
-    *,
-    worker: str,
-    now: datetime,
-    limit: int,
-    lease: timedelta,
-    webhook_id: int | None = None,
+    session: AsyncSession, *, worker: str, now: datetime, limit: int, lease: timedelta
 ) -> list[WebhookDelivery]:
-    """Claim the oldest pending delivery of up to ``limit`` webhooks (or of ``webhook_id``)
-    that are neither paused nor deleted, if it is due and nobody holds it: at most one
-    delivery of a webhook is in flight, so its receiver gets events in the order they
-    happened. Found through each webhook's oldest pending id, an index lookup, however long
-    the queue."""
-    claiming = _claiming(session.get_bind().dialect.name, one_webhook=webhook_id is not None)
+    """Claim the oldest pending delivery of up to ``limit`` webhooks that are neither paused
+    nor deleted, if it is due and nobody holds it: at most one delivery of a webhook is in
+    flight, so its receiver gets events in the order they happened (:func:`claim_run` then
+    takes the ones behind it). Found through each webhook's oldest pending id, an index
+    lookup, however long the queue."""
     bound = {"now": now, "worker": worker, "lease_end": now + lease, "limit": limit}
-    if webhook_id is not None:
-        bound["one_webhook_id"] = webhook_id
-    return outbox.oldest_first(await session.scalars(claiming, bound))
+    return outbox.oldest_first(
+        await session.scalars(_claiming(session.get_bind().dialect.name), bound)
+    )
 
 
-@lru_cache(maxsize=4)
-def _claiming(dialect: str, *, one_webhook: bool) -> Update:
-    """The claim, composed once per database and shape: the sender claims before each
-    delivery, and composing the statement took longer than running it."""
+@lru_cache(maxsize=2)
+def _claiming(dialect: str) -> Update:
+    """The claim, composed once per database: composing the statement took longer than
+    running it."""
     now = bindparam("now", type_=WebhookDelivery.due_at.type)
     pending = aliased(WebhookDelivery)
     oldest_pending = (
@@ -235,13 +232,11 @@ def _claiming(dialect: str, *, one_webhook: bool) -> Update:
         .where(pending.webhook_id == Webhook.id, pending.status == OutboxStatus.PENDING)
         .scalar_subquery()
     )
-    active: list[ColumnElement[bool]] = [Webhook.paused_at.is_(None), Webhook.deleted_at.is_(None)]
-    if one_webhook:
-        active.append(Webhook.id == bindparam("one_webhook_id"))
+    active = select(oldest_pending).where(Webhook.paused_at.is_(None), Webhook.deleted_at.is_(None))
     candidates = (
         select(WebhookDelivery.id)
         .where(
-            WebhookDelivery.id.in_(select(oldest_pending).where(*active)),
+            WebhookDelivery.id.in_(active),
             *outbox.claimable(WebhookDelivery, now),
         )
         .order_by(WebhookDelivery.due_at, WebhookDelivery.id)
@@ -257,6 +252,123 @@ def _claiming(dialect: str, *, one_webhook: bool) -> Update:
         )
         .returning(WebhookDelivery)
         .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
+async def claim_run(
+    session: AsyncSession,
+    *,
+    webhook_id: int,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+) -> list[WebhookDelivery]:
+    """Claim the webhook's oldest pending deliveries, up to ``limit``, oldest first and with
+    no gap: from its oldest on, as long as each is due and free (or already ``worker``'s),
+    while the webhook is neither paused nor deleted. The sender posts them one after another,
+    so a run costs one claim instead of one per delivery; they share one lease. The caller
+    commits at once."""
+    bound = {"webhook_id": webhook_id, "worker": worker, "now": now}
+    oldest = await session.execute(_oldest_pending_of_webhook(), bound | {"limit": limit})
+    run = [row.id for row in _while_free(oldest, worker=worker, now=now)]
+    if not run:
+        return []
+    claimed = await session.scalars(
+        _claiming_run(), bound | {"run_ids": run, "lease_end": now + lease}
+    )
+    held = {delivery.id: delivery for delivery in claimed}
+    unbroken = _up_to_a_gap(run, held)
+    if len(unbroken) < len(held):  # another worker took one between the look and the claim
+        await release_deliveries(session, held.keys() - {d.id for d in unbroken}, worker=worker)
+    return unbroken
+
+
+# A pending delivery's id, due time and claim.
+_InQueue = Row[int, datetime, str | None, datetime | None]
+
+
+def _while_free(rows: Iterable[_InQueue], *, worker: str, now: datetime) -> Iterable[_InQueue]:
+    for row in rows:
+        lease_runs = row.claimed_until is not None and row.claimed_until >= now
+        if row.due_at > now or (row.claimed_by not in (None, worker) and lease_runs):
+            return
+        yield row
+
+
+def _up_to_a_gap(run: list[int], held: dict[int, WebhookDelivery]) -> list[WebhookDelivery]:
+    unbroken = []
+    for delivery_id in run:
+        if delivery_id not in held:
+            break
+        unbroken.append(held[delivery_id])
+    return unbroken
+
+
+@lru_cache(maxsize=1)
+def _oldest_pending_of_webhook() -> Select[int, datetime, str | None, datetime | None]:
+    return (
+        select(
+            WebhookDelivery.id,
+            WebhookDelivery.due_at,
+            WebhookDelivery.claimed_by,
+            WebhookDelivery.claimed_until,
+        )
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .where(
+            WebhookDelivery.webhook_id == bindparam("webhook_id"),
+            WebhookDelivery.status == OutboxStatus.PENDING,
+            Webhook.paused_at.is_(None),
+            Webhook.deleted_at.is_(None),
+        )
+        .order_by(WebhookDelivery.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+@lru_cache(maxsize=1)
+def _claiming_run() -> Update:
+    """Claims the deliveries ``run_ids`` that are still pending, due and free (or the
+    worker's own): checked again in the statement, as another worker may have come between."""
+    now = bindparam("now", type_=WebhookDelivery.due_at.type)
+    worker = bindparam("worker", type_=WebhookDelivery.claimed_by.type)
+    return (
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id.in_(bindparam("run_ids", expanding=True)),
+            WebhookDelivery.status == OutboxStatus.PENDING,
+            WebhookDelivery.due_at <= now,
+            or_(
+                WebhookDelivery.claimed_by == worker,
+                WebhookDelivery.claimed_until.is_(None),
+                WebhookDelivery.claimed_until < now,
+            ),
+        )
+        .values(
+            claimed_by=worker,
+            claimed_until=bindparam("lease_end", type_=WebhookDelivery.claimed_until.type),
+        )
+        .returning(WebhookDelivery)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
+async def release_deliveries(
+    session: AsyncSession, delivery_ids: Collection[int], *, worker: str
+) -> None:
+    """Hand back claimed deliveries that will not be posted now (the rest of a run that
+    stopped), so the next claim takes them, in order, without waiting for their lease."""
+    if not delivery_ids:
+        return
+    await session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id.in_(delivery_ids),
+            WebhookDelivery.claimed_by == worker,
+            WebhookDelivery.status == OutboxStatus.PENDING,
+        )
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -287,28 +399,18 @@ async def settle_attempt(
     failing for the ``PAUSE_AFTER``-th time in a row is paused and the admins told.
     ``after_failures`` False says the webhook's last attempt went through, so a success has
     no count of failures to reset (one statement less a delivery)."""
-    await session.execute(
-        insert(WebhookAttempt).values(
-            webhook_id=delivery.webhook_id,
-            delivery_id=delivery.id,
-            attempt=delivery.attempts + 1,
-            attempted_at=now,
-            status_code=result.status_code,
-            latency_ms=result.latency_ms,
-            error=(result.error or "")[: outbox.ERROR_MAX] or None,
-        )
-    )
     if result.delivered:
-        await outbox.mark_sent(
-            session, message_id=delivery.id, worker=worker, now=now, queue=WebhookDelivery
+        reset = [delivery.webhook_id] if after_failures else []
+        await settle_delivered(
+            session,
+            [LoggedAttempt.of(delivery, result, at=now)],
+            worker=worker,
+            failures_reset=reset,
         )
-        if after_failures:
-            await session.execute(
-                update(Webhook)
-                .where(Webhook.id == delivery.webhook_id)
-                .values(consecutive_failures=0)
-            )
         return
+    await session.execute(
+        _logging_attempts(), [LoggedAttempt.of(delivery, result, at=now).as_row()]
+    )
     await outbox.record_failure(
         session,
         message=delivery,
@@ -325,6 +427,115 @@ async def settle_attempt(
     )
     if failures is not None and failures >= PAUSE_AFTER:
         await _pause(session, webhook_id=delivery.webhook_id, now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedAttempt:
+    """One attempt as the delivery log keeps it."""
+
+    webhook_id: int
+    delivery_id: int
+    attempt: int
+    at: datetime
+    status_code: int | None
+    latency_ms: int
+    error: str | None = None
+
+    @classmethod
+    def of(cls, delivery: WebhookDelivery, result: AttemptResult, *, at: datetime) -> LoggedAttempt:
+        return cls(
+            webhook_id=delivery.webhook_id,
+            delivery_id=delivery.id,
+            attempt=delivery.attempts + 1,
+            at=at,
+            status_code=result.status_code,
+            latency_ms=result.latency_ms,
+            error=(result.error or "")[: outbox.ERROR_MAX] or None,
+        )
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "webhook_id": self.webhook_id,
+            "delivery_id": self.delivery_id,
+            "attempt": self.attempt,
+            "attempted_at": self.at,
+            "status_code": self.status_code,
+            "latency_ms": self.latency_ms,
+            "error": self.error,
+        }
+
+
+async def settle_delivered(
+    session: AsyncSession,
+    delivered: Sequence[LoggedAttempt],
+    *,
+    worker: str,
+    failures_reset: Collection[int] = (),
+) -> None:
+    """Settle deliveries their receivers took (each attempt a 2xx), however many, in two
+    statements: their attempts logged, and each marked sent at its answer's time; and one
+    more to reset the count of failures of the webhooks in ``failures_reset`` (those whose
+    last attempt had failed). Several webhooks' successes share one transaction this way.
+
+    On PostgreSQL the commit does not wait for the disk (an fsync, under load longer than
+    the rest of the transaction and the request together): settling lost in a crash of the
+    database leaves those deliveries pending, to be sent again under their same event ids,
+    which their receivers know already; nothing is lost. Failures are settled durably."""
+    if not delivered:
+        return
+    await session.execute(
+        _logging_successes(session.get_bind().dialect.name),
+        [each.as_row() for each in delivered],
+    )
+    await session.execute(
+        _marking_sent(),
+        [{"sent_id": each.delivery_id, "sent_at": each.at, "worker": worker} for each in delivered],
+    )
+    if failures_reset:
+        await session.execute(
+            update(Webhook)
+            .where(Webhook.id.in_(failures_reset))
+            .values(consecutive_failures=0)
+            .execution_options(synchronize_session=False)
+        )
+
+
+@lru_cache(maxsize=1)
+def _logging_attempts() -> Insert:
+    return insert(_table(WebhookAttempt))
+
+
+@lru_cache(maxsize=2)
+def _logging_successes(dialect: str) -> Insert:
+    """On PostgreSQL with the setting that the commit need not wait for the disk, in the
+    same round trip."""
+    if dialect != "postgresql":
+        return _logging_attempts()
+    return _logging_attempts().returning(func.set_config("synchronous_commit", "off", True))
+
+
+@lru_cache(maxsize=1)
+def _marking_sent() -> Update:
+    deliveries = _table(WebhookDelivery)
+    return (
+        update(deliveries)
+        .where(
+            deliveries.c.id == bindparam("sent_id"),
+            deliveries.c.claimed_by == bindparam("worker"),
+        )
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=bindparam("sent_at"),
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+
+
+def _table(model: type[WebhookAttempt] | type[WebhookDelivery]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 async def _pause(session: AsyncSession, *, webhook_id: int, now: datetime) -> None:

@@ -38,8 +38,11 @@ from crm.webhook_targets import (
 )
 
 log = logging.getLogger(__name__)
-BATCH = 50
+BATCH = 50  # webhooks a round sends to, side by side
+RUN = 50  # deliveries of a webhook a round posts one after another
 TIMEOUT = aiohttp.ClientTimeout(total=10)
+# A run goes on only while its lease outlasts another request and its settling.
+LEASE_LEFT_FOR_A_REQUEST = timedelta(seconds=15)
 ANSWER_READ_MAX = 64 * 1024
 ERROR_ANSWER_SHOWN = 200
 USER_AGENT = "telegram-crm-webhooks/1"
@@ -91,6 +94,51 @@ def _literal_address(host: str) -> IpAddress | None:
     return None
 
 
+class SuccessSettler:
+    """Settles the deliveries receivers took, in the background: those that come while a
+    transaction runs wait for the next one, so several webhooks' successes share a commit.
+    Each :meth:`settle` gives a future that says, once committed, whether it was."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, worker: str) -> None:
+        self.session_factory = session_factory
+        self.worker = worker
+        self._waiting: list[tuple[webhooks.LoggedAttempt, bool, asyncio.Future[bool]]] = []
+        self._settling: asyncio.Task[None] | None = None
+
+    def settle(
+        self, attempt: webhooks.LoggedAttempt, *, reset_failures: bool
+    ) -> asyncio.Future[bool]:
+        """``reset_failures``: the webhook's last attempt before this one had failed."""
+        settled = asyncio.get_running_loop().create_future()
+        self._waiting.append((attempt, reset_failures, settled))
+        if self._settling is None or self._settling.done():
+            self._settling = asyncio.create_task(self._settle_waiting())
+        return settled
+
+    async def _settle_waiting(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            committed = await self._commit(
+                [attempt for attempt, _, _ in batch],
+                reset={attempt.webhook_id for attempt, reset, _ in batch if reset},
+            )
+            for _, _, settled in batch:
+                if not settled.done():  # its run may have been cancelled meanwhile
+                    settled.set_result(committed)
+
+    async def _commit(self, attempts: list[webhooks.LoggedAttempt], *, reset: set[int]) -> bool:
+        try:
+            async with self.session_factory() as session:
+                await webhooks.settle_delivered(
+                    session, attempts, worker=self.worker, failures_reset=reset
+                )
+                await session.commit()
+        except Exception:  # whatever it was, the runs waiting for it must hear
+            log.exception("%d webhook deliveries sent could not be settled", len(attempts))
+            return False
+        return True
+
+
 class WebhookSender(SendingLoop):
     def __init__(
         self,
@@ -111,6 +159,7 @@ class WebhookSender(SendingLoop):
         self.lease = lease
         self.retries = retries
         self._http: dict[str, aiohttp.ClientSession] = {}
+        self._successes = SuccessSettler(session_factory, worker=self.worker)
 
     async def release_claims(self) -> None:
         await self.close()
@@ -124,75 +173,109 @@ class WebhookSender(SendingLoop):
         self._http.clear()
 
     async def send_due(self) -> int:
-        """Claim the next delivery of each webhook and send them side by side; how many."""
+        """Find the webhooks whose oldest delivery is due (claiming it) and send a run of
+        each one's deliveries, the webhooks side by side; how many webhooks had one."""
         async with self.session_factory() as session:
             claimed = await webhooks.claim_next(
                 session, worker=self.worker, now=self.clock(), limit=BATCH, lease=self.lease
             )
             hooks = await _webhooks_of(session, claimed)
             await session.commit()
-        await asyncio.gather(
-            *(self._deliver_in_turn(delivery, hooks[delivery.webhook_id]) for delivery in claimed)
-        )
+        runs = [self._send_run(hooks[delivery.webhook_id]) for delivery in claimed]
+        for outcome in await asyncio.gather(*runs, return_exceptions=True):
+            if isinstance(outcome, BaseException):  # once every run has stopped
+                raise outcome
         return len(claimed)
 
-    async def _deliver_in_turn(self, delivery: WebhookDelivery, hook: Webhook) -> None:
-        """The webhook's deliveries one after another: after a success its next one is
-        claimed in the transaction that settles it, up to ``BATCH`` in a row, so a busy
-        webhook does not keep the others waiting."""
-        next_one: WebhookDelivery | None = delivery
-        after_failures = hook.consecutive_failures > 0
-        for turns_left in range(BATCH - 1, -1, -1):
-            if next_one is None:
-                return
-            next_one = await self._deliver(
-                next_one, hook, claim_next=turns_left > 0, after_failures=after_failures
+    async def _send_run(self, hook: Webhook) -> None:
+        """Claim up to ``RUN`` of the webhook's oldest deliveries and post them in turn."""
+        async with self.session_factory() as session:
+            run = await webhooks.claim_run(
+                session,
+                webhook_id=hook.id,
+                worker=self.worker,
+                now=self.clock(),
+                lease=self.lease,
+                limit=RUN,
             )
-            after_failures = False  # a failure ends the run: the next one followed a success
+            await session.commit()
+        unposted = await self._post_in_turn(run, hook)
+        if unposted:
+            async with self.session_factory() as session:
+                await webhooks.release_deliveries(
+                    session, [delivery.id for delivery in unposted], worker=self.worker
+                )
+                await session.commit()
 
-    async def _deliver(
+    async def _post_in_turn(
+        self, run: list[WebhookDelivery], hook: Webhook
+    ) -> list[WebhookDelivery]:
+        """Post the run's deliveries one after another, the next once the last was answered,
+        so one request at most is in flight and they arrive in order. A success is settled
+        in the background while the next is posted, the next but one waiting for that: a
+        crash can make only the last success go out again, under its same event id. A
+        failure is settled (and the rest handed back) before the run stops. What is left
+        unposted when the sender stops or the lease would not outlast another request."""
+        settling: asyncio.Future[bool] | None = None
+        after_failures = hook.consecutive_failures > 0
+        unposted: list[WebhookDelivery] = []
+        for turn, delivery in enumerate(run):
+            if turn > 0 and not self._may_post_another(delivery):
+                unposted = run[turn:]
+                break
+            result = await self.attempt(delivery, hook)
+            if settling is not None and not await settling:
+                return []  # no database to settle in: the claims lapse with their lease
+            settling = None
+            if not result.delivered:
+                await self._settle_failure(
+                    delivery, result, hook, after_failures=after_failures, rest=run[turn + 1 :]
+                )
+                return []
+            attempt = webhooks.LoggedAttempt.of(delivery, result, at=self.clock())
+            settling = self._successes.settle(attempt, reset_failures=after_failures)
+            after_failures = False
+        if settling is not None and not await settling:
+            return []
+        return unposted
+
+    def _may_post_another(self, delivery: WebhookDelivery) -> bool:
+        lease_end = delivery.claimed_until
+        return (
+            not self.stopping
+            and lease_end is not None
+            and self.clock() + LEASE_LEFT_FOR_A_REQUEST <= lease_end
+        )
+
+    async def _settle_failure(
         self,
         delivery: WebhookDelivery,
+        result: webhooks.AttemptResult,
         hook: Webhook,
         *,
-        claim_next: bool,
         after_failures: bool,
-    ) -> WebhookDelivery | None:
-        """Send and settle ``delivery``; when it went through and ``claim_next``, claim the
-        webhook's next one in the same transaction."""
-        result = await self.attempt(delivery, hook)
-        if not result.delivered:
-            log.warning(
-                "webhook %s delivery %s failed: %s",
-                hook.id,
-                delivery.id,
-                result.error or result.status_code,
-            )
+        rest: list[WebhookDelivery],
+    ) -> None:
+        log.warning(
+            "webhook %s delivery %s failed: %s",
+            hook.id,
+            delivery.id,
+            result.error or result.status_code,
+        )
         async with self.session_factory() as session:
-            now = self.clock()
             await webhooks.settle_attempt(
                 session,
                 delivery,
                 result,
                 worker=self.worker,
-                now=now,
+                now=self.clock(),
                 retries=self.retries,
                 after_failures=after_failures,
             )
-            claimed = (
-                await webhooks.claim_next(
-                    session,
-                    worker=self.worker,
-                    now=now,
-                    limit=1,
-                    lease=self.lease,
-                    webhook_id=hook.id,
-                )
-                if result.delivered and claim_next and not self.stopping
-                else []
+            await webhooks.release_deliveries(
+                session, [each.id for each in rest], worker=self.worker
             )
             await session.commit()
-        return claimed[0] if claimed else None
 
     async def attempt(self, delivery: WebhookDelivery, hook: Webhook) -> webhooks.AttemptResult:
         """One signed POST of the delivery's body: what came back and how long it took."""

@@ -11,9 +11,11 @@ import hashlib
 import hmac
 import json
 import sys
-from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -22,7 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.database import create_engine
+from bot.delivery import webhooks as sending
 from bot.delivery.webhooks import ANSWER_READ_MAX, WebhookSender
+from crm import outbox, webhooks
 from crm.db import create_session_factory
 from crm.models import (
     OutboxStatus,
@@ -332,3 +336,202 @@ async def test_a_database_that_does_not_answer_does_not_stop_the_sender() -> Non
     sender.stop()
     await running  # and stops cleanly, though its claims could not be handed back
     await engine.dispose()
+
+
+class ScriptedReceiver:
+    """An in-process receiver: each request gets the next of ``answers`` (200 once they run
+    out) after ``delay`` seconds; it keeps what arrived, in order, and how many requests to one
+    address were ever in flight at once. ``on_request`` runs as each one arrives."""
+
+    def __init__(self, answers: list[int], *, delay: float = 0.0) -> None:
+        self.answers = answers
+        self.delay = delay
+        self.arrived: list[tuple[str, str, str]] = []  # (path, title, event id)
+        self.in_flight: Counter[str] = Counter()
+        self.most_in_flight = 0
+        self.on_request: Callable[[], None] = lambda: None
+        self.server: TestServer | None = None
+
+    async def receive(self, request: web.Request) -> web.Response:
+        self.in_flight[request.path] += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight[request.path])
+        body = json.loads(await request.read())
+        self.arrived.append((request.path, body["data"]["lead"]["title"], body["id"]))
+        self.on_request()
+        await asyncio.sleep(self.delay)
+        self.in_flight[request.path] -= 1
+        return web.Response(status=self.answers.pop(0) if self.answers else 200)
+
+    def titles(self, path: str = "/hooks") -> list[str]:
+        return [title for arrived_at, title, _ in self.arrived if arrived_at == path]
+
+    def url(self, path: str = "/hooks") -> str:
+        assert self.server is not None
+        return str(self.server.make_url(path))
+
+
+@pytest.fixture
+async def scripted() -> AsyncIterator[Callable[..., Awaitable[ScriptedReceiver]]]:
+    servers: list[TestServer] = []
+
+    async def start(answers: list[int], *, delay: float = 0.0) -> ScriptedReceiver:
+        receiver = ScriptedReceiver(answers, delay=delay)
+        app = web.Application()
+        app.router.add_post("/{path}", receiver.receive)
+        receiver.server = TestServer(app, host="127.0.0.1")
+        await receiver.server.start_server()
+        servers.append(receiver.server)
+        return receiver
+
+    yield start
+    for server in servers:
+        await server.close()
+
+
+async def claims(session: AsyncSession) -> list[str | None]:
+    rows = await session.scalars(
+        select(WebhookDelivery.claimed_by)
+        .order_by(WebhookDelivery.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+async def until_all_sent(sender: WebhookSender, session: AsyncSession) -> None:
+    async def all_sent() -> bool:
+        return set(await statuses(session)) == {OutboxStatus.SENT}
+
+    for _ in range(MOST_ROUNDS):
+        if await all_sent():
+            return
+        await sender.send_due()
+    raise AssertionError("the sender did not get there")
+
+
+async def test_each_webhooks_events_arrive_in_order_one_at_a_time_across_runs(
+    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    admin: Staff,
+    scripted: Callable[..., Awaitable[ScriptedReceiver]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sending, "RUN", 3)
+    receiver = await scripted([], delay=0.005)
+    await a_webhook(session, admin, receiver.url("/first"))
+    await a_webhook(session, admin, receiver.url("/second"))
+    titles = [f"lead {number}" for number in range(8)]
+    await leads_created(session, admin, titles)
+
+    sender = WebhookSender(session_factory, policy=LOCAL, retries=NO_WAIT)
+    await until_all_sent(sender, session)
+    await sender.close()
+
+    assert receiver.titles("/first") == titles
+    assert receiver.titles("/second") == titles
+    assert receiver.most_in_flight == 1
+    assert len({event_id for _, _, event_id in receiver.arrived}) == len(titles)
+    assert [(a.attempt, a.status_code) for a in await logged_attempts(session)] == [(1, 200)] * 16
+
+
+async def test_a_failure_in_the_middle_of_a_run_leaves_the_rest_to_follow_it_in_order(
+    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    admin: Staff,
+    scripted: Callable[..., Awaitable[ScriptedReceiver]],
+) -> None:
+    receiver = await scripted([200, 200, 503])
+    await a_webhook(session, admin, receiver.url())
+    titles = ["one", "two", "three", "four", "five"]
+    await leads_created(session, admin, titles)
+
+    sender = WebhookSender(session_factory, policy=LOCAL, retries=NO_WAIT)
+    await sender.send_due()
+    after_the_failure = (receiver.titles(), await statuses(session), await claims(session))
+    await until_all_sent(sender, session)
+    await sender.close()
+
+    sent, pending = OutboxStatus.SENT, OutboxStatus.PENDING
+    assert after_the_failure == (
+        ["one", "two", "three"],
+        [sent, sent, pending, pending, pending],
+        [None] * 5,  # the rest of the run handed back, not left to its lease
+    )
+    assert receiver.titles() == ["one", "two", "three", "three", "four", "five"]
+    log = [(a.attempt, a.status_code) for a in await logged_attempts(session)]
+    assert log == [(1, 200), (1, 200), (1, 503), (2, 200), (1, 200), (1, 200)]
+
+
+class MovingClock:
+    """The sender's clock, moved forward by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> None:
+        self.now += by
+
+
+async def test_a_run_stops_where_its_lease_would_not_outlast_another_request(
+    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    admin: Staff,
+    scripted: Callable[..., Awaitable[ScriptedReceiver]],
+) -> None:
+    receiver = await scripted([])
+    await a_webhook(session, admin, receiver.url())
+    titles = ["one", "two", "three"]
+    await leads_created(session, admin, titles)
+    clock = MovingClock()
+    receiver.on_request = lambda: clock.advance(timedelta(seconds=6))  # a slow receiver
+
+    lease = sending.LEASE_LEFT_FOR_A_REQUEST + timedelta(seconds=5)
+    sender = WebhookSender(session_factory, policy=LOCAL, clock=clock, lease=lease)
+    await sender.send_due()
+    first_round = (receiver.titles(), await claims(session))
+    await until_all_sent(sender, session)
+    await sender.close()
+
+    assert first_round == (["one"], [None, None, None])
+    assert receiver.titles() == titles
+
+
+async def test_successes_left_unsettled_go_again_under_their_ids_after_the_first_arrivals(
+    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    admin: Staff,
+    scripted: Callable[..., Awaitable[ScriptedReceiver]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database fails to settle the first success: the run stops after the request in
+    flight meanwhile, and both go again once their lease runs out, as after a crash."""
+    receiver = await scripted([])
+    await a_webhook(session, admin, receiver.url())
+    titles = ["one", "two", "three", "four"]
+    await leads_created(session, admin, titles)
+    settle_delivered = webhooks.settle_delivered
+    failures = [ConnectionResetError("the database went away")]
+
+    async def settle_unless_failing(*args: Any, **kwargs: Any) -> None:
+        if failures:
+            raise failures.pop()
+        await settle_delivered(*args, **kwargs)
+
+    monkeypatch.setattr(webhooks, "settle_delivered", settle_unless_failing)
+    sender = WebhookSender(session_factory, policy=LOCAL)
+    await sender.send_due()
+    first_round = receiver.titles()
+    clock = MovingClock()
+    clock.advance(outbox.LEASE)
+    later = WebhookSender(session_factory, policy=LOCAL, clock=clock)
+    await until_all_sent(later, session)
+    await sender.close()
+    await later.close()
+
+    assert first_round == ["one", "two"]
+    assert receiver.titles() == ["one", "two", "one", "two", "three", "four"]
+    ids = [event_id for _, _, event_id in receiver.arrived]
+    assert ids[2:4] == ids[:2]
+    assert len(set(ids)) == len(titles)

@@ -158,6 +158,77 @@ async def test_one_delivery_per_webhook_is_claimed_at_a_time_and_in_order(
     assert now < retried.due_at <= now + timedelta(seconds=2)
 
 
+async def test_a_run_is_claimed_oldest_first_and_ends_before_a_delivery_not_free(
+    session_factory: async_sessionmaker[AsyncSession], session: AsyncSession, team: Team
+) -> None:
+    webhook = await a_webhook(session, team, WebhookEvent.LEAD_CREATED)
+    for title in ("one", "two", "three", "four"):
+        await create_lead(session, actor=team.rep, draft=LeadDraft(title=title))
+        await commit_with_notifications(session)
+    third = (await deliveries(session, webhook))[2]
+    now = utcnow()
+    third.claimed_by, third.claimed_until = "other", now + timedelta(minutes=1)
+    await session.commit()
+    lease = timedelta(minutes=1)
+
+    async with session_factory() as worker_session:
+
+        async def run_of(worker: str, limit: int = 10) -> list[str]:
+            claimed = await webhooks.claim_run(
+                worker_session,
+                webhook_id=webhook.id,
+                worker=worker,
+                now=now,
+                lease=lease,
+                limit=limit,
+            )
+            await worker_session.commit()
+            return [json.loads(d.body)["data"]["lead"]["title"] for d in claimed]
+
+        first = await run_of("w", limit=1)
+        taken = await run_of("x")
+        held = await run_of("w")
+
+    assert first == ["one"]
+    assert taken == []  # its oldest is w's: no other worker starts behind it
+    assert held == ["one", "two"]  # the third is held by another: never a gap in a run
+    assert [(d.claimed_by, d.status) for d in await deliveries(session, webhook)] == [
+        ("w", OutboxStatus.PENDING),
+        ("w", OutboxStatus.PENDING),
+        ("other", OutboxStatus.PENDING),
+        (None, OutboxStatus.PENDING),
+    ]
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_only_the_settling_of_successes_commits_without_waiting_for_the_disk(
+    session_factory: async_sessionmaker[AsyncSession], session: AsyncSession, team: Team
+) -> None:
+    """A success whose settling a crash of the database lost is sent again under its event
+    id; a failure must count towards the pause."""
+    await a_webhook(session, team, WebhookEvent.LEAD_CREATED)
+    for title in ("one", "two"):
+        await create_lead(session, actor=team.rep, draft=LeadDraft(title=title))
+        await commit_with_notifications(session)
+
+    waits = []
+    for answer in (webhooks.AttemptResult(500, 3), webhooks.AttemptResult(200, 3)):
+        async with session_factory() as worker_session:
+            (delivery,) = await webhooks.claim_next(
+                worker_session, worker="w", now=utcnow(), limit=5, lease=timedelta(minutes=1)
+            )
+            await webhooks.settle_attempt(
+                worker_session, delivery, answer, worker="w", now=utcnow(), retries=NO_WAIT
+            )
+            setting = select(func.current_setting("synchronous_commit"))
+            waits.append((await worker_session.execute(setting)).scalar_one())
+            await worker_session.commit()
+
+    assert waits == ["on", "off"]
+
+
 async def test_twenty_failures_in_a_row_pause_the_webhook_and_tell_the_admins(
     session_factory: async_sessionmaker[AsyncSession], session: AsyncSession, team: Team
 ) -> None:
