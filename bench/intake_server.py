@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.database import create_engine
+from bot.runner import keep_start_up_out_of_collections
 from crm.db import create_session_factory
 from crm.models import IntakeReceipt, utcnow
 from web.app import create_web_app
@@ -76,6 +77,7 @@ def server_engine(database_url: str, *, bare: bool) -> AsyncEngine:
 async def serve(database_url: str, *, bare: bool) -> None:
     engine = server_engine(database_url, bare=bare)
     app = bare_app(engine) if bare else intake_app(engine)
+    keep_start_up_out_of_collections()
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
