@@ -277,10 +277,14 @@ async def mark_sent(
 
 
 async def mark_all_sent(
-    session: AsyncSession, *, worker: str, sent: Sequence[tuple[int, datetime]]
+    session: AsyncSession,
+    *,
+    worker: str,
+    sent: Sequence[tuple[int, datetime]],
+    queue: type[Queued] = OutboxMessage,
 ) -> None:
     """Settle many sent messages, given as (id, sent at), in one statement."""
-    await _settle_all(session, worker=worker, settled=sent, status=OutboxStatus.SENT)
+    await _settle_all(session, worker=worker, settled=sent, status=OutboxStatus.SENT, queue=queue)
 
 
 async def mark_all_skipped(
@@ -304,11 +308,12 @@ async def _settle_all(
     worker: str,
     settled: Sequence[tuple[int, datetime]],
     status: OutboxStatus,
+    queue: type[Queued] = OutboxMessage,
     **values: Any,
 ) -> None:
     if not settled:
         return
-    table = cast(Table, OutboxMessage.__table__)
+    table = cast(Table, cast(Any, queue).__table__)
     await session.execute(
         update(table)
         .where(table.c.id == bindparam("settled_id"), table.c.claimed_by == worker)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Insert,
@@ -487,9 +487,11 @@ async def settle_delivered(
         _logging_successes(session.get_bind().dialect.name),
         [each.as_row() for each in delivered],
     )
-    await session.execute(
-        _marking_sent(),
-        [{"sent_id": each.delivery_id, "sent_at": each.at, "worker": worker} for each in delivered],
+    await outbox.mark_all_sent(
+        session,
+        worker=worker,
+        sent=[(each.delivery_id, each.at) for each in delivered],
+        queue=WebhookDelivery,
     )
     if failures_reset:
         await session.execute(
@@ -502,7 +504,7 @@ async def settle_delivered(
 
 @lru_cache(maxsize=1)
 def _logging_attempts() -> Insert:
-    return insert(_table(WebhookAttempt))
+    return insert(cast(Table, WebhookAttempt.__table__))
 
 
 @lru_cache(maxsize=2)
@@ -512,30 +514,6 @@ def _logging_successes(dialect: str) -> Insert:
     if dialect != "postgresql":
         return _logging_attempts()
     return _logging_attempts().returning(func.set_config("synchronous_commit", "off", True))
-
-
-@lru_cache(maxsize=1)
-def _marking_sent() -> Update:
-    deliveries = _table(WebhookDelivery)
-    return (
-        update(deliveries)
-        .where(
-            deliveries.c.id == bindparam("sent_id"),
-            deliveries.c.claimed_by == bindparam("worker"),
-        )
-        .values(
-            status=OutboxStatus.SENT,
-            sent_at=bindparam("sent_at"),
-            claimed_by=None,
-            claimed_until=None,
-        )
-    )
-
-
-def _table(model: type[WebhookAttempt] | type[WebhookDelivery]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
 
 
 async def _pause(session: AsyncSession, *, webhook_id: int, now: datetime) -> None:
