@@ -15,6 +15,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram_i18n.cores import FluentRuntimeCore
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import lean_aiogram
 from bot.i18n import create_i18n_middleware
 from bot.middlewares.access import StaffAccess
 from bot.middlewares.board_address import BoardAddress
@@ -137,6 +138,7 @@ def create_dispatcher(
 ) -> Dispatcher:
     """``pacer`` is the bot's and the outbox sender's: the sender steps aside on the event
     loop while an update is being served."""
+    lean_aiogram.build_what_every_update_needs()
     storage = storage or create_storage(settings)
     dispatcher = Dispatcher(
         storage=storage,

@@ -23,7 +23,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import lean_aiogram
 from bot.commands import set_board_menu_button, set_commands
 from bot.database import create_engine
 from bot.delivery.registry import RENDERERS
@@ -186,10 +185,8 @@ async def whatsapp_sender(
 
 
 def keep_start_up_out_of_collections() -> None:
-    """What start-up made (modules, routers, translations, the Telegram schemas every update
-    needs) lives as long as the process: frozen, the garbage collector's full passes skip it
-    instead of pausing an update."""
-    lean_aiogram.build_what_every_update_needs()
+    """What start-up made (modules, routers, translations) lives as long as the process:
+    frozen, the garbage collector's full passes skip it instead of pausing an update."""
     gc.collect()
     gc.freeze()
 
