@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crm.contacts import normalize_email, normalize_phone, reversed_digits
+from crm.contacts import normalize_email, normalize_phone
 from crm.errors import Conflict, CrmError, ValidationFailed
 from crm.models import (
     ActivityKind,
@@ -41,7 +41,7 @@ from crm.models import (
 from crm.money import parse_amount, parse_currency, to_minor_units
 from crm.services.access import is_unscoped, require_active, require_role, seen_of
 from crm.services.fields import checked_value, field_definitions
-from crm.services.leads import search_text
+from crm.services.leads import phone_columns, search_text, set_phone
 from crm.services.pipelines import default_pipeline
 from crm.services.tags import normalize_tag, tags_named
 
@@ -488,12 +488,10 @@ async def _insert_leads(session: AsyncSession, rows: list[dict[str, Any]]) -> li
 
 
 def _new_lead(row: dict[str, Any], actor: Staff, stage_id: int, now: Any) -> dict[str, Any]:
-    phone = row.get("phone")
     return {
         "title": row["title"],
         "contact_name": row.get("contact_name"),
-        "phone": phone,
-        "phone_digits_reversed": reversed_digits(phone) if phone else None,
+        **phone_columns(row.get("phone")),
         "email": row.get("email"),
         "source": row.get("source", LeadSource.IMPORT),
         "value_minor": row.get("value"),
@@ -524,8 +522,7 @@ def _update_lead(lead: Lead, row: dict[str, Any]) -> None:
     if "custom_fields" in row:
         lead.custom_fields = lead.custom_fields | row["custom_fields"]
     if "phone" in row:
-        lead.phone = row["phone"]
-        lead.phone_digits_reversed = reversed_digits(row["phone"])
+        set_phone(lead, row["phone"])
     lead.search_text = search_text(lead.title, lead.contact_name, lead.email)
 
 
