@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from crm.models import Notification, Role, Staff
 
@@ -34,37 +35,46 @@ async def managers_wanting(
     return [staff for staff in rows if wants(staff, notification)]
 
 
-async def managers_and_one_wanting(
+async def managers_and_owners_wanting(
     session: AsyncSession,
     notification: Notification,
     *,
-    about: ColumnElement[bool],
-    params: Mapping[str, Any] | None = None,
-    staff_id: int,
-    their_notification: Notification,
-) -> tuple[list[Staff], Staff | None]:
-    """:func:`managers_wanting` ``notification`` and whether ``staff_id`` wants
-    ``their_notification`` (a new lead's managers and its owner), in one query."""
-    rows = (
-        await session.execute(_managers_and_one(about), {**(params or {}), _ONE: staff_id})
-    ).all()
-    managers = [staff for staff, manages in rows if manages and wants(staff, notification)]
-    one = next((staff for staff, _ in rows if staff.id == staff_id), None)
-    return managers, one if one is not None and wants(one, their_notification) else None
+    readers_of_work: Callable[[SQLColumnExpression[int | None]], ColumnElement[bool]],
+    owner_ids: Collection[int],
+    owners_notification: Notification,
+) -> dict[int, tuple[list[Staff], Staff | None]]:
+    """For each of ``owner_ids``: the managers who want ``notification`` and whose scope
+    holds that person's work (``readers_of_work``, crm.services.access.readers_of), and the
+    person if they want ``owners_notification`` (a new lead's managers and owner). One query
+    whatever their number: a web form's burst goes to its reps in turn."""
+    if not owner_ids:
+        return {}
+    rows = await session.execute(_managers_and_owners(readers_of_work), {_OWNERS: list(owner_ids)})
+    managers: dict[int, list[Staff]] = {owner_id: [] for owner_id in owner_ids}
+    owners: dict[int, Staff] = {}
+    for staff, owner_id, manages in rows:
+        if manages and wants(staff, notification):
+            managers[owner_id].append(staff)
+        if staff.id == owner_id and wants(staff, owners_notification):
+            owners[owner_id] = staff
+    return {owner_id: (managers[owner_id], owners.get(owner_id)) for owner_id in owner_ids}
 
 
-_ONE = "audience_staff_id"
+_OWNERS = "audience_owner_ids"
 
 
-# Built once per ``about`` (a few fixed rules, each built once by its caller): composing it
-# cost more than running it.
+# Built once per rule of scope: composing it cost more than running it.
 @lru_cache(maxsize=8)
-def _managers_and_one(about: ColumnElement[bool]) -> Select[Staff, bool]:
-    in_scope = _managers_of(about)
+def _managers_and_owners(
+    readers_of_work: Callable[[SQLColumnExpression[int | None]], ColumnElement[bool]],
+) -> Select[Staff, int, bool]:
+    owner = aliased(Staff, name="owner")
+    in_scope = _managers_of(readers_of_work(owner.id))
     return (
-        select(Staff, in_scope.label("in_scope"))
-        .where(or_(in_scope, Staff.id == bindparam(_ONE, type_=Integer)))
-        .order_by(Staff.id)
+        select(Staff, owner.id, in_scope.label("in_scope"))
+        .join(owner, owner.id.in_(bindparam(_OWNERS, expanding=True)))
+        .where(or_(in_scope, Staff.id == owner.id))
+        .order_by(owner.id, Staff.id)
     )
 
 

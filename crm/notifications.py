@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Integer, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm import events, outbox, webhooks
-from crm.audience import managers_and_one_wanting, managers_wanting, staff_wanting
+from crm.audience import managers_and_owners_wanting, managers_wanting, staff_wanting
 from crm.automation.records import record_for_rules
 from crm.models import Notification, Staff, utcnow
 from crm.services.access import readers_of, readers_of_lead
@@ -32,9 +32,7 @@ async def enqueue_for_events(
     """Write an outbox row per event and interested person; the actor is never told of
     their own doing."""
     now = now or utcnow()
-    # Who hears of a new lead depends on its owner alone: many leads given to the same
-    # person at once (a web form's burst) ask once.
-    new_lead_audiences: dict[int | None, tuple[list[Staff], Staff | None]] = {}
+    new_lead_audiences = await _new_lead_audiences(session, happened)
     messages = [
         outbox.NewMessage(
             recipient_id=recipient.id,
@@ -48,17 +46,43 @@ async def enqueue_for_events(
     await outbox.enqueue_many(session, messages)
 
 
+# Who hears of a new lead given to an owner (None: nobody): the managers who see the owner's
+# leads, and the owner if they want to be told.
+NewLeadAudiences = dict[int | None, tuple[list[Staff], Staff | None]]
+
+
+async def _new_lead_audiences(
+    session: AsyncSession, happened: Sequence[events.DomainEvent]
+) -> NewLeadAudiences:
+    """The audiences of the new leads among ``happened``, by owner: asked once for them all,
+    however many leads each owner was given (a web form's burst)."""
+    owner_ids = {
+        event.responsible_id for event in happened if isinstance(event, events.LeadCreated)
+    }
+    owned = await managers_and_owners_wanting(
+        session,
+        Notification.NEW_LEADS,
+        readers_of_work=readers_of,
+        owner_ids=sorted(owner_id for owner_id in owner_ids if owner_id is not None),
+        owners_notification=Notification.ASSIGNED,
+    )
+    audiences: NewLeadAudiences = dict(owned.items())
+    if None in owner_ids:
+        managers = await managers_wanting(
+            session,
+            Notification.NEW_LEADS,
+            about=_readers_of_owners_work(),
+            params={_OWNER_PARAMETER: None},
+        )
+        audiences[None] = (managers, None)
+    return audiences
+
+
 async def _audience(
-    session: AsyncSession,
-    event: events.DomainEvent,
-    new_lead_audiences: dict[int | None, tuple[list[Staff], Staff | None]],
+    session: AsyncSession, event: events.DomainEvent, new_lead_audiences: NewLeadAudiences
 ) -> list[tuple[Staff, str]]:
     match event:
         case events.LeadCreated(responsible_id=responsible_id):
-            if responsible_id not in new_lead_audiences:
-                new_lead_audiences[responsible_id] = await _managers_and_owner(
-                    session, responsible_id
-                )
             managers, owner = new_lead_audiences[responsible_id]
             told = [(m, LEAD_CREATED) for m in managers]
             if owner is not None and owner not in managers:
@@ -120,27 +144,6 @@ def _lead_id(event: events.DomainEvent) -> int | None:
 
 def _without_actor(told: list[tuple[Staff, str]], actor_id: int | None) -> list[tuple[Staff, str]]:
     return [(staff, kind) for staff, kind in told if staff.id != actor_id]
-
-
-async def _managers_and_owner(
-    session: AsyncSession, owner_id: int | None
-) -> tuple[list[Staff], Staff | None]:
-    """Who hears of a new lead given to ``owner_id``: the managers who see their leads, and
-    the owner if they want to be told."""
-    about, params = _readers_of_owners_work(), {_OWNER_PARAMETER: owner_id}
-    if owner_id is None:
-        managers = await managers_wanting(
-            session, Notification.NEW_LEADS, about=about, params=params
-        )
-        return managers, None
-    return await managers_and_one_wanting(
-        session,
-        Notification.NEW_LEADS,
-        about=about,
-        params=params,
-        staff_id=owner_id,
-        their_notification=Notification.ASSIGNED,
-    )
 
 
 async def _staff_wanting(
