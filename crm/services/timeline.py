@@ -44,9 +44,11 @@ def add_lead_activity(
 async def add_first_activities(
     session: AsyncSession, firsts: Sequence[tuple[Lead, str | None]], *, author: Staff | None
 ) -> None:
-    """New (flushed) leads' "created" entries and each person's first message, if any, at
+    """New (inserted) leads' "created" entries and each person's first message, if any, at
     the lead's creation time, written in one statement (the ORM writes one INSERT per entry
-    on SQLite, each a round trip)."""
+    on SQLite, each a round trip). A new lead's last activity is its creation already, so
+    the leads are left untouched: setting it again, to the same time, made the unit of work
+    compare every lead before the INSERT (bench --intake, profile of its turns)."""
     entries = []
     for lead, message in firsts:
         at = lead.created_at
@@ -59,7 +61,6 @@ async def add_first_activities(
                     session, lead, kind=ActivityKind.MESSAGE, author=None, at=at, text=message
                 )
             )
-        lead.last_activity_at = at
     # render_nulls: entries with and without a text share one statement.
     await session.execute(insert(Activity).execution_options(render_nulls=True), entries)
 
