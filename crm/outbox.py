@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.claims import picked_once
-from crm.inserts import insert_unless_present
+from crm.inserts import insert_unless_present, rows_insert
 from crm.models import OutboxMessage, OutboxStatus, Staff, utcnow
 from crm.models.outbox import Queued
 
@@ -89,7 +89,7 @@ async def enqueue_many(session: AsyncSession, messages: Sequence[NewMessage]) ->
     INSERT per message, as the ORM writes them on SQLite, cost a round trip each)."""
     if messages:
         await session.execute(
-            insert(OutboxMessage),
+            rows_insert(OutboxMessage),
             [
                 {
                     "recipient_id": message.recipient_id,

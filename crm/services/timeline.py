@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.automation.acting import acting_rule
 from crm.errors import ValidationFailed
+from crm.inserts import rows_insert
 from crm.models import NOTE_MAX_LENGTH, Activity, ActivityKind, AuditEntry, Lead, Staff, utcnow
 from crm.services.access import editable_lead, flush_or_conflict, visible_lead
 
@@ -61,8 +62,7 @@ async def add_first_activities(
                     session, lead, kind=ActivityKind.MESSAGE, author=None, at=at, text=message
                 )
             )
-    # render_nulls: entries with and without a text share one statement.
-    await session.execute(insert(Activity).execution_options(render_nulls=True), entries)
+    await session.execute(rows_insert(Activity), entries)
 
 
 def _activity_values(
