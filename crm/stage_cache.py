@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, make_transient_to_detached
 
-from crm.models import CacheVersion, FieldDefinition, Pipeline, Stage
+from crm.models import CacheVersion, FieldDefinition, Pipeline, Stage, StageKind
 
 _VERSION_KEY = "stages_version"
 _CACHED_MODELS = (Pipeline, Stage, FieldDefinition)
@@ -72,6 +72,17 @@ async def cached_pipeline_stages(session: AsyncSession, pipeline_id: int) -> lis
     cache = _current(session)
     stages = None if cache is None else cache.by_pipeline.get(pipeline_id)
     return None if stages is None else [await _attached(session, stage) for stage in stages]
+
+
+async def cached_first_open_stage(session: AsyncSession, pipeline_id: int) -> Stage | None:
+    """The pipeline's first open stage, where new leads start; only it is attached to the
+    session (attaching every stage of the pipeline took longer than the rest of the look-up)."""
+    cache = _current(session)
+    stages = None if cache is None else cache.by_pipeline.get(pipeline_id)
+    if stages is None:
+        return None
+    first = next(stage for stage in stages if stage.kind == StageKind.OPEN)
+    return await _attached(session, first)
 
 
 def cached_default_pipeline_id(session: AsyncSession) -> int | None:

@@ -65,7 +65,11 @@ async def default_pipeline(session: AsyncSession) -> Pipeline:
 
 async def default_open_stage(session: AsyncSession) -> Stage:
     """The first open stage of the default pipeline, where new leads start."""
-    stages = await pipeline_stages(session, pipeline_id=await _default_pipeline_id(session))
+    pipeline_id = await _default_pipeline_id(session)
+    cached = await stage_cache.cached_first_open_stage(session, pipeline_id)
+    if cached is not None:
+        return cached
+    stages = await pipeline_stages(session, pipeline_id=pipeline_id)
     return next(stage for stage in stages if stage.kind == StageKind.OPEN)
 
 
