@@ -19,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    inspect,
     null,
     or_,
     select,
@@ -27,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -173,7 +175,8 @@ async def card_of(session: AsyncSession, *, actor: Staff, lead: Lead) -> LeadCar
     one statement (a card answers most presses; each statement costs more in Python around
     it than in the database)."""
     require_active(actor)
-    statement = _card_statement(actor.id, actor.role, _orders_scope(lead))
+    owner_unread = "responsible" in inspect(lead).unloaded
+    statement = _card_statement(actor.id, actor.role, _orders_scope(lead), with_owner=owner_unread)
     rows = (
         await session.execute(
             statement,
@@ -182,10 +185,13 @@ async def card_of(session: AsyncSession, *, actor: Staff, lead: Lead) -> LeadCar
                 "customer_id": lead.customer_id,
                 "phone": lead.phone or None,
                 "email": lead.email or None,
+                "owner_id": lead.responsible_id,
             },
         )
     ).all()
     first = rows[0]
+    if owner_unread:
+        set_committed_value(lead, "responsible", first.owner)
     order_rows = first.orders or []
     return LeadCard(
         lead=lead,
@@ -248,13 +254,15 @@ def _listed(compiler: SQLCompiler, columns: list[ColumnElement[Any]], **kw: Any)
 
 @lru_cache(maxsize=1024)
 def _card_statement(
-    actor_id: int, role: Role, orders_of: _OrdersOf
-) -> Select[Activity, Task, int, int, Any, Any, bool]:
+    actor_id: int, role: Role, orders_of: _OrdersOf, *, with_owner: bool
+) -> Select[Any]:
     """What the card shows besides the lead, in one statement composed once per person, role
     and kind of lead (composing it took longer than running it); the lead, its customer and
     contacts are bound at each press. A row per recent activity (one, with none, when there is
     none), each carrying the rest: the open task due first, the task counts, the tags and the
-    order totals (as JSON arrays) and whether another lead shares the phone or the e-mail."""
+    order totals (as JSON arrays), whether another lead shares the phone or the e-mail, and,
+    ``with_owner``, the lead's responsible person (not read yet by a move, which reads the
+    lead back from its UPDATE)."""
     lead_id = bindparam("lead_id", type_=Integer)
     recent = aliased(
         Activity,
@@ -280,7 +288,7 @@ def _card_statement(
         .limit(1)
         .subquery(),
     )
-    return (
+    statement = (
         select(
             recent,
             due_first,
@@ -294,6 +302,12 @@ def _card_statement(
         .outerjoin(due_first, true())
         .outerjoin(recent, true())
         .order_by(recent.created_at.desc(), recent.id.desc())
+    )
+    if not with_owner:
+        return statement
+    owner = aliased(Staff, name="owner")
+    return statement.add_columns(owner).outerjoin(
+        owner, owner.id == bindparam("owner_id", type_=Integer)
     )
 
 

@@ -532,7 +532,7 @@ async def _moved_at_once(
     if moved is None:
         # Only PostgreSQL lets another transaction change the lead between the two.
         raise Conflict(f"lead {lead_id} changed meanwhile")
-    await _attach_stage_and_owner(session, moved, target, actor)
+    _attach_stage_and_owner(moved, target, actor)
     _record_stage_events(session, moved, actor=actor, from_stage_id=from_stage_id, lost_for=None)
     return moved
 
@@ -591,17 +591,14 @@ _MOVE = (
 )
 
 
-async def _attach_stage_and_owner(
-    session: AsyncSession, lead: Lead, stage: Stage, actor: Staff
-) -> None:
+def _attach_stage_and_owner(lead: Lead, stage: Stage, actor: Staff) -> None:
     """What loading a lead joins (its stage and responsible person), on a lead read back
-    from an UPDATE: the stage known already, the owner most often the actor."""
+    from an UPDATE: the stage known already, the owner most often the actor. Another owner is
+    left to the card, whose statement reads them (:func:`crm.services.cards.card_of`)."""
     set_committed_value(lead, "stage", stage)
     owner = lead.responsible_id
     if owner is None or owner == actor.id:
         set_committed_value(lead, "responsible", actor if owner is not None else None)
-    else:
-        set_committed_value(lead, "responsible", await session.get(Staff, owner))
 
 
 async def fill_field_and_move(

@@ -13,7 +13,7 @@ from crm.models import ActivityKind, Order
 from crm.schemas import LeadDraft
 from crm.services import cards, leads, tags, timeline
 from crm.services.staff import staff_by_telegram_id
-from tests.crm.conftest import Team
+from tests.crm.conftest import Stages, Team
 
 
 async def test_a_card_shows_the_latest_entries_tags_totals_per_currency_and_a_shared_email(
@@ -101,3 +101,22 @@ async def test_the_card_is_one_statement_once_the_update_knows_the_stages_versio
         event.remove(engine, "before_cursor_execute", run)
 
     assert len(statements) == 1
+
+
+async def test_a_managers_move_of_a_reps_lead_answers_with_the_owner_on_the_card(
+    session: AsyncSession, team: Team, stages: Stages
+) -> None:
+    lead = await leads.create_lead(session, actor=team.rep, draft=LeadDraft(contact_name="Ада"))
+    await session.commit()
+    session.expunge_all()
+    manager = await staff_by_telegram_id(session, team.manager.telegram_id)
+    assert manager is not None
+
+    card = await leads.move_to_stage(
+        session, actor=manager, lead_id=lead.id, stage_id=stages.qualified.id, seen_version=1
+    )
+
+    assert isinstance(card, cards.LeadCard)
+    assert card.lead.stage.name == "Qualified"
+    assert card.lead.responsible is not None
+    assert card.lead.responsible.display_name == "Тарас Мельник"
