@@ -16,8 +16,10 @@ from functools import lru_cache
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     SQLColumnExpression,
     and_,
+    bindparam,
     exists,
     false,
     literal,
@@ -325,7 +327,8 @@ async def visible_lead(session: AsyncSession, *, actor: Staff, lead_id: int) -> 
     another is that other one, so the old buttons and links of a merged-away lead open the lead
     it was merged into; only a lead not found at once is looked for again, to tell a missing
     lead from someone else's."""
-    lead = await session.scalar(select(Lead).where(Lead.id == lead_id, visible_leads(actor)))
+    require_active(actor)
+    lead = await session.scalar(_visible_lead(actor.id, actor.role), {"lead_id": lead_id})
     if lead is not None:
         return lead
     if await session.get(Lead, lead_id) is None:
@@ -333,6 +336,15 @@ async def visible_lead(session: AsyncSession, *, actor: Staff, lead_id: int) -> 
             session, actor=actor, lead_id=await _merged_into(session, lead_id)
         )
     raise Forbidden(f"lead {lead_id} belongs to someone else")
+
+
+@lru_cache(maxsize=1024)
+def _visible_lead(reader_id: int, role: Role) -> Select[Lead]:
+    """:func:`visible_lead`'s statement, built once per person and role, the lead bound at
+    each press: built anew, its cache key was made anew at every card opened."""
+    return select(Lead).where(
+        Lead.id == bindparam("lead_id", type_=Integer), leads_seen_by(reader_id, role)
+    )
 
 
 async def _merged_into(session: AsyncSession, lead_id: int) -> int:

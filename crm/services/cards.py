@@ -235,6 +235,7 @@ class json_rows(FunctionElement[list[list[Any]]]):
     inherit_cache = True
 
 
+@compiles(json_rows)  # SQLite's, and how the statement prints
 @compiles(json_rows, "sqlite")
 def _json_rows_sqlite(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
     _key, *columns = element.clauses
