@@ -4,10 +4,11 @@ rules listen for. Without them every change that records events asks the databas
 
 Every change to ``webhooks`` or ``rules``, by any process, bumps their row of
 ``cache_versions`` (triggers of migrations 0016 and 0013). A unit of work that read those
-versions when it started (:func:`remember_versions`, done by the intake's channel lookup in
-the same statement) takes them from the cache filled at those versions, or reads them and
-fills it. A session that read no version, or that changed webhooks or rules itself, always
-asks the database, as with the stages (:mod:`crm.stage_cache`).
+versions when it started (:func:`remember_versions`, done in the same statement by the
+intake's channel lookup and by the staff lookup that starts each update) takes them from
+the cache filled at those versions, or reads them and fills it. A session that read no
+version, or that changed webhooks or rules itself, always asks the database, as with the
+stages (:mod:`crm.stage_cache`).
 """
 
 from __future__ import annotations

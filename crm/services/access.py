@@ -16,8 +16,10 @@ from functools import lru_cache
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     SQLColumnExpression,
     and_,
+    bindparam,
     exists,
     false,
     literal,
@@ -35,6 +37,8 @@ from crm.models import Customer, Lead, LeadMerge, Role, Staff, Task, TeamMember
 
 # A staff id in SQL: a column of the query or a bound value.
 Operand = SQLColumnExpression[int | None]
+# Whose scope is everything whatever the teams.
+UNSCOPED_ROLES = frozenset({Role.ADMIN})
 
 
 def require_active(actor: Staff) -> None:
@@ -236,7 +240,7 @@ def readers_of_task(task_id: int) -> ColumnElement[bool]:
 def is_unscoped(actor: Staff) -> bool:
     """Whether ``actor``'s scope is everything whatever the teams (admins): a query may then
     leave the scope's condition out."""
-    return actor.role == Role.ADMIN
+    return actor.role in UNSCOPED_ROLES
 
 
 async def may_see_lead(session: AsyncSession, *, actor: Staff, lead_id: int) -> bool:
@@ -295,14 +299,27 @@ def visible_customer_records(
     work sees.
     """
     require_active(actor)
-    if is_unscoped(actor):
+    return customer_records_seen_by(actor.id, actor.role, lead_id=lead_id, owner_id=owner_id)
+
+
+def customer_records_seen_by(
+    reader_id: int,
+    role: Role,
+    *,
+    lead_id: SQLColumnExpression[int | None],
+    owner_id: SQLColumnExpression[int | None] | None = None,
+) -> ColumnElement[bool]:
+    """:func:`visible_customer_records` for a statement composed once per person and role
+    (as :func:`leads_seen_by`); whoever runs it checks the person is active."""
+    if role in UNSCOPED_ROLES:
         return true()
     of_the_customer: ColumnElement[bool] = lead_id.is_(None)
     if owner_id is not None:
         of_the_customer = and_(
-            of_the_customer, or_(owner_id.is_(None), work_seen_by(actor, owner_id))
+            of_the_customer,
+            or_(owner_id.is_(None), work_seen_by_reader(reader_id, role, owner_id)),
         )
-    return or_(lead_id.in_(select(Lead.id).where(visible_leads(actor))), of_the_customer)
+    return or_(lead_id.in_(select(Lead.id).where(leads_seen_by(reader_id, role))), of_the_customer)
 
 
 async def visible_lead(session: AsyncSession, *, actor: Staff, lead_id: int) -> Lead:
@@ -310,7 +327,8 @@ async def visible_lead(session: AsyncSession, *, actor: Staff, lead_id: int) -> 
     another is that other one, so the old buttons and links of a merged-away lead open the lead
     it was merged into; only a lead not found at once is looked for again, to tell a missing
     lead from someone else's."""
-    lead = await session.scalar(select(Lead).where(Lead.id == lead_id, visible_leads(actor)))
+    require_active(actor)
+    lead = await session.scalar(_visible_lead(actor.id, actor.role), {"lead_id": lead_id})
     if lead is not None:
         return lead
     if await session.get(Lead, lead_id) is None:
@@ -318,6 +336,15 @@ async def visible_lead(session: AsyncSession, *, actor: Staff, lead_id: int) -> 
             session, actor=actor, lead_id=await _merged_into(session, lead_id)
         )
     raise Forbidden(f"lead {lead_id} belongs to someone else")
+
+
+@lru_cache(maxsize=1024)
+def _visible_lead(reader_id: int, role: Role) -> Select[Lead]:
+    """:func:`visible_lead`'s statement, built once per person and role, the lead bound at
+    each press: built anew, its cache key was made anew at every card opened."""
+    return select(Lead).where(
+        Lead.id == bindparam("lead_id", type_=Integer), leads_seen_by(reader_id, role)
+    )
 
 
 async def _merged_into(session: AsyncSession, lead_id: int) -> int:

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, literal, or_, select, update
+from sqlalchemy import Table, bindparam, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
 from crm import events
 from crm.automation.acting import acting_rule
@@ -504,8 +505,12 @@ async def _moved_at_once(
         return None
     now = utcnow()
     entry = _stage_change_entry(actor.id, actor.role, into_won=target.kind == StageKind.WON)
+    # Core on the session's connection: through the session, the ORM annotates the INSERT
+    # anew at each execution, and making its cache key anew took longer than running it.
+    # Nothing the session holds is changed by it; the UPDATE below flushes what is pending.
+    connection = await session.connection()
     from_stage_id = (
-        await session.execute(
+        await connection.execute(
             entry,
             {
                 "lead_id": lead_id,
@@ -519,7 +524,7 @@ async def _moved_at_once(
     ).scalar_one_or_none()
     if from_stage_id is None:
         return None
-    moved = await session.scalar(
+    moved: Lead | None = await session.scalar(
         _MOVE,
         {
             "lead_id": lead_id,
@@ -532,7 +537,7 @@ async def _moved_at_once(
     if moved is None:
         # Only PostgreSQL lets another transaction change the lead between the two.
         raise Conflict(f"lead {lead_id} changed meanwhile")
-    await _attach_stage_and_owner(session, moved, target, actor)
+    _attach_stage_and_owner(moved, target, actor)
     _record_stage_events(session, moved, actor=actor, from_stage_id=from_stage_id, lost_for=None)
     return moved
 
@@ -565,43 +570,47 @@ def _stage_change_entry(
         "rule_name": bindparam("rule_name", type_=columns.rule_name.type),
     }
     return (
-        insert(Activity)
+        insert(cast(Table, Activity.__table__))
         .from_select(list(row), select(*row.values()).where(*ready))
         .returning(columns.from_stage_id)
-        .execution_options(dml_strategy="raw")
     )
 
 
-# The lead moved and read back.
-_MOVE = (
-    update(Lead)
-    .where(Lead.id == bindparam("lead_id"), Lead.version == bindparam("seen_version"))
-    .values(
-        stage_id=bindparam("target_id"),
-        stage_entered_at=bindparam("now"),
-        last_activity_at=bindparam("now"),
-        won_at=bindparam("won_at"),
-        lost_at=None,
-        lost_reason_code=None,
-        lost_reason=None,
-        version=Lead.version + 1,
+def _move_statement() -> ExecutableReturnsRows:
+    """The lead moved and read back: a Core UPDATE ... RETURNING the ORM loads the lead from.
+    Its cache key is made once (an ORM UPDATE is annotated anew, and its key made anew, at
+    each execution, which took longer than running it)."""
+    table = cast(Table, Lead.__table__)
+    leads = table.c
+    moved = (
+        update(table)
+        .where(leads.id == bindparam("lead_id"), leads.version == bindparam("seen_version"))
+        .values(
+            stage_id=bindparam("target_id"),
+            stage_entered_at=bindparam("now"),
+            last_activity_at=bindparam("now"),
+            won_at=bindparam("won_at"),
+            lost_at=None,
+            lost_reason_code=None,
+            lost_reason=None,
+            version=leads.version + 1,
+        )
+        .returning(*leads)
     )
-    .returning(Lead)
-    .execution_options(synchronize_session=False, populate_existing=True)
-)
+    return select(Lead).from_statement(moved).execution_options(populate_existing=True)
 
 
-async def _attach_stage_and_owner(
-    session: AsyncSession, lead: Lead, stage: Stage, actor: Staff
-) -> None:
+_MOVE = _move_statement()
+
+
+def _attach_stage_and_owner(lead: Lead, stage: Stage, actor: Staff) -> None:
     """What loading a lead joins (its stage and responsible person), on a lead read back
-    from an UPDATE: the stage known already, the owner most often the actor."""
+    from an UPDATE: the stage known already, the owner most often the actor. Another owner is
+    left to the card, whose statement reads them (:func:`crm.services.cards.card_of`)."""
     set_committed_value(lead, "stage", stage)
     owner = lead.responsible_id
     if owner is None or owner == actor.id:
         set_committed_value(lead, "responsible", actor if owner is not None else None)
-    else:
-        set_committed_value(lead, "responsible", await session.get(Staff, owner))
 
 
 async def fill_field_and_move(

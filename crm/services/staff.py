@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from crm import stage_cache
+from crm import listeners, stage_cache
 from crm.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crm.models import (
     AccessRequest,
@@ -42,18 +42,20 @@ INVITABLE_ROLES = {
 
 
 # Built once: it starts every update.
-_STAFF_BY_TELEGRAM_ID = select(Staff, stage_cache.version_column()).where(
-    Staff.telegram_id == bindparam("telegram_id")
-)
+_STAFF_BY_TELEGRAM_ID = select(
+    Staff, stage_cache.version_column(), *listeners.version_columns()
+).where(Staff.telegram_id == bindparam("telegram_id"))
 
 
 async def staff_by_telegram_id(session: AsyncSession, telegram_id: int) -> Staff | None:
     """The staff member, read fresh on every update (a removed rep loses access at once);
-    the same statement reads the stages version, so the update may use the stage cache."""
+    the same statement reads the versions of the stages, webhooks and rules, so the update
+    may use their caches (a press that records events asks for neither)."""
     row = (await session.execute(_STAFF_BY_TELEGRAM_ID, {"telegram_id": telegram_id})).first()
     if row is None:
         return None
     stage_cache.remember_version(session, row.stages_version)
+    listeners.remember_versions(session, row)
     staff: Staff = row.Staff
     return staff
 

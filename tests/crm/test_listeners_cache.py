@@ -1,7 +1,7 @@
-"""Who listens for a web-form lead (the live webhooks, the enabled rules) comes from a
-per-process cache while the database's versions say it holds: a webhook or a rule added,
-switched or deleted by another process is honoured by the very next lead. Two engines on one
-database stand for two processes, SQLite and PostgreSQL."""
+"""Who listens for a web-form lead or a bot update (the live webhooks, the enabled rules)
+comes from a per-process cache while the database's versions say it holds: a webhook or a
+rule added, switched or deleted by another process is honoured by the very next lead or
+update. Two engines on one database stand for two processes, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -17,13 +17,25 @@ from bot.database import create_engine
 from crm.automation.admin import create_rule, set_enabled
 from crm.automation.spec import AddTag, RuleSpec, Trigger, When
 from crm.db import create_session_factory
-from crm.models import IntakeChannel, IntakeKind, RuleEvent, Webhook, WebhookDelivery, WebhookEvent
+from crm.models import (
+    IntakeChannel,
+    IntakeKind,
+    Lead,
+    RuleEvent,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
+)
 from crm.notifications import commit_with_notifications
+from crm.schemas import LeadDraft
+from crm.services.cards import LeadCard
 from crm.services.forms import submit_form
 from crm.services.intake import channel_by_key, open_channel
+from crm.services.leads import create_lead, move_to_stage
+from crm.services.staff import staff_by_telegram_id
 from crm.services.webhooks import create_webhook, delete_webhook
 from crm.webhook_targets import TargetPolicy
-from tests.crm.conftest import Team
+from tests.crm.conftest import Stages, Team
 
 LOCAL = TargetPolicy(allow_private=True)
 
@@ -80,6 +92,35 @@ class Visitors:
             await commit_with_notifications(session)
 
 
+class Presses:
+    """A rep moving one lead back and forth between two stages, each move an update of its
+    own, started as the bot starts every update: with the staff lookup."""
+
+    def __init__(
+        self, factory: async_sessionmaker[AsyncSession], team: Team, lead: Lead, stages: Stages
+    ) -> None:
+        self.factory = factory
+        self.team = team
+        self.lead_id = lead.id
+        self.version = lead.version
+        self.targets = iter([stages.qualified, stages.new] * 10)
+
+    async def move(self) -> None:
+        async with self.factory() as session:
+            actor = await staff_by_telegram_id(session, self.team.rep.telegram_id)
+            assert actor is not None
+            card = await move_to_stage(
+                session,
+                actor=actor,
+                lead_id=self.lead_id,
+                stage_id=next(self.targets).id,
+                seen_version=self.version,
+            )
+            await commit_with_notifications(session)
+            assert isinstance(card, LeadCard)
+            self.version = card.lead.version
+
+
 async def a_webhook(
     factory: async_sessionmaker[AsyncSession], team: Team, event_type: WebhookEvent
 ) -> Webhook:
@@ -89,6 +130,15 @@ async def a_webhook(
         )
         await session.commit()
         return hook
+
+
+async def a_rule(factory: async_sessionmaker[AsyncSession], team: Team, trigger: Trigger) -> None:
+    spec = RuleSpec.model_validate(
+        {"when": When(trigger=trigger).model_dump(), "actions": [AddTag(tag="x").model_dump()]}
+    )
+    async with factory() as session:
+        await create_rule(session, actor=team.admin, name=f"On {trigger}", spec=spec)
+        await session.commit()
 
 
 async def rows(session: AsyncSession, model: type[Any]) -> int:
@@ -153,3 +203,34 @@ async def test_a_rule_switched_on_or_off_elsewhere_counts_for_the_next_lead(
         await other.commit()
     await visitors.submit()
     assert await rows(session, RuleEvent) == 1
+
+
+async def test_a_bot_update_asks_for_listeners_once_per_version_and_sees_changes_elsewhere(
+    engine: AsyncEngine,
+    other_process: AsyncEngine,
+    session: AsyncSession,
+    team: Team,
+    stages: Stages,
+) -> None:
+    lead = await create_lead(session, actor=team.rep, draft=LeadDraft(contact_name="Ірина"))
+    await session.commit()
+    presses = Presses(create_session_factory(engine), team, lead, stages)
+    elsewhere = create_session_factory(other_process)
+    # Listeners of other events: a move neither delivers nor records anything.
+    await a_webhook(elsewhere, team, WebhookEvent.LEAD_WON)
+    await a_rule(elsewhere, team, Trigger.LEAD_CREATED)
+    webhook_reads, rule_reads = Reads(engine, "webhooks"), Reads(engine, "rules")
+    await presses.move()
+    await presses.move()
+    assert (webhook_reads.count, rule_reads.count) == (1, 1)
+    assert await rows(session, WebhookDelivery) == 0
+    assert await rows(session, RuleEvent) == 0
+
+    await a_webhook(elsewhere, team, WebhookEvent.STAGE_CHANGED)
+    await presses.move()
+    assert await rows(session, WebhookDelivery) == 1
+
+    await a_rule(elsewhere, team, Trigger.STAGE_ENTERED)
+    await presses.move()
+    assert await rows(session, RuleEvent) == 1
+    assert await rows(session, WebhookDelivery) == 2
