@@ -35,7 +35,7 @@ from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.dml import ReturningUpdate, Update
 from sqlalchemy.sql.elements import TextClause
 
-from crm import events, listeners, stage_cache
+from crm import cache_versions, events
 from crm.errors import NotFound, ValidationFailed
 from crm.inserts import insert_each_unless_present
 from crm.models import (
@@ -200,8 +200,7 @@ async def channel_by_key(
     ).first()
     if row is None:
         return None
-    stage_cache.remember_version(session, row.stages_version)
-    listeners.remember_versions(session, row)
+    cache_versions.remember_versions(session, row)
     channel: IntakeChannel = row.IntakeChannel
     return channel
 
@@ -210,7 +209,7 @@ async def channel_by_key(
 def _open_channel_by_key() -> Select[IntakeChannel, *tuple[Any, ...]]:
     """channel_by_key's statement, built once: building it anew cost more than running it."""
     columns = IntakeChannel.__table__.c
-    return select(IntakeChannel, stage_cache.version_column(), *listeners.version_columns()).where(
+    return select(IntakeChannel, *cache_versions.version_columns()).where(
         IntakeChannel.key == bindparam("channel_key", type_=columns.key.type),
         IntakeChannel.kind == bindparam("channel_kind", type_=columns.kind.type),
         IntakeChannel.revoked_at.is_(None),

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from crm import listeners, stage_cache
+from crm import cache_versions
 from crm.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from crm.models import (
     AccessRequest,
@@ -42,9 +42,9 @@ INVITABLE_ROLES = {
 
 
 # Built once: it starts every update.
-_STAFF_BY_TELEGRAM_ID = select(
-    Staff, stage_cache.version_column(), *listeners.version_columns()
-).where(Staff.telegram_id == bindparam("telegram_id"))
+_STAFF_BY_TELEGRAM_ID = select(Staff, *cache_versions.version_columns()).where(
+    Staff.telegram_id == bindparam("telegram_id")
+)
 
 
 async def staff_by_telegram_id(session: AsyncSession, telegram_id: int) -> Staff | None:
@@ -54,8 +54,7 @@ async def staff_by_telegram_id(session: AsyncSession, telegram_id: int) -> Staff
     row = (await session.execute(_STAFF_BY_TELEGRAM_ID, {"telegram_id": telegram_id})).first()
     if row is None:
         return None
-    stage_cache.remember_version(session, row.stages_version)
-    listeners.remember_versions(session, row)
+    cache_versions.remember_versions(session, row)
     staff: Staff = row.Staff
     return staff
 
