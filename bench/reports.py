@@ -41,13 +41,13 @@ from crm.models import (
     Stage,
     StageKind,
     Task,
+    table_of,
     utcnow,
 )
 from crm.reports.forecast import forecast
 from crm.reports.history import funnel, time_in_stage
 from crm.reports.outcomes import lost_reasons, reps, sources, win_loss
 from crm.reports.periods import NamedPeriod, named_period
-from crm.seeding import table_of
 from crm.services.pipelines import default_pipeline
 from handlers.reports_charts import DPI, FAINT, SIZE_INCHES, WON, Bars, Chart, render_png
 

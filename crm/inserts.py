@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
-from crm.models import Base
+from crm.models import Base, table_of
 
 
 async def insert_unless_present(
@@ -83,4 +83,4 @@ def _insert_each_unless_present(
 def rows_insert(model: type[Base]) -> Insert:
     """An INSERT into ``model``'s table itself, to execute with many rows as dicts: the ORM's
     bulk insert of the same rows took about a third longer for its per-row bookkeeping."""
-    return insert(Base.metadata.tables[model.__tablename__])
+    return insert(table_of(model))

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, func, insert, literal, select, text
+from sqlalchemy import Connection, Insert, func, insert, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlalchemy.schema import AddConstraint, DropConstraint, ExecutableDDLElement
 
@@ -165,11 +165,6 @@ TASK_TITLES = ["Передзвонити", "Надіслати КП", "Call back
 # Lost deals carry a reason code; these are the words of the reason "other".
 LOST_REASON_CODES = [reason.value for reason in LostReason]
 LOST_IN_WORDS = ["Закрили проєкт", "Бюджет перенесли на наступний рік", "No budget this year"]
-
-
-def table_of(model: type[Base]) -> Table:
-    """The model's table, for Core inserts that skip the ORM's per-row work."""
-    return Base.metadata.tables[model.__tablename__]
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     Insert,
     Integer,
     Row,
     Select,
-    Table,
     Update,
     bindparam,
     delete,
@@ -47,6 +46,7 @@ from crm.models import (
     WebhookAttempt,
     WebhookDelivery,
     WebhookEvent,
+    table_of,
     utcnow,
 )
 from crm.wakeups import Queue, queued
@@ -504,7 +504,7 @@ async def settle_delivered(
 
 @lru_cache(maxsize=1)
 def _logging_attempts() -> Insert:
-    return insert(cast(Table, WebhookAttempt.__table__))
+    return insert(table_of(WebhookAttempt))
 
 
 @lru_cache(maxsize=2)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, cached_property
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
@@ -18,7 +18,6 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
-    Table,
     bindparam,
     delete,
     exists,
@@ -36,7 +35,7 @@ from crm import events, listeners
 from crm.automation.acting import change_depth
 from crm.automation.spec import NARROWING_FACTS, LeadFacts, Trigger
 from crm.claims import picked_once_on
-from crm.models import CacheVersion, Lead, Rule, RuleEvent, RuleEventStatus, utcnow
+from crm.models import CacheVersion, Lead, Rule, RuleEvent, RuleEventStatus, table_of, utcnow
 from crm.models.base import UtcDateTime
 from crm.wakeups import Queue, queued
 
@@ -147,7 +146,7 @@ def _insert_if_listened(narrowed_by: str | None) -> Insert:
 
 # The take is a Core statement on the tables: through the ORM, its bulk UPDATE machinery
 # and the loading of an instance took as long as the statement itself.
-_EVENTS = cast(Table, RuleEvent.__table__)
+_EVENTS = table_of(RuleEvent)
 _LEADS = Lead.__table__
 
 

@@ -2,7 +2,7 @@
 
 from crm.models.activity import NOTE_MAX_LENGTH, Activity, AuditEntry
 from crm.models.automation import Rule, RuleEvent, RuleEventStatus
-from crm.models.base import Base, utcnow
+from crm.models.base import Base, table_of, utcnow
 from crm.models.customer import (
     Conversation,
     ConversationMessage,
@@ -93,5 +93,6 @@ __all__ = [
     "WebhookEvent",
     "customer_tags",
     "lead_tags",
+    "table_of",
     "utcnow",
 ]

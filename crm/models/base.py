@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Enum, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Dialect, Enum, MetaData, Table, TypeDecorator
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase
 
@@ -23,6 +23,11 @@ class Base(AsyncAttrs, DeclarativeBase):
     """Relationships not loaded with their row are awaited: ``await row.awaitable_attrs.x``."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The model's table, for Core statements that skip the ORM's per-row work."""
+    return Base.metadata.tables[model.__tablename__]
 
 
 def utcnow() -> datetime:

@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crm.contacts import normalize_email, normalize_phone
 from crm.errors import Conflict, CrmError, ValidationFailed
 from crm.models import (
+    Activity,
     ActivityKind,
-    Base,
     Customer,
     CustomerContact,
     FieldDefinition,
@@ -36,6 +36,7 @@ from crm.models import (
     StageKind,
     customer_tags,
     lead_tags,
+    table_of,
     utcnow,
 )
 from crm.money import parse_amount, parse_currency, to_minor_units
@@ -51,8 +52,8 @@ EXTERNAL_ID_MAX = 64
 TEXT_MAX = 200
 CHUNK = 1000
 # Core tables: a bulk insert without the ORM's per-row bookkeeping.
-LEADS = Base.metadata.tables["leads"]
-ACTIVITIES = Base.metadata.tables["activities"]
+LEADS = table_of(Lead)
+ACTIVITIES = table_of(Activity)
 # An address this plain normalises to itself in lower case; others go through the validator.
 PLAIN_EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
 # A cell an export defused (``'=...``) reads back as it was.

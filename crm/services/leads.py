@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, literal, or_, select, update
+from sqlalchemy import bindparam, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import ReturningInsert
@@ -33,6 +33,7 @@ from crm.models import (
     StageKind,
     Tag,
     lead_tags,
+    table_of,
     utcnow,
 )
 from crm.money import parse_amount, parse_currency, to_minor_units
@@ -570,7 +571,7 @@ def _stage_change_entry(
         "rule_name": bindparam("rule_name", type_=columns.rule_name.type),
     }
     return (
-        insert(cast(Table, Activity.__table__))
+        insert(table_of(Activity))
         .from_select(list(row), select(*row.values()).where(*ready))
         .returning(columns.from_stage_id)
     )
@@ -580,7 +581,7 @@ def _move_statement() -> ExecutableReturnsRows:
     """The lead moved and read back: a Core UPDATE ... RETURNING the ORM loads the lead from.
     Its cache key is made once (an ORM UPDATE is annotated anew, and its key made anew, at
     each execution, which took longer than running it)."""
-    table = cast(Table, Lead.__table__)
+    table = table_of(Lead)
     leads = table.c
     moved = (
         update(table)
