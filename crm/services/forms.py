@@ -19,8 +19,7 @@ from crm.services.intake import (
     admin_channel,
     check_external_id,
     checked_message,
-    claim_receipts,
-    lock_receipts,
+    claim_receipts_unless_held,
     receipt_scope,
     settle_receipts,
     take_in_contacts,
@@ -167,11 +166,13 @@ async def submit_forms(
         for n, (one, key) in enumerate(zip(submissions, keys, strict=True))
         if key is not None
     }
-    held = await lock_receipts(session, list(wanted.values()), wait=not defer_held)
+    claimed, held = await claim_receipts_unless_held(
+        session, list(wanted.values()), wait=not defer_held
+    )
     deferred = {n for n, pair in wanted.items() if pair in held}
-    keyed = [n for n in wanted if n not in deferred]
-    claimed = await claim_receipts(session, [wanted[n] for n in keyed])
-    receipts = dict(zip(keyed, claimed, strict=True))
+    receipts = {
+        n: receipt_id for n, receipt_id in zip(wanted, claimed, strict=True) if n not in deferred
+    }
     taken = [
         n
         for n, one in enumerate(submissions)

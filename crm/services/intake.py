@@ -271,22 +271,38 @@ async def claim_receipts(session: AsyncSession, wanted: list[tuple[str, str]]) -
     return firsts
 
 
-async def lock_receipts(
+async def claim_receipts_unless_held(
     session: AsyncSession, wanted: list[tuple[str, str]], *, wait: bool
-) -> set[tuple[str, str]]:
-    """Keep other transactions from claiming these (scope, external id) receipts until this
-    one ends, and return those another transaction holds; with ``wait``, none: it waits for
-    them. Every claim of a receipt another transaction has claimed (PostgreSQL) waits for that
-    whole transaction to commit; a batch that leaves the held ones out never waits on another
+) -> tuple[list[int | None], set[tuple[str, str]]]:
+    """:func:`claim_receipts` for those of ``wanted`` no other transaction is taking in at this
+    moment, and the (scope, external id) of those it is; with ``wait``, none: each claim waits
+    for that transaction to end. On PostgreSQL every claim of a receipt another transaction
+    has claimed waits for its commit: an advisory lock per receipt, tried in the same
+    statement as the claims, lets a batch leave the held ones out and never wait on another
     one. SQLite lets one writer in at a time: nothing is held there."""
-    if not wanted or session.get_bind().dialect.name != "postgresql":
-        return set()
+    if session.get_bind().dialect.name != "postgresql":
+        return await claim_receipts(session, wanted), set()
+    for _, external_id in wanted:
+        check_external_id(external_id)
     # In one order in every process, so that those that wait never wait for each other.
     pairs = sorted(set(wanted))
-    locks = [_lock_number(pair) for pair in pairs]
-    rows = await session.execute(_receipt_locks(wait=wait), {"locks": locks})
-    taken = {lock: got for lock, got in rows}
-    return {pair for pair, lock in zip(pairs, locks, strict=True) if not taken[lock]}
+    rows = await session.execute(
+        _locked_claims(wait=wait),
+        {
+            "scopes": [scope for scope, _ in pairs],
+            "external_ids": [external_id for _, external_id in pairs],
+            "locks": [_lock_number(pair) for pair in pairs],
+            "now": utcnow(),
+        },
+    )
+    held: set[tuple[str, str]] = set()
+    claimed: dict[tuple[str, str], int] = {}
+    for scope, external_id, locked, receipt_id in rows:
+        if not locked:
+            held.add((scope, external_id))
+        elif receipt_id is not None:
+            claimed[(scope, external_id)] = receipt_id
+    return [claimed.pop(pair, None) for pair in wanted], held
 
 
 def _lock_number(pair: tuple[str, str]) -> int:
@@ -296,15 +312,24 @@ def _lock_number(pair: tuple[str, str]) -> int:
 
 
 @cache
-def _receipt_locks(*, wait: bool) -> TextClause:
-    """lock_receipts's statement, built once: each bound lock taken (or tried) in order,
-    answering whether it was taken (always, when it waits)."""
+def _locked_claims(*, wait: bool) -> TextClause:
+    """claim_receipts_unless_held's statement on PostgreSQL, built once: each receipt's lock
+    taken (or tried) in the order bound, and the receipt inserted if its lock was taken and it
+    is new; a row per receipt says whether it was locked and the new receipt's id."""
     # pg_advisory_xact_lock returns void, which is not NULL.
     lock = "pg_advisory_xact_lock(lock) IS NOT NULL" if wait else "pg_try_advisory_xact_lock(lock)"
     return text(
-        f"SELECT lock, {lock} FROM unnest(CAST(:locks AS bigint[])) WITH ORDINALITY AS t(lock, n)"
-        " ORDER BY n"
-    )
+        "WITH wanted AS MATERIALIZED ("
+        f" SELECT scope, external_id, {lock} AS locked, n"
+        " FROM unnest(CAST(:scopes AS varchar[]), CAST(:external_ids AS varchar[]),"
+        " CAST(:locks AS bigint[])) WITH ORDINALITY AS t(scope, external_id, lock, n)"
+        "), claimed AS ("
+        " INSERT INTO intake_receipts (scope, external_id, received_at)"
+        " SELECT scope, external_id, :now FROM wanted WHERE locked"
+        " ON CONFLICT (scope, external_id) DO NOTHING RETURNING id, scope, external_id"
+        ") SELECT wanted.scope, wanted.external_id, wanted.locked, claimed.id FROM wanted"
+        " LEFT JOIN claimed USING (scope, external_id) ORDER BY wanted.n"
+    ).bindparams(bindparam("now", type_=IntakeReceipt.__table__.c.received_at.type))
 
 
 def check_external_id(external_id: str) -> None:
