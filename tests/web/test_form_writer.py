@@ -20,6 +20,7 @@ from crm.services.forms import Submission, submit_form, submit_forms
 from crm.services.intake import Intake, IntakeResult, receipt_scope
 from tests.web.conftest import Team, Web
 from tests.web.test_forms import leads, new_form
+from web import form_writer
 from web.errors import Rejection
 from web.form_writer import FORM_WRITER, FormSubmission
 
@@ -326,3 +327,49 @@ async def test_a_turn_waiting_for_the_database_does_not_hold_up_the_next_submiss
         "Visitor 1",
         "Visitor 2",
     ]
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_submissions_arriving_during_a_turn_share_the_next_one_unless_many_wait(
+    web_app: Web,
+    session: AsyncSession,
+    team: Team,
+    engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While a turn is written, a few submissions wait for it to end and then share a turn;
+    as many as ``SECOND_TURN_BACKLOG`` start one of their own at once. (The turn written here
+    waits for a receipt another transaction holds, longer than any turn takes: the writer is
+    told it is not slow, so only the backlog counts.)"""
+    monkeypatch.setattr(form_writer, "SECOND_TURN_AFTER_S", 3600)
+    form = await new_form(session, team.admin, responsible=team.rep)
+    writer = web_app.client.app[FORM_WRITER]
+
+    async with web_app.sessions() as other_transaction:
+        other_transaction.add(IntakeReceipt(scope=receipt_scope(form), external_id="k"))
+        await other_transaction.flush()
+        held = asyncio.ensure_future(writer.submit(submission(form, person(1), key="k")))
+        await asyncio.wait_for(someone_waits_for_a_lock(engine), timeout=10)
+        try:
+            with commits_counted(engine) as commits:
+                few = [
+                    asyncio.ensure_future(writer.submit(submission(form, person(n))))
+                    for n in (2, 3)
+                ]
+                # Ten times as long as a turn of two takes here, had one started for them.
+                await asyncio.sleep(0.3)
+                assert not any(one.done() for one in few) and commits == []
+                many = [
+                    asyncio.ensure_future(writer.submit(submission(form, person(n))))
+                    for n in range(10, 10 + form_writer.SECOND_TURN_BACKLOG - len(few))
+                ]
+                await asyncio.wait_for(asyncio.gather(*few, *many), timeout=10)
+            assert len(commits) == 1  # the few and the many in one turn of their own
+            assert not held.done()
+        finally:
+            await other_transaction.rollback()
+
+    assert (await held).result == IntakeResult.CREATED
+    assert len(await leads(web_app)) == 1 + form_writer.SECOND_TURN_BACKLOG
