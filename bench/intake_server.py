@@ -19,6 +19,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import event_loop
 from bot.database import create_engine
 from bot.runner import keep_start_up_out_of_collections
 from crm.db import create_session_factory
@@ -99,10 +100,10 @@ def main() -> None:
     # BENCH_PROFILE=folder: each intake server writes its cProfile statistics there on SIGTERM.
     folder = os.environ.get("BENCH_PROFILE")
     if folder is None or args.bare:
-        asyncio.run(serve(args.database_url, bare=args.bare))
+        event_loop.run(serve(args.database_url, bare=args.bare))
         return
     with cProfile.Profile() as profile:
-        asyncio.run(serve(args.database_url, bare=args.bare))
+        event_loop.run(serve(args.database_url, bare=args.bare))
     profile.dump_stats(os.path.join(folder, f"intake-{os.getpid()}.prof"))
 
 

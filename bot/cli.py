@@ -7,7 +7,6 @@ commands that talk to Telegram, and each command imports what it needs when it r
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 import time
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm  # type: ignore[import-untyped]
 
+from bot import event_loop
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -43,9 +43,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     # Each scheduler round would log twice a second; its warnings and errors are what matter.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if args.command is _sandbox:
-        asyncio.run(_sandbox(args))
+        event_loop.run(_sandbox(args))
         return
-    asyncio.run(_with_engine(args.settings, lambda engine: args.command(engine, args)))
+    event_loop.run(_with_engine(args.settings, lambda engine: args.command(engine, args)))
 
 
 def _parser() -> argparse.ArgumentParser:
