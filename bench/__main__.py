@@ -15,7 +15,6 @@ database emptied and migrated. Nothing here is a test: targets are printed, neve
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -39,6 +38,7 @@ from bench.bot_http import measure_replies
 from bench.bot_memory import measure_memory
 from bench.report import Measurement, print_table
 from bench.sandbox import measure_sandbox
+from bot import event_loop
 from bot.database import create_engine
 from crm.migrate import upgrade_to_head
 
@@ -114,26 +114,26 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.sandbox:
-        print_table(asyncio.run(measure_sandbox()))
+        print_table(event_loop.run(measure_sandbox()))
         return
     if args.reports:
-        print_table(asyncio.run(run_reports(args.postgres)))
+        print_table(event_loop.run(run_reports(args.postgres)))
         return
     for flag, (_, measure) in ON_EACH_BACKEND.items():
         if getattr(args, flag):
-            print_table(asyncio.run(on_each_backend(args.postgres, measure)))
+            print_table(event_loop.run(on_each_backend(args.postgres, measure)))
             return
     sizes = sorted(int(size) for size in args.sizes.split(","))
     if args.delivery:
-        rows = asyncio.run(run_delivery(args.messages, args.tasks, args.postgres))
+        rows = event_loop.run(run_delivery(args.messages, args.tasks, args.postgres))
     elif args.search:
-        rows = asyncio.run(run_search(max(sizes), args.postgres))
+        rows = event_loop.run(run_search(max(sizes), args.postgres))
     elif args.bot_memory:
-        rows = asyncio.run(run_bot_memory(max(sizes)))
+        rows = event_loop.run(run_bot_memory(max(sizes)))
     elif args.seeding:
-        rows = asyncio.run(run_seeding(max(sizes), args.postgres))
+        rows = event_loop.run(run_seeding(max(sizes), args.postgres))
     else:
-        rows = asyncio.run(run_bot_only() if args.bot_only else run_all(sizes, args.postgres))
+        rows = event_loop.run(run_bot_only() if args.bot_only else run_all(sizes, args.postgres))
     print()
     print_table(rows)
 

@@ -27,6 +27,7 @@ from bench.bot import TOKEN, AnsweringSession, crm_dispatcher, press
 from bench.crm_core import manager
 from bench.report import Measurement
 from bench.search import FRAGMENTS
+from bot import event_loop
 from bot.database import create_engine
 from crm.db import create_session_factory
 from crm.models import Lead, Staff, StageKind
@@ -171,4 +172,4 @@ async def _run_child(module: str, *args: str) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(feed(sys.argv[1], int(sys.argv[2])))))
+    print(json.dumps(event_loop.run(feed(sys.argv[1], int(sys.argv[2])))))
