@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import pytest
@@ -225,6 +225,25 @@ async def someone_waits_for_a_lock(engine: AsyncEngine) -> None:
             await asyncio.sleep(0.01)
 
 
+@asynccontextmanager
+async def a_turn_held_up(
+    web: Web, engine: AsyncEngine, form: IntakeChannel
+) -> AsyncIterator[asyncio.Future[Intake]]:
+    """While the block runs, a turn is being written that waits for a receipt another
+    transaction wrote and has not committed (rolled back when the block ends); the block gets
+    that submission's answer to come."""
+    async with web.sessions() as other_transaction:
+        other_transaction.add(IntakeReceipt(scope=receipt_scope(form), external_id="k"))
+        await other_transaction.flush()
+        writer = web.client.app[FORM_WRITER]
+        held = asyncio.ensure_future(writer.submit(submission(form, person(1), key="k")))
+        await asyncio.wait_for(someone_waits_for_a_lock(engine), timeout=10)
+        try:
+            yield held
+        finally:
+            await other_transaction.rollback()
+
+
 @pytest.mark.parametrize(
     "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
@@ -307,20 +326,13 @@ async def test_a_turn_waiting_for_the_database_does_not_hold_up_the_next_submiss
     form = await new_form(session, team.admin, responsible=team.rep)
     writer = web_app.client.app[FORM_WRITER]
 
-    async with web_app.sessions() as other_transaction:
-        other_transaction.add(IntakeReceipt(scope=receipt_scope(form), external_id="k"))
-        await other_transaction.flush()
-        waiting = asyncio.ensure_future(writer.submit(submission(form, person(1), key="k")))
-        await asyncio.wait_for(someone_waits_for_a_lock(engine), timeout=10)
-        try:
-            later = await asyncio.wait_for(
-                writer.submit(submission(form, person(2), key="o")), timeout=10
-            )
-            assert later.result == IntakeResult.CREATED
-            assert [lead.contact_name for lead in await leads(web_app)] == ["Visitor 2"]
-            assert not waiting.done()
-        finally:
-            await other_transaction.rollback()
+    async with a_turn_held_up(web_app, engine, form) as waiting:
+        later = await asyncio.wait_for(
+            writer.submit(submission(form, person(2), key="o")), timeout=10
+        )
+        assert later.result == IntakeResult.CREATED
+        assert [lead.contact_name for lead in await leads(web_app)] == ["Visitor 2"]
+        assert not waiting.done()
 
     assert (await waiting).result == IntakeResult.CREATED
     assert sorted(lead.contact_name for lead in await leads(web_app)) == [
@@ -347,29 +359,21 @@ async def test_submissions_arriving_during_a_turn_share_the_next_one_unless_many
     form = await new_form(session, team.admin, responsible=team.rep)
     writer = web_app.client.app[FORM_WRITER]
 
-    async with web_app.sessions() as other_transaction:
-        other_transaction.add(IntakeReceipt(scope=receipt_scope(form), external_id="k"))
-        await other_transaction.flush()
-        held = asyncio.ensure_future(writer.submit(submission(form, person(1), key="k")))
-        await asyncio.wait_for(someone_waits_for_a_lock(engine), timeout=10)
-        try:
-            with commits_counted(engine) as commits:
-                few = [
-                    asyncio.ensure_future(writer.submit(submission(form, person(n))))
-                    for n in (2, 3)
-                ]
-                # Ten times as long as a turn of two takes here, had one started for them.
-                await asyncio.sleep(0.3)
-                assert not any(one.done() for one in few) and commits == []
-                many = [
-                    asyncio.ensure_future(writer.submit(submission(form, person(n))))
-                    for n in range(10, 10 + form_writer.SECOND_TURN_BACKLOG - len(few))
-                ]
-                await asyncio.wait_for(asyncio.gather(*few, *many), timeout=10)
-            assert len(commits) == 1  # the few and the many in one turn of their own
-            assert not held.done()
-        finally:
-            await other_transaction.rollback()
+    async with a_turn_held_up(web_app, engine, form) as held:
+        with commits_counted(engine) as commits:
+            few = [
+                asyncio.ensure_future(writer.submit(submission(form, person(n)))) for n in (2, 3)
+            ]
+            # Ten times as long as a turn of two takes here, had one started for them.
+            await asyncio.sleep(0.3)
+            assert not any(one.done() for one in few) and commits == []
+            many = [
+                asyncio.ensure_future(writer.submit(submission(form, person(n))))
+                for n in range(10, 10 + form_writer.SECOND_TURN_BACKLOG - len(few))
+            ]
+            await asyncio.wait_for(asyncio.gather(*few, *many), timeout=10)
+        assert len(commits) == 1  # the few and the many in one turn of their own
+        assert not held.done()
 
     assert (await held).result == IntakeResult.CREATED
     assert len(await leads(web_app)) == 1 + form_writer.SECOND_TURN_BACKLOG
