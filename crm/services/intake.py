@@ -255,8 +255,7 @@ async def claim_receipt(session: AsyncSession, *, scope: str, external_id: str) 
 async def claim_receipts(session: AsyncSession, wanted: list[tuple[str, str]]) -> list[int | None]:
     """:func:`claim_receipt` for each (scope, external id), in one statement; None also for
     one that came earlier in ``wanted``."""
-    for _, external_id in wanted:
-        check_external_id(external_id)
+    _check_external_ids(wanted)
     now = utcnow()
     # In one order in every process, so that two of them waiting for each other's receipts
     # (PostgreSQL) always wait in the same direction rather than for each other.
@@ -280,10 +279,9 @@ async def claim_receipts_unless_held(
     has claimed waits for its commit: an advisory lock per receipt, tried in the same
     statement as the claims, lets a batch leave the held ones out and never wait on another
     one. SQLite lets one writer in at a time: nothing is held there."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not wanted or session.get_bind().dialect.name != "postgresql":
         return await claim_receipts(session, wanted), set()
-    for _, external_id in wanted:
-        check_external_id(external_id)
+    _check_external_ids(wanted)
     # In one order in every process, so that those that wait never wait for each other.
     pairs = sorted(set(wanted))
     rows = await session.execute(
@@ -330,6 +328,11 @@ def _locked_claims(*, wait: bool) -> TextClause:
         ") SELECT wanted.scope, wanted.external_id, wanted.locked, claimed.id FROM wanted"
         " LEFT JOIN claimed USING (scope, external_id) ORDER BY wanted.n"
     ).bindparams(bindparam("now", type_=IntakeReceipt.__table__.c.received_at.type))
+
+
+def _check_external_ids(wanted: list[tuple[str, str]]) -> None:
+    for _, external_id in wanted:
+        check_external_id(external_id)
 
 
 def check_external_id(external_id: str) -> None:
