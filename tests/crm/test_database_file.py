@@ -14,6 +14,10 @@ from crm.db import create_engine
 from tests.conftest import sqlite_url
 
 OWNER_ONLY = 0o600
+HUNDRED_PAGE_SIZED_ROWS = (
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)"
+    " INSERT INTO notes SELECT randomblob(3000) FROM n"
+)
 
 
 @pytest.fixture
@@ -62,3 +66,23 @@ async def test_an_existing_database_file_keeps_the_mode_its_owner_gave_it(
         await engine.dispose()
 
     assert mode(path) == 0o640
+
+
+async def test_the_log_is_copied_into_the_database_file_only_once_it_holds_4000_pages(
+    tmp_path: Path,
+) -> None:
+    """SQLite's default of 1,000 pages made one stage move in about 40 wait for the copy."""
+    engine = create_engine(sqlite_url(tmp_path / "crm.sqlite3"))
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("CREATE TABLE notes (body BLOB)"))
+            for _ in range(30):  # 3,000 pages, each row about a page
+                await connection.execute(text(HUNDRED_PAGE_SIZED_ROWS))
+                await connection.commit()
+            _, pages_in_log, _ = (
+                await connection.execute(text("PRAGMA wal_checkpoint(PASSIVE)"))
+            ).one()
+
+        assert 3000 <= pages_in_log < 4000
+    finally:
+        await engine.dispose()
