@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -299,11 +299,19 @@ def create_router() -> Router:
     router.callback_query.register(open_section, CustomerSectionPage.filter())
     router.callback_query.register(ask_for_customer_input, CustomerAction.filter())
     router.callback_query.register(ask_for_closing_note, CloseTicket.filter())
-    router.message.register(points_typed, CustomerInput.points, TYPED_ANSWER, Pending(PointsAsked))
     router.message.register(
-        ticket_subject_typed, CustomerInput.ticket_subject, TYPED_ANSWER, Pending(TicketAsked)
+        points_typed, StateFilter(CustomerInput.points), TYPED_ANSWER, Pending(PointsAsked)
     )
     router.message.register(
-        closing_note_typed, CustomerInput.closing_note, TYPED_ANSWER, Pending(ClosingNoteAsked)
+        ticket_subject_typed,
+        StateFilter(CustomerInput.ticket_subject),
+        TYPED_ANSWER,
+        Pending(TicketAsked),
+    )
+    router.message.register(
+        closing_note_typed,
+        StateFilter(CustomerInput.closing_note),
+        TYPED_ANSWER,
+        Pending(ClosingNoteAsked),
     )
     return router

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm.contacts import ContactInText, find_contact
 from crm.models import Staff
+from handlers.common.filters import InLoop
 from handlers.common.text import shorten, tr
 from handlers.leads.wizard import Draft, Wizard
 
@@ -125,9 +126,9 @@ async def make_lead_from_text(
 def create_router() -> Router:
     """A fresh router for each dispatcher."""
     router = Router(name=__name__)
-    router.message.filter(F.chat.type == ChatType.PRIVATE, ~F.via_bot)
-    router.message.register(unknown_command, F.text.startswith("/"), StateFilter("*"))
-    router.message.register(free_text, StateFilter(None), F.text.as_("text"))
+    router.message.filter(InLoop(F.chat.type == ChatType.PRIVATE), InLoop(~F.via_bot))
+    router.message.register(unknown_command, InLoop(F.text.startswith("/")), StateFilter("*"))
+    router.message.register(free_text, StateFilter(None), InLoop(F.text.as_("text")))
     router.message.register(other_message, StateFilter(None))
     router.message.register(not_an_answer)
     router.callback_query.register(make_lead_from_text, LeadFromText.filter())

@@ -45,6 +45,7 @@ from crm.services.imports import (
     import_fields,
     match_columns,
 )
+from handlers.common.filters import InLoop
 from handlers.common.flows import FlowData
 from handlers.common.screens import Screen, show_screen
 from handlers.common.text import shorten, tr
@@ -420,7 +421,7 @@ def problems_csv(problems: list[Problem], i18n: I18nContext) -> bytes:
 def create_router() -> Router:
     """A fresh router for each dispatcher."""
     router = Router(name=__name__)
-    router.message.register(receive_file, F.document)
+    router.message.register(receive_file, InLoop(F.document))
     router.callback_query.register(pick_target, ImportTargetPick.filter())
     router.callback_query.register(pick_column, ImportColumn.filter())
     router.callback_query.register(set_field, ImportSetField.filter())

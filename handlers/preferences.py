@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from aiogram import Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -206,6 +206,6 @@ def create_router() -> Router:
     router.callback_query.register(open_settings_screen, OpenSettings.filter())
     router.callback_query.register(pick_language, PickLanguage.filter())
     router.callback_query.register(pick_time_zone, PickTimeZone.filter())
-    router.message.register(time_zone_typed, SettingsInput.time_zone, TYPED_ANSWER)
+    router.message.register(time_zone_typed, StateFilter(SettingsInput.time_zone), TYPED_ANSWER)
     router.callback_query.register(toggle_notification, ToggleNotification.filter())
     return router

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import ClassVar
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
@@ -270,6 +270,8 @@ def create_router() -> Router:
     router.callback_query.register(pick_period, PickReport.filter())
     router.callback_query.register(report_for_named_period, PickPeriod.filter())
     router.callback_query.register(ask_for_dates, TypeDates.filter())
-    router.message.register(dates_typed, ReportInput.dates, TYPED_ANSWER, Pending(DatesAsked))
+    router.message.register(
+        dates_typed, StateFilter(ReportInput.dates), TYPED_ANSWER, Pending(DatesAsked)
+    )
     router.callback_query.register(send_spreadsheet, ReportFile.filter())
     return router

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -498,5 +498,7 @@ def create_router() -> Router:
     )
     router.callback_query.register(change_draft, SegmentBuild.filter())
     router.callback_query.register(ask_value, SegmentAsk.filter())
-    router.message.register(value_typed, SegmentInput.answer, TYPED_ANSWER, Pending(SegmentAsked))
+    router.message.register(
+        value_typed, StateFilter(SegmentInput.answer), TYPED_ANSWER, Pending(SegmentAsked)
+    )
     return router

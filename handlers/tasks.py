@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import ClassVar
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -502,12 +502,17 @@ def create_router() -> Router:
     )
     router.callback_query.register(ask_for_time, TaskTime.filter(F.choice == TimeChoice.OTHER))
     router.callback_query.register(quick_time_picked, TaskTime.filter())
-    router.message.register(time_typed, TaskSetupInput.when, TYPED_ANSWER, Pending(TaskTimeAsked))
     router.message.register(
-        title_typed, TaskSetupInput.title, TYPED_ANSWER, Pending(TaskTitleAsked)
+        time_typed, StateFilter(TaskSetupInput.when), TYPED_ANSWER, Pending(TaskTimeAsked)
+    )
+    router.message.register(
+        title_typed, StateFilter(TaskSetupInput.title), TYPED_ANSWER, Pending(TaskTitleAsked)
     )
     router.callback_query.register(
-        title_skipped, SkipTaskTitle.filter(), TaskSetupInput.title, Pending(TaskTitleAsked)
+        title_skipped,
+        SkipTaskTitle.filter(),
+        StateFilter(TaskSetupInput.title),
+        Pending(TaskTitleAsked),
     )
     router.callback_query.register(title_no_longer_asked, SkipTaskTitle.filter())
     router.message.register(show_day, Command("today"))

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from aiogram import Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -100,5 +101,7 @@ async def reply_typed(
 def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(ask_for_reply, WhatsAppReply.filter())
-    router.message.register(reply_typed, WhatsAppInput.reply, TYPED_ANSWER, Pending(ReplyAsked))
+    router.message.register(
+        reply_typed, StateFilter(WhatsAppInput.reply), TYPED_ANSWER, Pending(ReplyAsked)
+    )
     return router

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from aiogram import Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -310,9 +310,15 @@ def create_router() -> Router:
     router.callback_query.register(open_menu, FieldsMenu.filter())
     router.callback_query.register(delete_pressed, DeleteField.filter())
     router.callback_query.register(start_new_field, StartNewField.filter())
-    router.message.register(label_en_typed, FieldInput.label_en, TYPED_ANSWER, Pending(NewField))
-    router.message.register(label_uk_typed, FieldInput.label_uk, TYPED_ANSWER, Pending(NewField))
-    router.message.register(choices_typed, FieldInput.choices, TYPED_ANSWER, Pending(NewField))
+    router.message.register(
+        label_en_typed, StateFilter(FieldInput.label_en), TYPED_ANSWER, Pending(NewField)
+    )
+    router.message.register(
+        label_uk_typed, StateFilter(FieldInput.label_uk), TYPED_ANSWER, Pending(NewField)
+    )
+    router.message.register(
+        choices_typed, StateFilter(FieldInput.choices), TYPED_ANSWER, Pending(NewField)
+    )
     router.callback_query.register(kind_picked, PickFieldKind.filter())
     router.callback_query.register(required_picked, RequireFromStage.filter())
     return router

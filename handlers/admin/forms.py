@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from aiogram import Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -261,13 +261,18 @@ def create_router() -> Router:
     router.message.register(show_forms, Command("forms"))
     router.callback_query.register(turn_forms_page, FormsPage.filter())
     router.callback_query.register(ask_for_name, NewForm.filter())
-    router.message.register(name_typed, FormInput.name, TYPED_ANSWER, Pending(FormNameAsked))
+    router.message.register(
+        name_typed, StateFilter(FormInput.name), TYPED_ANSWER, Pending(FormNameAsked)
+    )
     router.callback_query.register(show_form_screen, FormView.filter())
     router.callback_query.register(choose_responsible, SetFormResponsible.filter())
     router.callback_query.register(choose_opens_leads, SetOpensLeads.filter())
     router.callback_query.register(choose_preset, SetFormPreset.filter())
     router.message.register(
-        field_names_typed, FormInput.field_names, TYPED_ANSWER, Pending(FieldNamesAsked)
+        field_names_typed,
+        StateFilter(FormInput.field_names),
+        TYPED_ANSWER,
+        Pending(FieldNamesAsked),
     )
     router.callback_query.register(revoke, RevokeForm.filter())
     return router

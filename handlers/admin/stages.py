@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aiogram import Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -280,11 +280,13 @@ def create_router() -> Router:
     router.callback_query.register(set_kind, SetStageKind.filter())
     router.callback_query.register(set_probability, SetProbability.filter())
     router.callback_query.register(clear_idle_days, ClearIdleDays.filter())
-    router.message.register(name_typed, StageInput.name, TYPED_ANSWER)
-    router.message.register(probability_typed, StageInput.probability, TYPED_ANSWER)
-    router.message.register(idle_days_typed, StageInput.idle_days, TYPED_ANSWER)
+    router.message.register(name_typed, StateFilter(StageInput.name), TYPED_ANSWER)
+    router.message.register(probability_typed, StateFilter(StageInput.probability), TYPED_ANSWER)
+    router.message.register(idle_days_typed, StateFilter(StageInput.idle_days), TYPED_ANSWER)
     router.callback_query.register(ask_before_deleting, DeleteTargets.filter())
     router.callback_query.register(delete_picked_stage, DeleteStage.filter())
     router.callback_query.register(ask_new_stage_name, AddStage.filter())
-    router.message.register(new_stage_name_typed, StageInput.new_stage_name, TYPED_ANSWER)
+    router.message.register(
+        new_stage_name_typed, StateFilter(StageInput.new_stage_name), TYPED_ANSWER
+    )
     return router

@@ -4,7 +4,7 @@ managers look. Whom a team lets its manager see is decided in ``crm.services.acc
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -158,7 +158,7 @@ def create_router() -> Router:
     router.callback_query.register(turn_teams_page, TeamsPage.filter())
     router.callback_query.register(open_team, TeamOpen.filter())
     router.callback_query.register(ask_team_name, NewTeam.filter())
-    router.message.register(team_name_typed, TeamInput.name, TYPED_ANSWER)
+    router.message.register(team_name_typed, StateFilter(TeamInput.name), TYPED_ANSWER)
     router.callback_query.register(offer_people, MemberPicker.filter())
     router.callback_query.register(change_membership, PickMember.filter())
     router.callback_query.register(delete_team, TeamDelete.filter())

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from aiogram import Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -219,7 +219,9 @@ def create_router() -> Router:
     router.message.register(show_webhooks, Command("webhooks"))
     router.callback_query.register(turn_webhooks_page, WebhooksPage.filter())
     router.callback_query.register(ask_for_url, NewWebhook.filter())
-    router.message.register(url_typed, WebhookInput.url, TYPED_ANSWER, Pending(WebhookDraft))
+    router.message.register(
+        url_typed, StateFilter(WebhookInput.url), TYPED_ANSWER, Pending(WebhookDraft)
+    )
     router.callback_query.register(tick_draft_event, DraftEvent.filter())
     router.callback_query.register(create, CreateWebhook.filter())
     router.callback_query.register(show_webhook_screen, WebhookView.filter())

@@ -7,6 +7,7 @@ from datetime import date
 from typing import ClassVar
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -304,15 +305,22 @@ def create_router() -> Router:
     """A fresh router for each dispatcher."""
     router = Router(name=__name__)
     router.callback_query.register(ask_for_note, LeadAction.filter(F.action == LeadActionKind.NOTE))
-    router.message.register(note_typed, LeadCardInput.note, TYPED_ANSWER, Pending(NoteAsked))
+    router.message.register(
+        note_typed, StateFilter(LeadCardInput.note), TYPED_ANSWER, Pending(NoteAsked)
+    )
     router.callback_query.register(log_contact, LeadAction.filter(F.action.in_(LOGGED_CONTACTS)))
     router.callback_query.register(show_tags, LeadAction.filter(F.action == LeadActionKind.TAGS))
     router.callback_query.register(remove_tag, RemoveTag.filter())
     router.callback_query.register(ask_for_tags, AddTags.filter())
-    router.message.register(tags_typed, LeadCardInput.tags, TYPED_ANSWER, Pending(TagsAsked))
+    router.message.register(
+        tags_typed, StateFilter(LeadCardInput.tags), TYPED_ANSWER, Pending(TagsAsked)
+    )
     router.callback_query.register(pick_field, LeadAction.filter(F.action == LeadActionKind.EDIT))
     router.callback_query.register(ask_for_field_value, EditField.filter())
     router.message.register(
-        field_value_typed, LeadCardInput.field_value, TYPED_ANSWER, Pending(FieldValueAsked)
+        field_value_typed,
+        StateFilter(LeadCardInput.field_value),
+        TYPED_ANSWER,
+        Pending(FieldValueAsked),
     )
     return router

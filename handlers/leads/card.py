@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -403,11 +404,11 @@ def create_router() -> Router:
     router.callback_query.register(stage_picked, MoveToStage.filter())
     router.callback_query.register(won, LeadAction.filter(F.action == LeadActionKind.WON))
     router.message.register(
-        won_value_typed, LeadInput.won_value, TYPED_ANSWER, Pending(WonValueAsked)
+        won_value_typed, StateFilter(LeadInput.won_value), TYPED_ANSWER, Pending(WonValueAsked)
     )
     router.callback_query.register(lost, LeadAction.filter(F.action == LeadActionKind.LOST))
     router.callback_query.register(lost_reason_picked, PickLostReason.filter())
     router.message.register(
-        lost_words_typed, LeadInput.lost_reason, TYPED_ANSWER, Pending(LostWordsAsked)
+        lost_words_typed, StateFilter(LeadInput.lost_reason), TYPED_ANSWER, Pending(LostWordsAsked)
     )
     return router

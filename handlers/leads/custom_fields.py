@@ -4,6 +4,7 @@ asks for it; choices and yes/no are buttons, the rest typed."""
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
@@ -118,7 +119,7 @@ def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(ask_to_fill, EditCustomField.filter())
     router.message.register(
-        value_typed, CustomFieldInput.value, TYPED_ANSWER, Pending(CustomFieldAsked)
+        value_typed, StateFilter(CustomFieldInput.value), TYPED_ANSWER, Pending(CustomFieldAsked)
     )
     router.callback_query.register(answer_pressed, FieldAnswer.filter())
     return router

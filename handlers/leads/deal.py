@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -217,10 +218,10 @@ def create_router() -> Router:
         start_conversion, LeadAction.filter(F.action == LeadActionKind.CONVERT)
     )
     router.message.register(
-        order_id_typed, ConvertInput.order_id, TYPED_ANSWER, Pending(Conversion)
+        order_id_typed, StateFilter(ConvertInput.order_id), TYPED_ANSWER, Pending(Conversion)
     )
     router.message.register(
-        amount_typed, ConvertInput.amount, TYPED_ANSWER, Pending(NumberedConversion)
+        amount_typed, StateFilter(ConvertInput.amount), TYPED_ANSWER, Pending(NumberedConversion)
     )
     router.callback_query.register(lead_value_chosen, UseLeadValue.filter())
     router.callback_query.register(

@@ -41,7 +41,7 @@ from crm.services.fields import checked_value, get_field
 from crm.services.leads import field_missing_at_start
 from crm.services.pipelines import default_pipeline, get_stage
 from handlers.common.editing import show_in_place
-from handlers.common.filters import TYPED_ANSWER
+from handlers.common.filters import TYPED_ANSWER, InLoop
 from handlers.common.flows import FlowData, answered
 from handlers.common.text import local_time, shorten, stage_name, tr
 from handlers.leads.create import create_or_offer_duplicate
@@ -327,11 +327,13 @@ def typed_value(text: str, *, default_currency: str) -> Draft:
     }
 
 
-def _is_skip_button(message: Message, i18n: I18nContext) -> bool:
+async def _is_skip_button(message: Message, i18n: I18nContext) -> bool:
     return message.text == i18n.get("wizard-skip")
 
 
-def _is_on_its_step(query: CallbackQuery, callback_data: SkipStep, raw_state: str | None) -> bool:
+async def _is_on_its_step(
+    query: CallbackQuery, callback_data: SkipStep, raw_state: str | None
+) -> bool:
     return raw_state == STEP_STATES[callback_data.step].state
 
 
@@ -443,18 +445,22 @@ def create_router() -> Router:
     router.message.middleware(_attach_wizard)
     router.callback_query.middleware(_attach_wizard)
     router.message.register(start_from_scratch, Command("lead", magic=F.args.is_(None)))
-    router.message.register(start_from_forward, StateFilter(None), F.forward_origin)
-    router.message.register(start_from_contact, StateFilter(None), F.contact.as_("contact"))
-    router.message.register(name_typed, LeadWizard.name, TYPED_ANSWER)
-    router.message.register(contact_skipped, LeadWizard.contact, _is_skip_button)
-    router.message.register(contact_shared, LeadWizard.contact, F.contact.as_("contact"))
-    router.message.register(contact_typed, LeadWizard.contact, TYPED_ANSWER)
-    router.message.register(value_typed, LeadWizard.value, TYPED_ANSWER)
-    router.callback_query.register(source_picked, LeadWizard.source, PickSource.filter())
-    router.callback_query.register(stage_picked, LeadWizard.stage, PickStage.filter())
-    router.message.register(field_typed, LeadWizard.custom_field, TYPED_ANSWER)
+    router.message.register(start_from_forward, StateFilter(None), InLoop(F.forward_origin))
+    router.message.register(start_from_contact, StateFilter(None), InLoop(F.contact.as_("contact")))
+    router.message.register(name_typed, StateFilter(LeadWizard.name), TYPED_ANSWER)
+    router.message.register(contact_skipped, StateFilter(LeadWizard.contact), _is_skip_button)
+    router.message.register(
+        contact_shared, StateFilter(LeadWizard.contact), InLoop(F.contact.as_("contact"))
+    )
+    router.message.register(contact_typed, StateFilter(LeadWizard.contact), TYPED_ANSWER)
+    router.message.register(value_typed, StateFilter(LeadWizard.value), TYPED_ANSWER)
     router.callback_query.register(
-        field_answer_picked, LeadWizard.custom_field, PickFieldAnswer.filter()
+        source_picked, StateFilter(LeadWizard.source), PickSource.filter()
+    )
+    router.callback_query.register(stage_picked, StateFilter(LeadWizard.stage), PickStage.filter())
+    router.message.register(field_typed, StateFilter(LeadWizard.custom_field), TYPED_ANSWER)
+    router.callback_query.register(
+        field_answer_picked, StateFilter(LeadWizard.custom_field), PickFieldAnswer.filter()
     )
     router.callback_query.register(step_skipped, SkipStep.filter(), _is_on_its_step)
     router.callback_query.register(
