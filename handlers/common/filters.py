@@ -11,7 +11,7 @@ from typing import Any
 from aiogram import F
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
-from magic_filter import MagicFilter
+from aiogram.utils.magic_filter import MagicFilter
 
 
 class InLoop(Filter):
