@@ -86,3 +86,29 @@ async def test_the_log_is_copied_into_the_database_file_only_once_it_holds_4000_
         assert 3000 <= pages_in_log < 4000
     finally:
         await engine.dispose()
+
+
+async def test_a_log_grown_past_20_mb_behind_a_long_read_is_cut_back_once_copied(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "crm.sqlite3"
+    engine = create_engine(sqlite_url(path))
+    try:
+        async with engine.connect() as writer, engine.connect() as reader:
+            await writer.execute(text("CREATE TABLE notes (body BLOB)"))
+            await writer.commit()
+            await reader.execute(text("BEGIN"))
+            await reader.execute(text("SELECT count(*) FROM notes"))  # holds its snapshot
+            for _ in range(60):  # 6,000 pages, none of them copied past the reader
+                await writer.execute(text(HUNDRED_PAGE_SIZED_ROWS))
+                await writer.commit()
+            grown = (tmp_path / "crm.sqlite3-wal").stat().st_size
+            await reader.rollback()
+            await writer.execute(text("PRAGMA wal_checkpoint(PASSIVE)"))
+            await writer.execute(text(HUNDRED_PAGE_SIZED_ROWS))  # starts the log afresh
+            await writer.commit()
+
+            assert grown > 24_000_000
+            assert (tmp_path / "crm.sqlite3-wal").stat().st_size <= 20 * 1024 * 1024
+    finally:
+        await engine.dispose()
