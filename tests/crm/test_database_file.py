@@ -1,14 +1,17 @@
-"""The embedded database holds customers' names and phones: only its owner may read it."""
+"""The embedded database holds customers' names and phones: only its owner may read it. Its
+log (WAL) is copied into it seldom enough that a rep's commit rarely waits for the disk, and
+does not stay large."""
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm.db import create_engine
 from tests.conftest import sqlite_url
@@ -26,6 +29,16 @@ def lax_umask() -> Iterator[None]:
     previous = os.umask(0o022)
     yield
     os.umask(previous)
+
+
+@pytest.fixture
+async def notes_database(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """A database file in ``tmp_path`` with an empty ``notes`` table."""
+    engine = create_engine(sqlite_url(tmp_path / "crm.sqlite3"))
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE notes (body BLOB)"))
+    yield engine
+    await engine.dispose()
 
 
 def mode(path: Path) -> int:
@@ -69,46 +82,35 @@ async def test_an_existing_database_file_keeps_the_mode_its_owner_gave_it(
 
 
 async def test_the_log_is_copied_into_the_database_file_only_once_it_holds_4000_pages(
-    tmp_path: Path,
+    notes_database: AsyncEngine,
 ) -> None:
     """SQLite's default of 1,000 pages made one stage move in about 40 wait for the copy."""
-    engine = create_engine(sqlite_url(tmp_path / "crm.sqlite3"))
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text("CREATE TABLE notes (body BLOB)"))
-            for _ in range(30):  # 3,000 pages, each row about a page
-                await connection.execute(text(HUNDRED_PAGE_SIZED_ROWS))
-                await connection.commit()
-            _, pages_in_log, _ = (
-                await connection.execute(text("PRAGMA wal_checkpoint(PASSIVE)"))
-            ).one()
+    async with notes_database.connect() as connection:
+        for _ in range(30):  # 3,000 pages, each row about a page
+            await connection.execute(text(HUNDRED_PAGE_SIZED_ROWS))
+            await connection.commit()
+        _, pages_in_log, _ = (
+            await connection.execute(text("PRAGMA wal_checkpoint(PASSIVE)"))
+        ).one()
 
-        assert 3000 <= pages_in_log < 4000
-    finally:
-        await engine.dispose()
+    assert 3000 <= pages_in_log < 4000
 
 
 async def test_a_log_grown_past_20_mb_behind_a_long_read_is_cut_back_once_copied(
-    tmp_path: Path,
+    notes_database: AsyncEngine, tmp_path: Path
 ) -> None:
-    path = tmp_path / "crm.sqlite3"
-    engine = create_engine(sqlite_url(path))
-    try:
-        async with engine.connect() as writer, engine.connect() as reader:
-            await writer.execute(text("CREATE TABLE notes (body BLOB)"))
+    log = tmp_path / "crm.sqlite3-wal"
+    async with notes_database.connect() as writer, notes_database.connect() as reader:
+        await reader.execute(text("BEGIN"))
+        await reader.execute(text("SELECT count(*) FROM notes"))  # holds its snapshot
+        for _ in range(60):  # 6,000 pages, none of them copied past the reader
+            await writer.execute(text(HUNDRED_PAGE_SIZED_ROWS))
             await writer.commit()
-            await reader.execute(text("BEGIN"))
-            await reader.execute(text("SELECT count(*) FROM notes"))  # holds its snapshot
-            for _ in range(60):  # 6,000 pages, none of them copied past the reader
-                await writer.execute(text(HUNDRED_PAGE_SIZED_ROWS))
-                await writer.commit()
-            grown = (tmp_path / "crm.sqlite3-wal").stat().st_size
-            await reader.rollback()
-            await writer.execute(text("PRAGMA wal_checkpoint(PASSIVE)"))
-            await writer.execute(text(HUNDRED_PAGE_SIZED_ROWS))  # starts the log afresh
-            await writer.commit()
+        grown = log.stat().st_size
+        await reader.rollback()
+        await writer.execute(text("PRAGMA wal_checkpoint(PASSIVE)"))
+        await writer.execute(text(HUNDRED_PAGE_SIZED_ROWS))  # starts the log afresh
+        await writer.commit()
 
-            assert grown > 24_000_000
-            assert (tmp_path / "crm.sqlite3-wal").stat().st_size <= 20 * 1024 * 1024
-    finally:
-        await engine.dispose()
+        assert grown > 24_000_000
+        assert log.stat().st_size <= 20 * 1024 * 1024
